@@ -1,0 +1,136 @@
+// Type conversions between Python and the core's value types, shared by every bind_*.cpp.
+//
+// - Timestamp <-> timezone-aware UTC datetime (a naive datetime means UTC; a date means its
+//   midnight UTC). ISO text is accepted through TimeArg, parsed by the core with the field name.
+// - Date <-> datetime.date
+// - Value <-> None / bool / int / float / str / list[str] / date / datetime; an object with an
+//   integer `.id` (a User, a Customer) converts to its id.
+// - Ref: an id, or any record with `.id` (API: "any parameter that takes an entity also takes its id").
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+
+#include "crmkit/error.hpp"
+#include "crmkit/time.hpp"
+#include "crmkit/value.hpp"
+
+namespace crmkit::bindings {
+
+struct Ref {
+  std::int64_t id = 0;
+};
+
+// A time as the caller gave it: already an instant, or text still to be parsed.
+struct TimeArg {
+  std::optional<Timestamp> instant;
+  std::string text;
+  bool is_date = false;  // a datetime.date or a bare YYYY-MM-DD text
+  Timestamp resolve(const std::string& field) const {
+    return instant ? *instant : parse_timestamp(text, field);
+  }
+};
+
+namespace detail {
+pybind11::object py_datetime_module();
+std::int64_t datetime_to_ms(pybind11::handle obj);  // datetime or date
+bool is_datetime(pybind11::handle obj);
+bool is_date(pybind11::handle obj);             // a date that is not a datetime
+pybind11::object ms_to_datetime(std::int64_t ms);
+pybind11::object ms_to_date(std::int64_t ms);
+std::optional<std::int64_t> id_of(pybind11::handle obj);
+Value to_value(pybind11::handle obj);
+pybind11::object from_value(const Value& v);
+}  // namespace detail
+
+}  // namespace crmkit::bindings
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<crmkit::Timestamp> {
+  PYBIND11_TYPE_CASTER(crmkit::Timestamp, const_name("datetime.datetime"));
+  bool load(handle src, bool) {
+    if (crmkit::bindings::detail::is_datetime(src) || crmkit::bindings::detail::is_date(src)) {
+      value.ms = crmkit::bindings::detail::datetime_to_ms(src);
+      return true;
+    }
+    if (PyUnicode_Check(src.ptr())) {
+      value = crmkit::parse_timestamp(src.cast<std::string>(), "time");
+      return true;
+    }
+    return false;
+  }
+  static handle cast(crmkit::Timestamp t, return_value_policy, handle) {
+    return crmkit::bindings::detail::ms_to_datetime(t.ms).release();
+  }
+};
+
+template <>
+struct type_caster<crmkit::Date> {
+  PYBIND11_TYPE_CASTER(crmkit::Date, const_name("datetime.date"));
+  bool load(handle src, bool) {
+    if (crmkit::bindings::detail::is_date(src)) {
+      value.ms = crmkit::bindings::detail::datetime_to_ms(src);
+      return true;
+    }
+    if (PyUnicode_Check(src.ptr())) {
+      value = crmkit::parse_date(src.cast<std::string>(), "date");
+      return true;
+    }
+    return false;
+  }
+  static handle cast(crmkit::Date d, return_value_policy, handle) {
+    return crmkit::bindings::detail::ms_to_date(d.ms).release();
+  }
+};
+
+template <>
+struct type_caster<crmkit::bindings::TimeArg> {
+  PYBIND11_TYPE_CASTER(crmkit::bindings::TimeArg, const_name("datetime.datetime | datetime.date | str"));
+  bool load(handle src, bool) {
+    if (crmkit::bindings::detail::is_datetime(src) || crmkit::bindings::detail::is_date(src)) {
+      value.instant = crmkit::Timestamp{crmkit::bindings::detail::datetime_to_ms(src)};
+      value.is_date = crmkit::bindings::detail::is_date(src);
+      return true;
+    }
+    if (PyUnicode_Check(src.ptr())) {
+      value.text = src.cast<std::string>();
+      value.is_date = crmkit::is_date_text(value.text);
+      return true;
+    }
+    return false;
+  }
+  static handle cast(const crmkit::bindings::TimeArg&, return_value_policy, handle) { return none().release(); }
+};
+
+template <>
+struct type_caster<crmkit::Value> {
+  PYBIND11_TYPE_CASTER(crmkit::Value, const_name("object"));
+  bool load(handle src, bool) {
+    value = crmkit::bindings::detail::to_value(src);
+    return true;
+  }
+  static handle cast(const crmkit::Value& v, return_value_policy, handle) {
+    return crmkit::bindings::detail::from_value(v).release();
+  }
+};
+
+template <>
+struct type_caster<crmkit::bindings::Ref> {
+  PYBIND11_TYPE_CASTER(crmkit::bindings::Ref, const_name("int"));
+  bool load(handle src, bool) {
+    auto id = crmkit::bindings::detail::id_of(src);
+    if (!id) return false;
+    value.id = *id;
+    return true;
+  }
+  static handle cast(const crmkit::bindings::Ref& r, return_value_policy, handle) {
+    return PyLong_FromLongLong(r.id);
+  }
+};
+
+}  // namespace pybind11::detail

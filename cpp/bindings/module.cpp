@@ -1,0 +1,14 @@
+// The _crmkit extension module: one init_* per domain, errors first so every later binding can
+// raise them.
+#include "common.hpp"
+
+PYBIND11_MODULE(_crmkit, m) {
+  m.doc() = "crmkit's C++ engine. Use the crmkit package, which re-exports everything here.";
+  using namespace crmkit::bindings;
+  init_errors(m);
+  init_table(m);
+  init_org(m);
+  init_schema(m);
+  init_customers(m);
+  init_crm(m);
+}

@@ -1,0 +1,57 @@
+// crmkit/crm.hpp — the facade: one opened CRM database and its services.
+//
+// `Crm::open` opens (creating and migrating) a database; the result is the system view, which
+// sees and may do everything. `as_user(id)` returns a view of the same database whose every
+// query is limited to the user's scope and whose every write is checked and attributed to that
+// user. Services are cheap value objects created per call.
+//
+// Thread-safety: a Crm and its views may be used from several threads; calls are serialised on
+// the connection. Several processes may open the same file.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "crmkit/context.hpp"
+#include "crmkit/customers/customers.hpp"
+#include "crmkit/org/org.hpp"
+#include "crmkit/schema/fields.hpp"
+#include "crmkit/schema/stages.hpp"
+
+namespace crmkit {
+
+class Crm {
+ public:
+  // Throws StorageError if the file is not SQLite, not crmkit's, or has a newer schema.
+  static Crm open(const std::string& path, const db::OpenOptions& options = {});
+
+  // A view scoped to `user_id`. Throws NotFound / PermissionDenied (deactivated user).
+  Crm as_user(std::int64_t user_id) const;
+
+  org::Teams teams() const { return org::Teams(ctx_); }
+  org::Users users() const { return org::Users(ctx_); }
+  org::Roles roles() const { return org::Roles(ctx_); }
+  schema::Fields fields() const { return schema::Fields(ctx_); }
+  schema::Stages lifecycle() const { return schema::Stages(ctx_, "lifecycle"); }
+  schema::Stages pipeline() const { return schema::Stages(ctx_, "pipeline"); }
+  customers::Customers customers() const { return customers::Customers(ctx_); }
+  customers::Contacts contacts() const { return customers::Contacts(ctx_); }
+
+  // Field-level history of any record ("customer", "contact", "user", "team", ...), with scope
+  // checks for customers and contacts.
+  Table history(const std::string& entity, std::int64_t id) const;
+
+  Clock& clock() const { return ctx_.live().clock; }
+  // Lets go of the database; other views made from this one keep it open until they go too.
+  void close() { ctx_.engine.reset(); }
+  bool closed() const { return !ctx_.engine; }
+  db::Database& database() const { return ctx_.db(); }
+  const org::Principal& principal() const { return *ctx_.who; }
+  const Context& context() const { return ctx_; }
+
+ private:
+  explicit Crm(Context ctx) : ctx_(std::move(ctx)) {}
+  Context ctx_;
+};
+
+}  // namespace crmkit

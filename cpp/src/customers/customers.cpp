@@ -1,0 +1,529 @@
+#include "crmkit/customers/customers.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "crmkit/error.hpp"
+#include "crmkit/history.hpp"
+#include "crmkit/log.hpp"
+#include "crmkit/schema/stages.hpp"
+#include "crmkit/text.hpp"
+#include "customers_internal.h"
+
+namespace crmkit::customers {
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers
+
+WriteRules WriteRules::load(const Context& ctx, const std::string& entity) {
+  WriteRules r;
+  r.fields = schema::Fields(ctx).of(entity);
+  r.stages = schema::Stages(ctx, "lifecycle").names();
+  auto q = ctx.db().prepare("SELECT id FROM users");
+  while (q.step()) r.users.insert(q.get_int(0));
+  return r;
+}
+
+std::optional<std::string> text_attr(const Value& v, const std::string& field, std::size_t max_len, bool required,
+                                     std::optional<std::int64_t> row) {
+  if (v.is_null()) {
+    if (required) throw ValidationError((row ? "row " + std::to_string(*row) + ": " : "") + field + " is required",
+                                        field, row);
+    return std::nullopt;
+  }
+  if (!v.is<std::string>())
+    throw ValidationError((row ? "row " + std::to_string(*row) + ": " : "") + field + ": expected text, got " +
+                              v.type_name(),
+                          field, row);
+  return text::clean(v.as<std::string>(), field, max_len, required, row);
+}
+
+std::optional<std::string> email_attr(const Value& v, std::optional<std::int64_t> row) {
+  auto e = text_attr(v, "email", text::kMaxEmail, false, row);
+  if (!e) return e;
+  auto at = e->find('@');
+  if (at == std::string::npos || at == 0 || at + 1 >= e->size() || e->find_first_of(" \t") != std::string::npos ||
+      e->find('@', at + 1) != std::string::npos)
+    throw ValidationError((row ? "row " + std::to_string(*row) + ": " : "") + "email: '" + *e +
+                              "' is not an email address",
+                          "email", row);
+  return e;
+}
+
+ColumnType column_type(schema::FieldType t) {
+  using schema::FieldType;
+  switch (t) {
+    case FieldType::Number: return ColumnType::Float;
+    case FieldType::Integer:
+    case FieldType::User: return ColumnType::Int;
+    case FieldType::Bool: return ColumnType::Bool;
+    case FieldType::Date: return ColumnType::Date;
+    case FieldType::DateTime: return ColumnType::Time;
+    case FieldType::MultiEnum: return ColumnType::TextList;
+    default: return ColumnType::Text;
+  }
+}
+
+std::size_t add_field_columns(Table& t, const schema::FieldSet& fields) {
+  std::size_t first = t.width();
+  for (const auto& d : fields.defs()) t.add_column(d.name, column_type(d.type));
+  return first;
+}
+
+void push_field_values(Table& t, std::size_t first, const schema::FieldSet& fields,
+                       const std::map<std::string, Value>& values) {
+  for (std::size_t i = 0; i < fields.defs().size(); ++i) {
+    auto it = values.find(fields.defs()[i].name);
+    if (it == values.end())
+      t.column(first + i).push_null();
+    else
+      t.column(first + i).push_value(it->second);
+  }
+}
+
+namespace {
+
+constexpr const char* kEntity = "customers";
+constexpr const char* kColumns =
+    "c.id, c.name, c.kind, c.industry, c.owner_id, c.source, c.phone, c.email, c.stage, c.fields, c.created_by, "
+    "c.created_at, c.updated_at, c.version";
+
+std::string row_prefix(std::optional<std::int64_t> row) {
+  return row ? "row " + std::to_string(*row) + ": " : "";
+}
+
+std::string describe(const org::Principal& who) {
+  return "user '" + who.login + "' (role " + who.role + ", customers scope " + org::scope_name(who.scope(kEntity)) +
+         ")";
+}
+
+std::string owner_text(const std::optional<std::int64_t>& o) { return o ? std::to_string(*o) : ""; }
+
+std::vector<std::string> clean_tags(const std::vector<std::string>& tags, std::optional<std::int64_t> row) {
+  std::vector<std::string> out;
+  for (const auto& t : tags) {
+    auto c = *text::clean(t, "tags", text::kMaxTag, true, row);
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Applies one built-in attribute to `c`, validating it.
+void apply_attr(Customer& c, const std::string& key, const Value& v, const WriteRules& rules,
+                std::optional<std::int64_t> row) {
+  if (key == "name") {
+    c.name = *text_attr(v, "name", text::kMaxName, true, row);
+  } else if (key == "kind") {
+    auto k = text_attr(v, "kind", text::kMaxShort, true, row);
+    if (*k != "company" && *k != "person")
+      throw ValidationError(row_prefix(row) + "kind: '" + *k + "' is not a customer kind (company or person)", "kind",
+                            row);
+    c.kind = *k;
+  } else if (key == "industry") {
+    c.industry = text_attr(v, "industry", text::kMaxShort, false, row);
+  } else if (key == "source") {
+    c.source = text_attr(v, "source", text::kMaxShort, false, row);
+  } else if (key == "phone") {
+    c.phone = text_attr(v, "phone", text::kMaxPhone, false, row);
+  } else if (key == "email") {
+    c.email = email_attr(v, row);
+  } else if (key == "owner" || key == "owner_id") {
+    if (v.is_null()) {
+      c.owner_id.reset();
+    } else if (!v.is<std::int64_t>()) {
+      throw ValidationError(row_prefix(row) + "owner: expected a user or user id, got " + v.type_name(), "owner", row);
+    } else {
+      if (!rules.user_exists(v.as<std::int64_t>()))
+        throw NotFound(row_prefix(row) + "owner: user " + std::to_string(v.as<std::int64_t>()) + " does not exist");
+      c.owner_id = v.as<std::int64_t>();
+    }
+  } else if (key == "stage") {
+    auto s = text_attr(v, "stage", text::kMaxShort, true, row);
+    if (std::find(rules.stages.begin(), rules.stages.end(), *s) == rules.stages.end()) {
+      std::string known;
+      for (const auto& n : rules.stages) known += (known.empty() ? "" : ", ") + n;
+      throw ValidationError(row_prefix(row) + "stage: '" + *s + "' is not a lifecycle stage (" + known + ")", "stage",
+                            row);
+    }
+    c.stage = *s;
+  } else {
+    throw ValidationError(row_prefix(row) + "unknown customer attribute '" + key +
+                              "' (use name, kind, industry, owner, source, phone, email, stage, tags, fields)",
+                          key, row);
+  }
+}
+
+// Builds a new customer from `input` and checks it against the rules and the principal's scope.
+Customer build_new(const Context& ctx, const CustomerInput& input, const WriteRules& rules,
+                   std::optional<std::int64_t> row) {
+  Customer c;
+  c.stage = rules.stages.empty() ? "prospect" : rules.stages.front();
+  if (!ctx.who->is_system()) c.owner_id = ctx.who->user_id;  // a rep's new customer is theirs
+  bool has_name = false;
+  for (const auto& [key, v] : input.attrs) {
+    apply_attr(c, key, v, rules, row);
+    has_name = has_name || key == "name";
+  }
+  if (!has_name) throw ValidationError(row_prefix(row) + "name is required", "name", row);
+  c.fields = rules.fields.validate(input.fields, true, [&](std::int64_t id) { return rules.user_exists(id); }, row);
+  if (input.tags) c.tags = clean_tags(*input.tags, row);
+  if (!ctx.who->covers(kEntity, c.owner_id))
+    throw PermissionDenied(row_prefix(row) + describe(*ctx.who) + " may not create a customer owned by " +
+                           (c.owner_id ? "user " + std::to_string(*c.owner_id) : std::string("nobody (the pool)")));
+  c.created_by = ctx.actor();
+  c.created_at = c.updated_at = Timestamp{ctx.now()};
+  return c;
+}
+
+void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
+  auto ins = ctx.db().prepare(
+      "INSERT INTO customers(name, kind, industry, owner_id, source, phone, email, stage, fields, created_by, "
+      "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+  ins.bind_all(c.name, c.kind, c.industry, c.owner_id, c.source, c.phone, c.email, c.stage,
+               rules.fields.to_json(c.fields), c.created_by, c.created_at.ms, c.updated_at.ms);
+  ins.exec();
+  c.id = ctx.db().last_insert_rowid();
+  if (c.tags.empty()) return;
+  auto tag = ctx.db().prepare("INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES (?,?)");
+  for (const auto& t : c.tags) {
+    tag.bind_all(c.id, t);
+    tag.exec();
+    tag.reset();
+  }
+}
+
+Customer read_customer(db::Stmt& q, const schema::FieldSet& fields) {
+  Customer c;
+  c.id = q.get_int(0);
+  c.name = q.get_text(1);
+  c.kind = q.get_text(2);
+  c.industry = q.get_opt_text(3);
+  c.owner_id = q.get_opt_int(4);
+  c.source = q.get_opt_text(5);
+  c.phone = q.get_opt_text(6);
+  c.email = q.get_opt_text(7);
+  c.stage = q.get_text(8);
+  c.fields = fields.from_json(q.get_text(9));
+  c.created_by = q.get_opt_int(10);
+  c.created_at = Timestamp{q.get_int(11)};
+  c.updated_at = Timestamp{q.get_int(12)};
+  c.version = q.get_int(13);
+  return c;
+}
+
+// Loads a customer regardless of scope (callers decide what a scope violation means).
+std::optional<Customer> load(const Context& ctx, std::int64_t id, const schema::FieldSet& fields) {
+  auto q = ctx.db().prepare(std::string("SELECT ") + kColumns + " FROM customers c WHERE c.id = ?");
+  q.bind_all(id);
+  if (!q.step()) return std::nullopt;
+  Customer c = read_customer(q, fields);
+  auto t = ctx.db().prepare("SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag");
+  t.bind_all(id);
+  while (t.step()) c.tags.push_back(t.get_text(0));
+  return c;
+}
+
+// Loads a customer the principal may act on, or throws NotFound / PermissionDenied.
+Customer load_in_scope(const Context& ctx, std::int64_t id, const schema::FieldSet& fields, const char* action) {
+  auto c = load(ctx, id, fields);
+  if (!c) throw NotFound("customer " + std::to_string(id) + " does not exist");
+  if (!ctx.who->covers(kEntity, c->owner_id))
+    throw PermissionDenied(describe(*ctx.who) + " may not " + action + " customer " + std::to_string(id) +
+                           ", which is outside the user's scope");
+  return *c;
+}
+
+void check_version(const Customer& c, std::optional<std::int64_t> expected) {
+  if (expected && *expected != c.version)
+    throw Conflict("customer " + std::to_string(c.id) + " was changed by someone else (version " +
+                   std::to_string(c.version) + ", expected " + std::to_string(*expected) + "); reload and retry");
+}
+
+// Writes `after` over `before`, recording every changed field in history.
+void write_changes(const Context& ctx, const Customer& before, Customer& after, const WriteRules& rules,
+                   const std::optional<std::string>& reason) {
+  auto note = [&](const std::string& field, const std::optional<std::string>& a, const std::optional<std::string>& b) {
+    if (a != b) history::record(ctx, "customer", before.id, field, a, b, reason);
+  };
+  note("name", before.name, after.name);
+  note("kind", before.kind, after.kind);
+  note("industry", before.industry, after.industry);
+  note("owner_id", before.owner_id ? std::optional(owner_text(before.owner_id)) : std::nullopt,
+       after.owner_id ? std::optional(owner_text(after.owner_id)) : std::nullopt);
+  note("source", before.source, after.source);
+  note("phone", before.phone, after.phone);
+  note("email", before.email, after.email);
+  note("stage", before.stage, after.stage);
+  for (const auto& def : rules.fields.defs()) {
+    auto a = before.fields.find(def.name);
+    auto b = after.fields.find(def.name);
+    std::optional<std::string> av, bv;
+    if (a != before.fields.end() && !a->second.is_null()) av = a->second.to_text();
+    if (b != after.fields.end() && !b->second.is_null()) bv = b->second.to_text();
+    note(def.name, av, bv);
+  }
+  for (const auto& t : before.tags)
+    if (std::find(after.tags.begin(), after.tags.end(), t) == after.tags.end()) {
+      ctx.db().prepare("DELETE FROM customer_tags WHERE customer_id = ? AND tag = ?").bind_all(before.id, t).exec();
+      history::record(ctx, "customer", before.id, "tags", t, std::nullopt, reason);
+    }
+  for (const auto& t : after.tags)
+    if (std::find(before.tags.begin(), before.tags.end(), t) == before.tags.end()) {
+      ctx.db().prepare("INSERT INTO customer_tags(customer_id, tag) VALUES (?,?)").bind_all(before.id, t).exec();
+      history::record(ctx, "customer", before.id, "tags", std::nullopt, t, reason);
+    }
+  after.version = before.version + 1;
+  after.updated_at = Timestamp{ctx.now()};
+  ctx.db()
+      .prepare("UPDATE customers SET name=?, kind=?, industry=?, owner_id=?, source=?, phone=?, email=?, stage=?, "
+               "fields=?, updated_at=?, version=? WHERE id=?")
+      .bind_all(after.name, after.kind, after.industry, after.owner_id, after.source, after.phone, after.email,
+                after.stage, rules.fields.to_json(after.fields), after.updated_at.ms, after.version, after.id)
+      .exec();
+}
+
+// The WHERE clause of find/count, with its parameters appended to `params`.
+std::string where_clause(const Context& ctx, const CustomerQuery& q, std::vector<Value>& params) {
+  auto scope = ctx.who->owner_filter(kEntity, "c.owner_id");
+  std::string w = scope.sql;
+  for (auto id : scope.params) params.emplace_back(id);
+  if (q.name_contains) {
+    w += " AND instr(c.name, ?) > 0";
+    params.emplace_back(text::trim(*q.name_contains));
+  }
+  if (q.tag) {
+    w += " AND EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ?)";
+    params.emplace_back(text::trim(*q.tag));
+  }
+  if (q.owner) {
+    w += " AND c.owner_id = ?";
+    params.emplace_back(*q.owner);
+  }
+  if (q.unowned) w += " AND c.owner_id IS NULL";
+  if (q.team) {
+    w += " AND c.owner_id IN (SELECT u.id FROM users u WHERE u.team_id IN (WITH RECURSIVE sub(id) AS "
+         "(SELECT ? UNION SELECT t.id FROM teams t JOIN sub s ON t.parent_id = s.id) SELECT id FROM sub))";
+    params.emplace_back(*q.team);
+  }
+  auto eq = [&](const std::optional<std::string>& v, const char* col) {
+    if (!v) return;
+    w += std::string(" AND ") + col + " = ?";
+    params.emplace_back(text::trim(*v));
+  };
+  eq(q.stage, "c.stage");
+  eq(q.industry, "c.industry");
+  eq(q.kind, "c.kind");
+  eq(q.source, "c.source");
+  if (q.after_id) {
+    w += " AND c.id > ?";
+    params.emplace_back(*q.after_id);
+  }
+  return w;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Customers
+
+Customer Customers::add(const CustomerInput& input) {
+  db::Transaction tx(ctx_.db());
+  auto rules = WriteRules::load(ctx_, "customer");
+  Customer c = build_new(ctx_, input, rules, std::nullopt);
+  insert(ctx_, c, rules);
+  tx.commit();
+  log::logger().debug("customers.add id={}", c.id);
+  return c;
+}
+
+std::vector<std::int64_t> Customers::add_many(const std::vector<CustomerInput>& inputs) {
+  db::Transaction tx(ctx_.db());
+  auto rules = WriteRules::load(ctx_, "customer");
+  std::vector<std::int64_t> ids;
+  ids.reserve(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Customer c = build_new(ctx_, inputs[i], rules, static_cast<std::int64_t>(i));
+    insert(ctx_, c, rules);
+    ids.push_back(c.id);
+  }
+  tx.commit();
+  log::logger().debug("customers.add_many count={}", ids.size());
+  return ids;
+}
+
+Customer Customers::get(std::int64_t id) const {
+  db::Transaction tx(ctx_.db(), false);
+  auto fields = schema::Fields(ctx_).of("customer");
+  return load_in_scope(ctx_, id, fields, "read");
+}
+
+void Customers::require_visible(std::int64_t id) const {
+  db::Transaction tx(ctx_.db(), false);
+  auto q = ctx_.db().prepare("SELECT owner_id FROM customers WHERE id = ?");
+  q.bind_all(id);
+  if (!q.step()) throw NotFound("customer " + std::to_string(id) + " does not exist");
+  if (!ctx_.who->covers(kEntity, q.get_opt_int(0)))
+    throw PermissionDenied(describe(*ctx_.who) + " may not read customer " + std::to_string(id) +
+                           ", which is outside the user's scope");
+}
+
+Customer Customers::update(std::int64_t id, const CustomerInput& changes, std::optional<std::int64_t> expected_version) {
+  db::Transaction tx(ctx_.db());
+  auto rules = WriteRules::load(ctx_, "customer");
+  Customer before = load_in_scope(ctx_, id, rules.fields, "change");
+  check_version(before, expected_version);
+  Customer after = before;
+  for (const auto& [key, v] : changes.attrs) apply_attr(after, key, v, rules, std::nullopt);
+  auto fields = rules.fields.validate(changes.fields, false, [&](std::int64_t u) { return rules.user_exists(u); });
+  for (auto& [k, v] : fields) {
+    if (v.is_null())
+      after.fields.erase(k);
+    else
+      after.fields[k] = v;
+  }
+  if (changes.tags) after.tags = clean_tags(*changes.tags, std::nullopt);
+  if (after.owner_id != before.owner_id && !ctx_.who->covers(kEntity, after.owner_id))
+    throw PermissionDenied(describe(*ctx_.who) + " may not hand customer " + std::to_string(id) + " to " +
+                           (after.owner_id ? "user " + std::to_string(*after.owner_id) : std::string("the pool")));
+  write_changes(ctx_, before, after, rules, std::nullopt);
+  tx.commit();
+  return after;
+}
+
+void Customers::remove(std::int64_t id, std::optional<std::int64_t> expected_version) {
+  db::Transaction tx(ctx_.db());
+  auto fields = schema::Fields(ctx_).of("customer");
+  Customer c = load_in_scope(ctx_, id, fields, "delete");
+  check_version(c, expected_version);
+  ctx_.db().prepare("DELETE FROM customers WHERE id = ?").bind_all(id).exec();
+  history::record(ctx_, "customer", id, "deleted", c.name, std::nullopt);
+  tx.commit();
+  log::logger().debug("customers.delete id={}", id);
+}
+
+Table Customers::find(const CustomerQuery& query) const {
+  db::Transaction tx(ctx_.db(), false);
+  auto fields = schema::Fields(ctx_).of("customer");
+  std::vector<Value> params;
+  std::string where = where_clause(ctx_, query, params);
+  std::string sql = std::string("SELECT ") + kColumns + " FROM customers c WHERE " + where +
+                    " ORDER BY c.id LIMIT ? OFFSET ?";
+  auto q = ctx_.db().prepare(sql);
+  int i = 0;
+  for (const auto& p : params) q.bind(++i, p);
+  q.bind(++i, query.limit);
+  q.bind(++i, std::max<std::int64_t>(query.offset, 0));
+
+  Table t;
+  for (auto [n, ty] : {std::pair{"id", ColumnType::Int}, {"name", ColumnType::Text}, {"kind", ColumnType::Text},
+                       {"industry", ColumnType::Text}, {"owner_id", ColumnType::Int}, {"source", ColumnType::Text},
+                       {"phone", ColumnType::Text}, {"email", ColumnType::Text}, {"stage", ColumnType::Text},
+                       {"tags", ColumnType::TextList}, {"version", ColumnType::Int},
+                       {"created_at", ColumnType::Time}, {"updated_at", ColumnType::Time}})
+    t.add_column(n, ty);
+  std::size_t first_field = add_field_columns(t, fields);
+  while (q.step()) {
+    t.column(0).push_int(q.get_int(0));
+    t.column(1).push_text(q.get_text(1));
+    t.column(2).push_text(q.get_text(2));
+    t.column(3).push_opt(q.get_opt_text(3));
+    t.column(4).push_opt(q.get_opt_int(4));
+    t.column(5).push_opt(q.get_opt_text(5));
+    t.column(6).push_opt(q.get_opt_text(6));
+    t.column(7).push_opt(q.get_opt_text(7));
+    t.column(8).push_text(q.get_text(8));
+    t.column(9).push_list({});
+    t.column(10).push_int(q.get_int(13));
+    t.column(11).push_int(q.get_int(11));
+    t.column(12).push_int(q.get_int(12));
+    if (!fields.defs().empty()) push_field_values(t, first_field, fields, fields.from_json(q.get_text(9)));
+  }
+  std::size_t n = t.rows();
+  if (n == 0) return t;
+  // Tags of the page: every matching row lies between the first and last id of the page, so the
+  // same filter bounded by that range selects exactly the page's customers.
+  const auto& ids = t.column(0).ints;
+  std::unordered_map<std::int64_t, std::size_t> row_of;
+  row_of.reserve(n);
+  for (std::size_t r = 0; r < n; ++r) row_of[ids[r]] = r;
+  std::vector<Value> tag_params;
+  std::string tag_where = where_clause(ctx_, query, tag_params);
+  auto tq = ctx_.db().prepare("SELECT t.customer_id, t.tag FROM customer_tags t JOIN customers c ON c.id = t.customer_id "
+                              "WHERE " + tag_where + " AND c.id BETWEEN ? AND ? ORDER BY t.customer_id, t.tag");
+  int k = 0;
+  for (const auto& p : tag_params) tq.bind(++k, p);
+  tq.bind(++k, ids.front());
+  tq.bind(++k, ids.back());
+  auto& tags = t.column(9).lists;
+  while (tq.step()) {
+    auto it = row_of.find(tq.get_int(0));
+    if (it != row_of.end()) tags[it->second].push_back(tq.get_text(1));
+  }
+  return t;
+}
+
+std::int64_t Customers::count(const CustomerQuery& query) const {
+  db::Transaction tx(ctx_.db(), false);
+  std::vector<Value> params;
+  std::string where = where_clause(ctx_, query, params);
+  auto q = ctx_.db().prepare("SELECT count(*) FROM customers c WHERE " + where);
+  int i = 0;
+  for (const auto& p : params) q.bind(++i, p);
+  q.step();
+  std::int64_t n = q.get_int(0);
+  n = std::max<std::int64_t>(0, n - std::max<std::int64_t>(query.offset, 0));
+  return query.limit >= 0 ? std::min(n, query.limit) : n;
+}
+
+Customer Customers::tag(std::int64_t id, const std::string& tag, const std::optional<std::string>& reason) {
+  db::Transaction tx(ctx_.db());
+  auto rules = WriteRules::load(ctx_, "customer");
+  Customer before = load_in_scope(ctx_, id, rules.fields, "tag");
+  Customer after = before;
+  after.tags.push_back(*text::clean(tag, "tag", text::kMaxTag, true));
+  after.tags = clean_tags(after.tags, std::nullopt);
+  if (after.tags != before.tags) write_changes(ctx_, before, after, rules, reason);
+  tx.commit();
+  return after;
+}
+
+Customer Customers::untag(std::int64_t id, const std::string& tag, const std::optional<std::string>& reason) {
+  db::Transaction tx(ctx_.db());
+  auto rules = WriteRules::load(ctx_, "customer");
+  Customer before = load_in_scope(ctx_, id, rules.fields, "untag");
+  Customer after = before;
+  std::string t = text::trim(tag);
+  after.tags.erase(std::remove(after.tags.begin(), after.tags.end(), t), after.tags.end());
+  if (after.tags != before.tags) write_changes(ctx_, before, after, rules, reason);
+  tx.commit();
+  return after;
+}
+
+Customer Customers::set_stage(std::int64_t id, const std::string& stage, const std::optional<std::string>& reason) {
+  db::Transaction tx(ctx_.db());
+  auto rules = WriteRules::load(ctx_, "customer");
+  Customer before = load_in_scope(ctx_, id, rules.fields, "change the stage of");
+  Customer after = before;
+  apply_attr(after, "stage", Value{stage}, rules, std::nullopt);
+  if (after.stage != before.stage) write_changes(ctx_, before, after, rules, reason);
+  tx.commit();
+  return after;
+}
+
+Table Customers::history(std::int64_t id) const {
+  db::Transaction tx(ctx_.db(), false);
+  auto fields = schema::Fields(ctx_).of("customer");
+  auto c = load(ctx_, id, fields);
+  if (!c) {
+    // A deleted customer's history stays readable to the system view.
+    if (!ctx_.who->is_system()) throw NotFound("customer " + std::to_string(id) + " does not exist");
+    return history::list(ctx_, "customer", id);
+  }
+  if (!ctx_.who->covers(kEntity, c->owner_id))
+    throw PermissionDenied(describe(*ctx_.who) + " may not read customer " + std::to_string(id) +
+                           ", which is outside the user's scope");
+  return history::list(ctx_, "customer", id, c->created_at.ms, c->created_by);
+}
+
+}  // namespace crmkit::customers

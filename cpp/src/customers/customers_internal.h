@@ -1,0 +1,39 @@
+// Shared by the customer and contact services: what a write is checked against, loaded once per
+// call (once per batch for add_many).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "crmkit/context.hpp"
+#include "crmkit/schema/fields.hpp"
+#include "crmkit/table.hpp"
+#include "crmkit/value.hpp"
+
+namespace crmkit::customers {
+
+struct WriteRules {
+  schema::FieldSet fields;
+  std::vector<std::string> stages;
+  std::unordered_set<std::int64_t> users;
+
+  static WriteRules load(const Context& ctx, const std::string& entity);
+  bool user_exists(std::int64_t id) const { return users.count(id) > 0; }
+};
+
+// An optional text attribute: null or blank → nullopt; non-text → ValidationError.
+std::optional<std::string> text_attr(const Value& v, const std::string& field, std::size_t max_len, bool required,
+                                     std::optional<std::int64_t> row);
+std::optional<std::string> email_attr(const Value& v, std::optional<std::int64_t> row);
+
+// The Table column type that shows a custom field.
+ColumnType column_type(schema::FieldType t);
+
+// Adds one column per custom field and returns the index of the first.
+std::size_t add_field_columns(Table& t, const schema::FieldSet& fields);
+void push_field_values(Table& t, std::size_t first, const schema::FieldSet& fields,
+                       const std::map<std::string, Value>& values);
+
+}  // namespace crmkit::customers

@@ -1,0 +1,60 @@
+"""crmkit — a library-first CRM engine (C++ core, SQLite storage).
+
+    import crmkit
+    crm = crmkit.open("sales.db")
+    alice = crm.users.add("alice", name="Alice Wang", role="sales")
+    c = crm.customers.add(name="上海某某科技有限公司", owner=alice, tags=["VIP"])
+
+Everything here is implemented in the C++ extension `crmkit._crmkit`; this package re-exports it
+and adds thin sugar: `Table` row access and `to_pandas()`, record `to_dict()`, logging, the CLI.
+"""
+
+import logging as _logging
+
+from . import _crmkit
+from ._crmkit import (
+    SCHEMA_VERSION,
+    Clock,
+    Conflict,
+    Contact,
+    Contacts,
+    Crm,
+    Customer,
+    Customers,
+    Error,
+    FieldDef,
+    Fields,
+    NotFound,
+    PermissionDenied,
+    Role,
+    Roles,
+    RuleSyntaxError,
+    Stages,
+    StorageError,
+    Table,
+    Team,
+    Teams,
+    Transaction,
+    User,
+    Users,
+    ValidationError,
+    WorkflowError,
+    log_level,
+    open,
+    set_log_level,
+)
+from . import _records, table as _table
+
+__version__ = "0.1.0"
+
+_table.install(Table)
+_records.install(_crmkit)
+# A library never prints on its own: records reach handlers the application configures.
+_logging.getLogger("crmkit").addHandler(_logging.NullHandler())
+
+__all__ = [
+    "SCHEMA_VERSION", "Clock", "Conflict", "Contact", "Contacts", "Crm", "Customer", "Customers", "Error",
+    "FieldDef", "Fields", "NotFound", "PermissionDenied", "Role", "Roles", "RuleSyntaxError", "Stages",
+    "StorageError", "Table", "Team", "Teams", "Transaction", "User", "Users", "ValidationError",
+    "WorkflowError", "log_level", "open", "set_log_level",
+]
