@@ -57,7 +57,16 @@ struct TransactionScope {
 
 void init_crm(py::module_& m) {
   install_log_forwarder();
-  m.def("set_log_level", &log::set_level, py::arg("level"),
+  m.def("set_log_level", [](py::object level) {
+        if (py::isinstance<py::int_>(level)) {
+          // logging's numeric levels
+          int n = level.cast<int>();
+          log::set_level(n <= 5 ? "trace" : n <= 10 ? "debug" : n <= 20 ? "info" : n <= 30 ? "warning"
+                         : n <= 40 ? "error" : "critical");
+        } else {
+          log::set_level(level.cast<std::string>());
+        }
+      }, py::arg("level"),
         "Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also "
         "reach logging.getLogger('crmkit').");
   m.def("log_level", &log::level, "The engine's current log level.");
@@ -87,8 +96,20 @@ void init_crm(py::module_& m) {
       }, Drain());
 
   py::class_<Crm>(m, "Crm", "One opened CRM database: the system view, or a view scoped to a user.")
-      .def("as_user", [](const Crm& c, Ref u) { return c.as_user(u.id); }, py::arg("user"), Release(),
-           "The same CRM seen and changed as `user`: scoped reads, checked writes.")
+      .def(
+          "as_user",
+          [](const Crm& c, py::object user) {
+            if (py::isinstance<py::str>(user)) {
+              auto login = user.cast<std::string>();
+              py::gil_scoped_release release;
+              return c.as_user(c.users().by_login(login).id);
+            }
+            auto id = user.cast<Ref>().id;
+            py::gil_scoped_release release;
+            return c.as_user(id);
+          },
+          py::arg("user"), Drain(),
+          "The same CRM seen and changed as `user` (a User, an id or a login): scoped reads, checked writes.")
       .def_property_readonly("teams", &Crm::teams)
       .def_property_readonly("users", &Crm::users)
       .def_property_readonly("roles", &Crm::roles)
@@ -121,7 +142,8 @@ void init_crm(py::module_& m) {
 
   m.def(
       "open",
-      [](const std::string& path, const std::string& synchronous, double busy_timeout) {
+      [](py::object path_like, const std::string& synchronous, double busy_timeout) {
+        auto path = py::module_::import("os").attr("fspath")(path_like).cast<std::string>();
         if (synchronous != "normal" && synchronous != "full")
           throw ValidationError("synchronous must be 'normal' or 'full'", "synchronous");
         db::OpenOptions opts;

@@ -12,14 +12,14 @@ using customers::CustomerInput;
 CustomerInput customer_input(const py::dict& kw, std::optional<std::int64_t> row = std::nullopt) {
   CustomerInput in;
   for (auto item : kw) {
-    std::string key = py::str(item.first);
+    std::string key = detail::utf8(py::str(item.first));
     if (key == "fields") {
       if (item.second.is_none()) continue;
       if (!py::isinstance<py::dict>(item.second))
         throw ValidationError((row ? "row " + std::to_string(*row) + ": " : "") + "fields must be a dict", "fields", row);
-      in.fields = to_value_map(item.second.cast<py::dict>());
+      in.fields = to_value_map(item.second.cast<py::dict>(), row);
     } else if (key == "tags") {
-      Value v = detail::to_value(item.second);
+      Value v = to_field_value(item.second, "tags", row);
       if (v.is_null())
         in.tags = std::vector<std::string>{};
       else if (v.is<std::vector<std::string>>())
@@ -30,7 +30,7 @@ CustomerInput customer_input(const py::dict& kw, std::optional<std::int64_t> row
         throw ValidationError((row ? "row " + std::to_string(*row) + ": " : "") + "tags must be a list of text",
                               "tags", row);
     } else {
-      in.attrs[key] = detail::to_value(item.second);
+      in.attrs[key] = to_field_value(item.second, key, row);
     }
   }
   return in;
@@ -39,11 +39,11 @@ CustomerInput customer_input(const py::dict& kw, std::optional<std::int64_t> row
 ContactInput contact_input(const py::dict& kw) {
   ContactInput in;
   for (auto item : kw) {
-    std::string key = py::str(item.first);
+    std::string key = detail::utf8(py::str(item.first));
     if (key == "fields") {
       if (!item.second.is_none()) in.fields = to_value_map(item.second.cast<py::dict>());
     } else {
-      in.attrs[key] = detail::to_value(item.second);
+      in.attrs[key] = to_field_value(item.second, key);
     }
   }
   return in;

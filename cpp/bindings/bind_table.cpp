@@ -1,7 +1,9 @@
 // crmkit.Table: whole columns cross to Python at once. Ints, floats, times and dates arrive as
 // numpy arrays with a validity mask; text and lists as Python lists. The row-wise sugar (rows(),
 // iteration, to_pandas()) is added by python/crmkit/table.py.
+#include <cstring>
 #include <deque>
+#include <unordered_map>
 #include <mutex>
 
 #include <pybind11/numpy.h>
@@ -33,18 +35,45 @@ py::array_t<T> to_array(const std::vector<T>& v) {
   return a;
 }
 
+// Columns such as stage, industry or tags repeat a few values many times: hand out one Python
+// string per distinct value while there are few of them (bounded, so a column of unique names
+// does not pay for a useless map).
+class StringCache {
+ public:
+  py::object get(const std::string& s) {
+    if (cache_.size() < kMaxDistinct) {
+      auto it = cache_.find(s);
+      if (it != cache_.end()) return it->second;
+      py::object o = py::str(s);
+      cache_.emplace(s, o);
+      return o;
+    }
+    return py::str(s);
+  }
+
+ private:
+  static constexpr std::size_t kMaxDistinct = 4096;
+  std::unordered_map<std::string, py::object> cache_;
+};
+
 py::object column_values(const Column& c) {
   switch (c.type) {
     case ColumnType::Float: return to_array(c.floats);
     case ColumnType::Text: {
+      StringCache strings;
       py::list out(c.size());
       for (std::size_t i = 0; i < c.size(); ++i)
-        out[i] = c.valid[i] ? py::object(py::str(c.texts[i])) : py::object(py::none());
+        out[i] = c.valid[i] ? strings.get(c.texts[i]) : py::object(py::none());
       return out;
     }
     case ColumnType::TextList: {
+      StringCache strings;
       py::list out(c.size());
-      for (std::size_t i = 0; i < c.size(); ++i) out[i] = py::cast(c.lists[i]);
+      for (std::size_t i = 0; i < c.size(); ++i) {
+        py::list items(c.lists[i].size());
+        for (std::size_t k = 0; k < c.lists[i].size(); ++k) items[k] = strings.get(c.lists[i][k]);
+        out[i] = std::move(items);
+      }
       return out;
     }
     default: return to_array(c.ints);
@@ -89,9 +118,20 @@ void install_log_forwarder() {
   });
 }
 
-std::map<std::string, Value> to_value_map(const py::dict& d) {
+Value to_field_value(py::handle value, const std::string& field, std::optional<std::int64_t> row) {
+  try {
+    return detail::to_value(value);
+  } catch (const ValidationError& e) {
+    throw ValidationError((row ? "row " + std::to_string(*row) + ": " : "") + field + ": " + e.what(), field, row);
+  }
+}
+
+std::map<std::string, Value> to_value_map(const py::dict& d, std::optional<std::int64_t> row) {
   std::map<std::string, Value> out;
-  for (auto item : d) out[py::str(item.first).cast<std::string>()] = detail::to_value(item.second);
+  for (auto item : d) {
+    std::string key = detail::utf8(py::str(item.first));
+    out[key] = to_field_value(item.second, key, row);
+  }
   return out;
 }
 

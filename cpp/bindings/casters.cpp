@@ -67,6 +67,16 @@ std::optional<std::int64_t> id_of(py::handle obj) {
   return std::nullopt;
 }
 
+std::string utf8(py::handle s) {
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(s.ptr(), &size);
+  if (!data) {
+    PyErr_Clear();
+    throw ValidationError("text is not valid Unicode (it contains a lone surrogate)");
+  }
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
 Value to_value(py::handle obj) {
   if (obj.is_none()) return Value{};
   if (PyBool_Check(obj.ptr())) return Value{obj.cast<bool>()};
@@ -78,19 +88,19 @@ Value to_value(py::handle obj) {
     }
   }
   if (PyFloat_Check(obj.ptr())) return Value{obj.cast<double>()};
-  if (PyUnicode_Check(obj.ptr())) return Value{obj.cast<std::string>()};
-  if (is_datetime(obj)) return Value{Timestamp{datetime_to_ms(obj)}};
-  if (is_date(obj)) return Value{Date{datetime_to_ms(obj)}};
+  if (PyUnicode_Check(obj.ptr())) return Value{utf8(obj)};
   if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj) || py::isinstance<py::set>(obj)) {
     std::vector<std::string> items;
     for (auto item : obj) {
       if (!PyUnicode_Check(item.ptr()))
         throw ValidationError("a list value may hold only text, not " +
                               py::str(py::type::of(item).attr("__name__")).cast<std::string>());
-      items.push_back(item.cast<std::string>());
+      items.push_back(utf8(item));
     }
     return Value{items};
   }
+  if (is_datetime(obj)) return Value{Timestamp{datetime_to_ms(obj)}};
+  if (is_date(obj)) return Value{Date{datetime_to_ms(obj)}};
   if (auto id = id_of(obj)) return Value{*id};
   // Numeric types such as Decimal and numpy scalars.
   if (py::hasattr(obj, "__float__") && !py::hasattr(obj, "__len__")) {

@@ -42,6 +42,8 @@ bool is_date(pybind11::handle obj);             // a date that is not a datetime
 pybind11::object ms_to_datetime(std::int64_t ms);
 pybind11::object ms_to_date(std::int64_t ms);
 std::optional<std::int64_t> id_of(pybind11::handle obj);
+// UTF-8 of a str; ValidationError for text Python can hold but UTF-8 cannot (lone surrogates).
+std::string utf8(pybind11::handle s);
 Value to_value(pybind11::handle obj);
 pybind11::object from_value(const Value& v);
 }  // namespace detail

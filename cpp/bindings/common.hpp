@@ -29,8 +29,10 @@ using Drain = py::call_guard<LogDrain>;
 
 void install_log_forwarder();
 
-// kwargs → name/Value map (values converted by the Value caster).
-std::map<std::string, Value> to_value_map(const py::dict& d);
+// One value converted by the Value caster; a conversion error names `field` (and `row`).
+Value to_field_value(py::handle value, const std::string& field, std::optional<std::int64_t> row = std::nullopt);
+// kwargs → name/Value map, each value converted with to_field_value.
+std::map<std::string, Value> to_value_map(const py::dict& d, std::optional<std::int64_t> row = std::nullopt);
 
 // The name under which record classes list their attributes for to_dict()/__repr__ (Python side).
 void set_record_fields(py::handle cls, std::initializer_list<const char*> names);

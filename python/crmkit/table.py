@@ -140,7 +140,7 @@ def _to_pandas(self):
         else:
             arr = _np.empty(len(values), dtype=object)
             arr[:] = values
-            data[name] = arr
+            data[name] = pd.Series(arr, dtype=object, copy=False)
     return pd.DataFrame(data, columns=list(self.columns))
 
 

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -16,10 +18,16 @@
 
 namespace crmkit {
 
+struct Context;
+
 struct Engine {
   Engine(const std::string& path, const db::OpenOptions& options) : db(path, options) {}
   db::Database db;
   Clock clock;
+  // Resolves a saved segment to its member customer ids, as seen by the context's principal.
+  // Installed by the segments domain; lower domains (revisit plans) call it without depending on
+  // segments. Throws NotFound for an unknown segment.
+  std::function<std::vector<std::int64_t>(const Context&, const std::string&)> segment_members;
 };
 
 struct Context {

@@ -11,6 +11,9 @@ Crm Crm::open(const std::string& path, const db::OpenOptions& options) {
 }
 
 Crm Crm::as_user(std::int64_t user_id) const {
+  // A scoped view is a boundary: only the system view or an admin may take on someone else.
+  if (!ctx_.who->is_system() && !ctx_.who->is_admin && ctx_.who->user_id != user_id)
+    throw PermissionDenied("user '" + ctx_.who->login + "' may not act as another user");
   auto who = std::make_shared<const org::Principal>(org::load_principal(ctx_.db(), user_id));
   return Crm(Context{ctx_.engine, who});
 }

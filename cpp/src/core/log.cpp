@@ -1,5 +1,6 @@
 #include "crmkit/log.hpp"
 
+#include <cctype>
 #include <mutex>
 
 #include <spdlog/sinks/base_sink.h>
@@ -42,7 +43,9 @@ spdlog::logger& logger() {
   return *instance;
 }
 
-void set_level(const std::string& level) {
+void set_level(const std::string& requested) {
+  std::string level = requested;
+  for (auto& ch : level) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   std::string name = level == "warning" ? "warn" : level;
   auto parsed = spdlog::level::from_str(name);
   if (parsed == spdlog::level::off && name != "off")

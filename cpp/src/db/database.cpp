@@ -31,7 +31,9 @@ void rethrow_storage_error(const std::string& context) {
 // ---------------------------------------------------------------------------------------------
 // Stmt
 
-Stmt::Stmt(Database& db, SQLite::Statement* stmt, std::unique_ptr<SQLite::Statement> owned, bool* busy)
+PreparedStatement::~PreparedStatement() { sqlite3_finalize(handle); }
+
+Stmt::Stmt(Database& db, PreparedStatement* stmt, std::unique_ptr<PreparedStatement> owned, bool* busy)
     : db_(&db), stmt_(stmt), owned_(std::move(owned)), busy_(busy) {}
 
 Stmt::Stmt(Stmt&& o) noexcept
@@ -43,36 +45,35 @@ Stmt::Stmt(Stmt&& o) noexcept
 Stmt::~Stmt() {
   if (!stmt_) return;
   // A statement left mid-step would hold a read lock: reset it for the next user.
-  try {
-    stmt_->reset();
-    stmt_->clearBindings();
-  } catch (...) {
-    // reset() reports the error of the last step, which the caller has already seen.
-  }
+  sqlite3_reset(stmt_->handle);
+  sqlite3_clear_bindings(stmt_->handle);
   if (busy_) *busy_ = false;
 }
 
-#define CRMKIT_SQL_TRY(what) \
-  try {                      \
-    what;                    \
-  } catch (...) {            \
-    rethrow_storage_error(stmt_->getQuery()); \
-  }
+void Stmt::fail(int rc, const char* what) const {
+  std::string message = std::string(what) + ": " + sqlite3_errmsg(db_->raw().getHandle()) + " (" + stmt_->sql + ")";
+  int primary = rc & 0xff;
+  if (primary == SQLITE_CONSTRAINT) throw Conflict(message);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    throw StorageError("the database is busy (another process holds the write lock): " + message);
+  throw StorageError(message);
+}
 
 Stmt& Stmt::bind(int index, std::int64_t v) {
-  CRMKIT_SQL_TRY(stmt_->bind(index, static_cast<int64_t>(v)));
+  if (int rc = sqlite3_bind_int64(stmt_->handle, index, v); rc != SQLITE_OK) fail(rc, "bind failed");
   return *this;
 }
 Stmt& Stmt::bind(int index, double v) {
-  CRMKIT_SQL_TRY(stmt_->bind(index, v));
+  if (int rc = sqlite3_bind_double(stmt_->handle, index, v); rc != SQLITE_OK) fail(rc, "bind failed");
   return *this;
 }
 Stmt& Stmt::bind(int index, std::string_view v) {
-  CRMKIT_SQL_TRY(stmt_->bind(index, std::string(v)));
+  int rc = sqlite3_bind_text64(stmt_->handle, index, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) fail(rc, "bind failed");
   return *this;
 }
 Stmt& Stmt::bind_null(int index) {
-  CRMKIT_SQL_TRY(stmt_->bind(index));
+  if (int rc = sqlite3_bind_null(stmt_->handle, index); rc != SQLITE_OK) fail(rc, "bind failed");
   return *this;
 }
 
@@ -90,35 +91,32 @@ Stmt& Stmt::bind(int index, const Value& v) {
 }
 
 bool Stmt::step() {
-  try {
-    return stmt_->executeStep();
-  } catch (...) {
-    rethrow_storage_error("query failed");
-  }
+  int rc = sqlite3_step(stmt_->handle);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  fail(rc, "query failed");
 }
 
 int Stmt::exec() {
-  try {
-    while (stmt_->executeStep()) {
-    }
-  } catch (...) {
-    rethrow_storage_error("write failed");
+  int rc;
+  while ((rc = sqlite3_step(stmt_->handle)) == SQLITE_ROW) {
   }
+  if (rc != SQLITE_DONE) fail(rc, "write failed");
   return sqlite3_changes(db_->raw().getHandle());
 }
 
 void Stmt::reset() {
-  CRMKIT_SQL_TRY(stmt_->reset(); stmt_->clearBindings());
+  sqlite3_reset(stmt_->handle);
+  sqlite3_clear_bindings(stmt_->handle);
 }
 
-bool Stmt::is_null(int col) const { return stmt_->isColumnNull(col); }
-std::int64_t Stmt::get_int(int col) const { return stmt_->getColumn(col).getInt64(); }
-double Stmt::get_double(int col) const { return stmt_->getColumn(col).getDouble(); }
+bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_->handle, col) == SQLITE_NULL; }
+std::int64_t Stmt::get_int(int col) const { return sqlite3_column_int64(stmt_->handle, col); }
+double Stmt::get_double(int col) const { return sqlite3_column_double(stmt_->handle, col); }
 std::string Stmt::get_text(int col) const {
-  SQLite::Column c = stmt_->getColumn(col);
-  const char* t = c.getText(nullptr);
+  const unsigned char* t = sqlite3_column_text(stmt_->handle, col);
   if (!t) return {};
-  return std::string(t, static_cast<std::size_t>(c.getBytes()));
+  return std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(stmt_->handle, col)));
 }
 std::optional<std::int64_t> Stmt::get_opt_int(int col) const {
   if (is_null(col)) return std::nullopt;
@@ -132,7 +130,7 @@ std::optional<std::string> Stmt::get_opt_text(int col) const {
   if (is_null(col)) return std::nullopt;
   return get_text(col);
 }
-int Stmt::column_count() const { return stmt_->getColumnCount(); }
+int Stmt::column_count() const { return sqlite3_column_count(stmt_->handle); }
 
 // ---------------------------------------------------------------------------------------------
 // Database
@@ -167,6 +165,9 @@ void Database::configure(const OpenOptions& options) {
   conn_->exec("PRAGMA foreign_keys=ON");
   conn_->exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   conn_->exec("PRAGMA temp_store=MEMORY");
+  // A bulk write of a million rows touches far more than SQLite's default 2 MB of pages; spilling
+  // dirty pages mid-transaction doubled the cost of add_many. This is a ceiling, not an allocation.
+  conn_->exec("PRAGMA cache_size=-65536");
 }
 
 int Database::schema_version() const {
@@ -229,21 +230,25 @@ void Database::migrate() {
   }
 }
 
+std::unique_ptr<PreparedStatement> Database::compile(const std::string& sql) {
+  sqlite3_stmt* handle = nullptr;
+  int rc = sqlite3_prepare_v3(conn_->getHandle(), sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                              &handle, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(handle);
+    throw StorageError(std::string("cannot prepare SQL: ") + sqlite3_errmsg(conn_->getHandle()) + " (" + sql + ")");
+  }
+  return std::make_unique<PreparedStatement>(handle, sql);
+}
+
 Stmt Database::prepare(const std::string& sql) {
   auto it = cache_.find(sql);
-  try {
-    if (it == cache_.end()) {
-      auto stmt = std::make_unique<SQLite::Statement>(*conn_, sql);
-      it = cache_.emplace(sql, CacheEntry{std::move(stmt), false}).first;
-    }
-    if (it->second.busy) {
-      // Re-entrant use of the same SQL (a statement still stepping): use a private copy.
-      auto own = std::make_unique<SQLite::Statement>(*conn_, sql);
-      SQLite::Statement* raw_stmt = own.get();
-      return Stmt(*this, raw_stmt, std::move(own), nullptr);
-    }
-  } catch (...) {
-    rethrow_storage_error("cannot prepare SQL");
+  if (it == cache_.end()) it = cache_.emplace(sql, CacheEntry{compile(sql), false}).first;
+  if (it->second.busy) {
+    // Re-entrant use of the same SQL (a statement still stepping): use a private copy.
+    auto own = compile(sql);
+    PreparedStatement* raw_stmt = own.get();
+    return Stmt(*this, raw_stmt, std::move(own), nullptr);
   }
   it->second.busy = true;
   return Stmt(*this, it->second.stmt.get(), nullptr, &it->second.busy);

@@ -24,7 +24,7 @@ INSERT INTO roles(name, scopes, can_approve, is_admin) VALUES
   ('finance',  '{"customers":"all","opportunities":"all","leads":"none"}', 1, 0);
 
 CREATE TABLE teams (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused: history and links stay unambiguous
   name TEXT NOT NULL UNIQUE,
   parent_id INTEGER REFERENCES teams(id),
   lead_id INTEGER REFERENCES users(id),
@@ -33,7 +33,7 @@ CREATE TABLE teams (
 );
 
 CREATE TABLE users (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused: history and links stay unambiguous
   login TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
   email TEXT,
@@ -77,7 +77,7 @@ INSERT INTO stages(kind, name, position, probability) VALUES
   ('pipeline', '赢单', 4, 1.0), ('pipeline', '输单', 5, 0.0);
 
 CREATE TABLE customers (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused: history and links stay unambiguous
   name TEXT NOT NULL,
   kind TEXT NOT NULL DEFAULT 'company',
   industry TEXT,
@@ -104,7 +104,7 @@ CREATE TABLE customer_tags (
 CREATE INDEX customer_tags_tag ON customer_tags(tag, customer_id);
 
 CREATE TABLE contacts (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused: history and links stay unambiguous
   customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
   name TEXT NOT NULL,
   title TEXT,
@@ -116,6 +116,19 @@ CREATE TABLE contacts (
   version INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX contacts_customer ON contacts(customer_id);
+
+CREATE TABLE groups (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused: history and links stay unambiguous
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE group_members (
+  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY(group_id, customer_id)
+) WITHOUT ROWID;
+CREATE INDEX group_members_customer ON group_members(customer_id);
 
 CREATE TABLE history (
   id INTEGER PRIMARY KEY,

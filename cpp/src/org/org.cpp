@@ -64,7 +64,9 @@ void require_role(db::Database& db, const std::string& role) {
   }
 }
 
-std::string opt_text(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : ""; }
+std::optional<std::string> opt_text(const std::optional<std::int64_t>& v) {
+  return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
+}
 
 }  // namespace
 
@@ -287,15 +289,15 @@ User Users::update(std::int64_t id, const std::map<std::string, Value>& values,
                "WHERE id=?")
       .bind_all(after.name, after.email, after.role, after.team_id, after.manager_id, after.active, id)
       .exec();
-  auto note = [&](const char* field, const std::string& a, const std::string& b) {
+  auto note = [&](const char* field, const std::optional<std::string>& a, const std::optional<std::string>& b) {
     if (a != b) history::record(ctx_, "user", id, field, a, b);
   };
   note("name", before.name, after.name);
-  note("email", before.email.value_or(""), after.email.value_or(""));
+  note("email", before.email, after.email);
   note("role", before.role, after.role);
   note("team_id", opt_text(before.team_id), opt_text(after.team_id));
   note("manager_id", opt_text(before.manager_id), opt_text(after.manager_id));
-  note("active", before.active ? "true" : "false", after.active ? "true" : "false");
+  note("active", std::string(before.active ? "true" : "false"), std::string(after.active ? "true" : "false"));
   after.version = before.version + 1;
   tx.commit();
   return after;

@@ -262,6 +262,20 @@ std::map<std::string, Value> FieldSet::from_json(const std::string& text) const 
   for (auto& [name, v] : j.items()) {
     const FieldDef* def = find(name);
     if (!def || v.is_null()) continue;  // a removed field's stale value is not reported
+    // A value whose JSON type does not fit the definition (a file edited by hand) is skipped,
+    // never an error on read.
+    bool fits = false;
+    switch (def->type) {
+      case FieldType::Text:
+      case FieldType::Enum: fits = v.is_string(); break;
+      case FieldType::Number: fits = v.is_number(); break;
+      case FieldType::Bool: fits = v.is_boolean(); break;
+      case FieldType::MultiEnum:
+        fits = v.is_array() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); });
+        break;
+      default: fits = v.is_number_integer(); break;
+    }
+    if (!fits) continue;
     switch (def->type) {
       case FieldType::Text:
       case FieldType::Enum: out[name] = Value{v.get<std::string>()}; break;
@@ -343,6 +357,17 @@ void Fields::remove(const std::string& entity, const std::string& name) {
   if (!q.step()) throw NotFound("the " + entity + " field '" + name + "' does not exist");
   std::int64_t id = q.get_int(0);
   ctx_.db().prepare("DELETE FROM field_defs WHERE id = ?").bind_all(id).exec();
+  // Drop the stored values too, so that a field added again later under this name starts empty.
+  static const std::map<std::string, std::string> tables = {
+      {"customer", "customers"}, {"contact", "contacts"}, {"opportunity", "opportunities"}, {"lead", "leads"}};
+  auto table = tables.at(entity);
+  auto exists = ctx_.db().prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  exists.bind_all(table);
+  if (exists.step())
+    ctx_.db()
+        .prepare("UPDATE " + table + " SET fields = json_remove(fields, ?) WHERE json_type(fields, ?) IS NOT NULL")
+        .bind_all("$." + name, "$." + name)
+        .exec();
   history::record(ctx_, "field", id, entity + "." + name, "defined", std::nullopt, "removed");
   tx.commit();
 }

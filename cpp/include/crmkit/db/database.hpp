@@ -21,9 +21,10 @@
 
 #include "crmkit/value.hpp"
 
+struct sqlite3_stmt;
+
 namespace SQLite {
 class Database;
-class Statement;
 }  // namespace SQLite
 
 namespace crmkit::db {
@@ -35,11 +36,22 @@ struct OpenOptions {
 
 class Database;
 
+// Owns one prepared statement (finalised on destruction).
+struct PreparedStatement {
+  sqlite3_stmt* handle = nullptr;
+  std::string sql;
+  PreparedStatement(sqlite3_stmt* h, std::string s) : handle(h), sql(std::move(s)) {}
+  PreparedStatement(const PreparedStatement&) = delete;
+  ~PreparedStatement();
+};
+
 // A cached prepared statement in use. Binds are 1-based. On destruction the statement is reset
 // and its bindings cleared, ready for the next user. Errors are translated to crmkit errors.
+// Statements use SQLite's C API directly: column reads are on every hot path (a find of 100,000
+// rows reads over a million cells) and need no per-cell wrapper objects.
 class Stmt {
  public:
-  Stmt(Database& db, SQLite::Statement* stmt, std::unique_ptr<SQLite::Statement> owned, bool* busy);
+  Stmt(Database& db, PreparedStatement* stmt, std::unique_ptr<PreparedStatement> owned, bool* busy);
   Stmt(Stmt&&) noexcept;
   Stmt(const Stmt&) = delete;
   ~Stmt();
@@ -83,9 +95,10 @@ class Stmt {
   int column_count() const;
 
  private:
+  [[noreturn]] void fail(int rc, const char* what) const;
   Database* db_;
-  SQLite::Statement* stmt_;
-  std::unique_ptr<SQLite::Statement> owned_;
+  PreparedStatement* stmt_;
+  std::unique_ptr<PreparedStatement> owned_;
   bool* busy_;
 };
 
@@ -128,8 +141,9 @@ class Database {
 
   std::string path_;
   std::unique_ptr<SQLite::Database> conn_;
+  std::unique_ptr<PreparedStatement> compile(const std::string& sql);
   struct CacheEntry {
-    std::unique_ptr<SQLite::Statement> stmt;
+    std::unique_ptr<PreparedStatement> stmt;
     bool busy = false;
   };
   std::unordered_map<std::string, CacheEntry> cache_;
