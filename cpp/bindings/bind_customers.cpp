@@ -53,8 +53,10 @@ customers::CustomerQuery make_query(std::optional<std::string> name_contains, st
                                     std::optional<Ref> owner, std::optional<Ref> team, std::optional<std::string> stage,
                                     std::optional<std::string> industry, std::optional<std::string> kind,
                                     std::optional<std::string> source, bool pool, std::optional<std::int64_t> after,
-                                    std::optional<std::int64_t> limit, std::int64_t offset) {
+                                    std::optional<std::int64_t> limit, std::int64_t offset,
+                                    std::optional<std::string> where = std::nullopt) {
   customers::CustomerQuery q;
+  q.where = where;
   q.name_contains = name_contains;
   q.tag = tag;
   if (owner) q.owner = owner->id;
@@ -78,6 +80,19 @@ customers::CustomerQuery make_query(std::optional<std::string> name_contains, st
 
 void init_customers(py::module_& m) {
   using namespace customers;
+  auto facts = py::class_<CustomerFacts>(m, "CustomerFacts", "A customer's derived facts (kept current by every write).")
+                   .def_readonly("last_contact_at", &CustomerFacts::last_contact_at)
+                   .def_readonly("days_since_contact", &CustomerFacts::days_since_contact)
+                   .def_readonly("interaction_count", &CustomerFacts::interaction_count)
+                   .def_readonly("order_count", &CustomerFacts::order_count)
+                   .def_readonly("lifetime_value", &CustomerFacts::lifetime_value)
+                   .def_readonly("first_order_at", &CustomerFacts::first_order_at)
+                   .def_readonly("last_order_at", &CustomerFacts::last_order_at)
+                   .def_readonly("avg_satisfaction", &CustomerFacts::avg_satisfaction)
+                   .def_readonly("open_tickets", &CustomerFacts::open_tickets);
+  set_record_fields(facts, {"last_contact_at", "days_since_contact", "interaction_count", "order_count",
+                            "lifetime_value", "first_order_at", "last_order_at", "avg_satisfaction", "open_tickets"});
+
   auto customer = py::class_<Customer>(m, "Customer", "A customer record (an immutable snapshot).")
                       .def_readonly("id", &Customer::id)
                       .def_readonly("name", &Customer::name)
@@ -93,7 +108,18 @@ void init_customers(py::module_& m) {
                       .def_readonly("created_by", &Customer::created_by)
                       .def_readonly("created_at", &Customer::created_at)
                       .def_readonly("updated_at", &Customer::updated_at)
-                      .def_readonly("version", &Customer::version);
+                      .def_readonly("version", &Customer::version)
+                      .def_readonly("facts", &Customer::facts)
+                      // The facts also read as attributes of the customer (c.lifetime_value).
+                      .def_property_readonly("last_contact_at", [](const Customer& c) { return c.facts.last_contact_at; })
+                      .def_property_readonly("days_since_contact", [](const Customer& c) { return c.facts.days_since_contact; })
+                      .def_property_readonly("interaction_count", [](const Customer& c) { return c.facts.interaction_count; })
+                      .def_property_readonly("order_count", [](const Customer& c) { return c.facts.order_count; })
+                      .def_property_readonly("lifetime_value", [](const Customer& c) { return c.facts.lifetime_value; })
+                      .def_property_readonly("first_order_at", [](const Customer& c) { return c.facts.first_order_at; })
+                      .def_property_readonly("last_order_at", [](const Customer& c) { return c.facts.last_order_at; })
+                      .def_property_readonly("avg_satisfaction", [](const Customer& c) { return c.facts.avg_satisfaction; })
+                      .def_property_readonly("open_tickets", [](const Customer& c) { return c.facts.open_tickets; });
   set_record_fields(customer, {"id", "name", "kind", "industry", "owner_id", "source", "phone", "email", "stage",
                                "tags", "fields", "created_by", "created_at", "updated_at", "version"});
 
@@ -156,26 +182,29 @@ void init_customers(py::module_& m) {
           [](Customers& s, std::optional<std::string> name_contains, std::optional<std::string> tag,
              std::optional<Ref> owner, std::optional<Ref> team, std::optional<std::string> stage,
              std::optional<std::string> industry, std::optional<std::string> kind, std::optional<std::string> source,
-             bool pool, std::optional<std::int64_t> after, std::optional<std::int64_t> limit, std::int64_t offset) {
+             bool pool, std::optional<std::int64_t> after, std::optional<std::int64_t> limit, std::int64_t offset,
+             std::optional<std::string> where) {
             return s.find(make_query(name_contains, tag, owner, team, stage, industry, kind, source, pool, after,
-                                     limit, offset));
+                                     limit, offset, where));
           },
           py::arg("name_contains") = py::none(), py::arg("tag") = py::none(), py::arg("owner") = py::none(),
           py::arg("team") = py::none(), py::arg("stage") = py::none(), py::arg("industry") = py::none(),
           py::arg("kind") = py::none(), py::arg("source") = py::none(), py::arg("pool") = false,
-          py::arg("after") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = 0, Release())
+          py::arg("after") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = 0,
+          py::arg("where") = py::none(), Release())
       .def(
           "count",
           [](Customers& s, std::optional<std::string> name_contains, std::optional<std::string> tag,
              std::optional<Ref> owner, std::optional<Ref> team, std::optional<std::string> stage,
              std::optional<std::string> industry, std::optional<std::string> kind, std::optional<std::string> source,
-             bool pool) {
+             bool pool, std::optional<std::string> where) {
             return s.count(make_query(name_contains, tag, owner, team, stage, industry, kind, source, pool,
-                                      std::nullopt, std::nullopt, 0));
+                                      std::nullopt, std::nullopt, 0, where));
           },
           py::arg("name_contains") = py::none(), py::arg("tag") = py::none(), py::arg("owner") = py::none(),
           py::arg("team") = py::none(), py::arg("stage") = py::none(), py::arg("industry") = py::none(),
-          py::arg("kind") = py::none(), py::arg("source") = py::none(), py::arg("pool") = false, Release())
+          py::arg("kind") = py::none(), py::arg("source") = py::none(), py::arg("pool") = false,
+          py::arg("where") = py::none(), Release())
       .def("tag", [](Customers& s, Ref c, const std::string& t) { return s.tag(c.id, t); }, py::arg("customer"),
            py::arg("tag"), Release())
       .def("untag", [](Customers& s, Ref c, const std::string& t) { return s.untag(c.id, t); }, py::arg("customer"),

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "casters.hpp"
+#include "crmkit/context.hpp"
 #include "crmkit/value.hpp"
 
 namespace crmkit::bindings {
@@ -37,11 +38,19 @@ std::map<std::string, Value> to_value_map(const py::dict& d, std::optional<std::
 // The name under which record classes list their attributes for to_dict()/__repr__ (Python side).
 void set_record_fields(py::handle cls, std::initializer_list<const char*> names);
 
+// crm.approvals for a view (defined with the workflow bindings).
+py::object make_approvals(const Context& ctx);
+
 void init_errors(py::module_& m);
 void init_table(py::module_& m);
 void init_org(py::module_& m);
 void init_schema(py::module_& m);
 void init_customers(py::module_& m);
+void init_segments(py::module_& m);
+void init_relationship(py::module_& m);
+void init_pipeline(py::module_& m);
+void init_workflow(py::module_& m);
+void init_reports(py::module_& m);
 void init_crm(py::module_& m);
 
 }  // namespace crmkit::bindings

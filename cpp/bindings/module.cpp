@@ -10,5 +10,10 @@ PYBIND11_MODULE(_crmkit, m) {
   init_org(m);
   init_schema(m);
   init_customers(m);
+  init_segments(m);
+  init_relationship(m);
+  init_pipeline(m);
+  init_workflow(m);
+  init_reports(m);
   init_crm(m);
 }

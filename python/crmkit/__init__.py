@@ -12,49 +12,15 @@ and adds thin sugar: `Table` row access and `to_pandas()`, record `to_dict()`, l
 import logging as _logging
 
 from . import _crmkit
-from ._crmkit import (
-    SCHEMA_VERSION,
-    Clock,
-    Conflict,
-    Contact,
-    Contacts,
-    Crm,
-    Customer,
-    Customers,
-    Error,
-    FieldDef,
-    Fields,
-    NotFound,
-    PermissionDenied,
-    Role,
-    Roles,
-    RuleSyntaxError,
-    Stages,
-    StorageError,
-    Table,
-    Team,
-    Teams,
-    Transaction,
-    User,
-    Users,
-    ValidationError,
-    WorkflowError,
-    log_level,
-    open,
-    set_log_level,
-)
+# Every public name of the engine is part of the package: records, services, errors, open().
+globals().update({name: getattr(_crmkit, name) for name in dir(_crmkit) if not name.startswith("_")})
 from . import _records, table as _table
 
 __version__ = "0.1.0"
 
-_table.install(Table)
+_table.install(_crmkit.Table)
 _records.install(_crmkit)
 # A library never prints on its own: records reach handlers the application configures.
 _logging.getLogger("crmkit").addHandler(_logging.NullHandler())
 
-__all__ = [
-    "SCHEMA_VERSION", "Clock", "Conflict", "Contact", "Contacts", "Crm", "Customer", "Customers", "Error",
-    "FieldDef", "Fields", "NotFound", "PermissionDenied", "Role", "Roles", "RuleSyntaxError", "Stages",
-    "StorageError", "Table", "Team", "Teams", "Transaction", "User", "Users", "ValidationError",
-    "WorkflowError", "log_level", "open", "set_log_level",
-]
+__all__ = sorted(name for name in dir(_crmkit) if not name.startswith("_"))

@@ -1,7 +1,10 @@
 """The demo organisation: teams, users with managers, ~5,000 customers with realistic Chinese and
-English names, contacts, tags, custom fields and lifecycle stages. Deterministic for a seed."""
+English names, contacts, tags, custom fields and lifecycle stages, then four months of the customer
+relationship process (interactions, follow-up tasks, revisits, tickets, orders and refunds, the public
+pool). Deterministic for a seed."""
 
 import collections
+import datetime as _dt
 import random
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -18,6 +21,14 @@ SOURCES = ["展会", "官网", "转介绍", "电话营销", "合作伙伴", "Lin
 TAGS = ["VIP", "重点", "新客户", "老客户", "海外", "政府项目", "待激活", "高潜力"]
 REGIONS = ["华东", "华南", "华北", "华中", "西南", "海外"]
 TITLES = ["采购经理", "总经理", "IT主管", "财务总监", "CTO", "Procurement Lead", "运营经理"]
+INTERACTION_KINDS = ["call", "call", "call", "wechat", "wechat", "email", "visit", "meeting", "other"]
+SUMMARIES = ["确认需求", "报价已发送", "客户询问交期", "介绍新产品", "催款", "安排上门演示", "技术交流",
+             "Follow-up on the proposal", "合同条款沟通", "客户反馈使用情况", "节日问候", "约下周拜访"]
+SKUS = [("MES-基础版", 48000.0), ("MES-专业版", 128000.0), ("ERP-模块", 36000.0), ("实施服务(天)", 3200.0),
+        ("年度维保", 18000.0), ("传感器套件", 860.0), ("培训课程", 5800.0)]
+TICKETS = ["安装问题", "系统无法登录", "数据导入失败", "发票问题", "升级咨询", "Performance issue", "培训需求"]
+START = "2025-09-01T09:00:00Z"
+END = "2026-01-05T09:00:00Z"
 
 
 def _chinese_person(rng):
@@ -37,7 +48,7 @@ def _phone(rng):
 def build(crm, customers=5000, seed=7):
     """Fills an empty database and returns the summary dict (see render())."""
     rng = random.Random(seed)
-    crm.clock.freeze("2026-01-05T09:00:00Z")
+    crm.clock.freeze(START)
     crm.fields.add("customer", "region", type="enum", options=REGIONS)
     crm.fields.add("customer", "employees", type="integer", min=1, max=1_000_000)
     crm.fields.add("customer", "credit_limit", type="number", min=0)
@@ -93,8 +104,72 @@ def build(crm, customers=5000, seed=7):
                 english = rng.random() < 0.2
                 name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}" if english else _chinese_person(rng)
                 crm.contacts.add(cid, name=name, title=rng.choice(TITLES), phone=_phone(rng))
+    relationship(crm, rng, ids, reps)
+    summary = summarize(crm)  # as of the demo's last day, while the clock still stands there
     crm.clock.unfreeze()
-    return summarize(crm)
+    return summary
+
+
+def relationship(crm, rng, ids, reps):
+    """Four months, a week at a time: reps log interactions (some with a follow-up date) and close
+    most of their due tasks, customers order, refund now and then and open tickets that get closed
+    with a satisfaction score; the VIP revisit plan and the pool rules run every week."""
+    crm.pool.set_rules(idle_days=45, no_deal_days=180, warn_days=5, max_held_per_user=1500,
+                       max_claims_per_day=10, reclaim_cooldown_days=7, exempt_won=True)
+    crm.revisits.plan("VIP月度回访", tag="VIP", every_days=30, assignee="owner")
+    active = set(rng.sample(ids, int(len(ids) * 0.8)))  # the rest go quiet and drift to the pool
+    end = _dt.datetime.fromisoformat(END.replace("Z", "+00:00"))
+    week = 0
+    while crm.clock.now() < end:
+        now = crm.clock.now()
+        with crm.transaction():
+            owners = dict(zip(crm.customers.find().column("id"), crm.customers.find().column("owner_id")))
+            owned_active = [c for c in ids if c in active and owners.get(c) is not None]
+            rows = []
+            for _ in range(len(owned_active) // 2):
+                cid = rng.choice(owned_active)
+                row = {"customer": cid, "kind": rng.choice(INTERACTION_KINDS), "by": owners[cid],
+                       "summary": rng.choice(SUMMARIES), "at": now - _dt.timedelta(days=rng.random() * 6.5)}
+                if rng.random() < 0.2:
+                    row["next_follow_up"] = (now + _dt.timedelta(days=rng.randrange(1, 21))).date()
+                rows.append(row)
+            crm.interactions.log_many(rows)
+            orders = []
+            for _ in range(len(owned_active) // 40):
+                sku, price = rng.choice(SKUS)
+                qty = rng.choice((1, 1, 1, 2, 3, 5, 10))
+                orders.append({"customer": rng.choice(owned_active), "amount": price * qty,
+                               "at": now - _dt.timedelta(days=rng.random() * 6.5),
+                               "items": [{"sku": sku, "qty": qty, "price": price}]})
+            order_ids = crm.orders.add_many(orders)
+            for oid in rng.sample(order_ids, min(len(order_ids), 2)):
+                if rng.random() < 0.5:
+                    crm.orders.refund(oid, amount=round(crm.orders.get(oid).amount * rng.choice((0.1, 0.5, 1.0)), 2),
+                                      note="退货")
+            for _ in range(12):
+                crm.tickets.open(rng.choice(owned_active), title=rng.choice(TICKETS))
+            for row in crm.tickets.list(status="open").rows():
+                if rng.random() < 0.7:
+                    crm.tickets.close(row["id"], satisfaction=rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 5, 12, 10))[0])
+            for row in crm.tasks.due(before=now + _dt.timedelta(days=1)).rows():
+                if rng.random() < 0.8:
+                    crm.tasks.complete(row["id"])
+            crm.revisits.run()
+            pool = list(crm.pool.list(limit=40).column("id"))
+            for cid in pool[: rng.randrange(0, 15)]:
+                try:
+                    crm.pool.claim(cid, by=rng.choice(reps))
+                except crmkit_errors() as e:  # the quota and cool-down are part of the story
+                    del e
+            crm.pool.reclaim_idle()
+        crm.clock.advance(days=7)
+        week += 1
+    return week
+
+
+def crmkit_errors():
+    from . import Conflict, ValidationError
+    return (ValidationError, Conflict)
 
 
 def summarize(crm):
@@ -108,6 +183,8 @@ def summarize(crm):
         teams.get(users[o]["team_id"], "-") if o is not None else "公海 (public pool)" for o in owners)
     per_stage = collections.Counter(table.column("stage"))
     per_tag = collections.Counter(tag for tags in table.column("tags") for tag in tags)
+    ltv = sorted(zip(table.column("lifetime_value"), table.column("name"), table.column("order_count")),
+                 key=lambda r: -r[0])
     return {
         "customers": len(table),
         "users": len(users),
@@ -117,6 +194,13 @@ def summarize(crm):
                       for o, n in per_owner.most_common()},
         "per_stage": {s: per_stage.get(s, 0) for s in crm.lifecycle.stages()},
         "per_tag": dict(per_tag.most_common()),
+        "interactions": len(crm.interactions.list(limit=None)),
+        "orders": len(crm.orders.list()),
+        "tickets": len(crm.tickets.list()),
+        "open_tasks": len(crm.tasks.list(status="open")),
+        "overdue_tasks": len(crm.tasks.overdue()),
+        "pool_size": per_owner.get(None, 0),
+        "top_customers": {f"{name} ({orders} orders)": round(value, 2) for value, name, orders in ltv[:10]},
     }
 
 
@@ -129,7 +213,13 @@ def render(summary):
 
     head = (f"crmkit demo: {summary['customers']} customers, {summary['users']} users, "
             f"{summary['teams']} teams")
-    return "\n\n".join([head, block("Customers per team", summary["per_team"]),
+    process = {"interactions": summary["interactions"], "orders (incl. refunds)": summary["orders"],
+               "tickets": summary["tickets"], "open tasks": summary["open_tasks"],
+               "overdue tasks": summary["overdue_tasks"], "customers in the pool": summary["pool_size"]}
+    top = {name: f"{value:,.2f}" for name, value in summary["top_customers"].items()}
+    return "\n\n".join([head, block("Relationship process", process),
+                        block("Top customers by lifetime value", top),
+                        block("Customers per team", summary["per_team"]),
                         block("Customers per owner", summary["per_owner"]),
                         block("Customers per lifecycle stage", summary["per_stage"]),
                         block("Customers per tag", summary["per_tag"])])

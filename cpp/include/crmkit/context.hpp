@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 #include <optional>
 #include <string>
@@ -19,6 +20,17 @@
 namespace crmkit {
 
 struct Context;
+namespace segments {
+class ColumnStore;
+}
+
+// The in-memory column copy of the customers that segments evaluate against (created on first use
+// by the segments domain; see crmkit/segments/column_store.hpp).
+struct ColumnStoreSlot {
+  std::mutex mutex;
+  std::shared_ptr<segments::ColumnStore> store;
+  std::string catalog_key;  // the catalog the store was built with, to notice new custom fields
+};
 
 struct Engine {
   Engine(const std::string& path, const db::OpenOptions& options) : db(path, options) {}
@@ -28,6 +40,10 @@ struct Engine {
   // Installed by the segments domain; lower domains (revisit plans) call it without depending on
   // segments. Throws NotFound for an unknown segment.
   std::function<std::vector<std::int64_t>(const Context&, const std::string&)> segment_members;
+  ColumnStoreSlot columns;
+  // The instant of the current transaction (see Context::now).
+  std::uint64_t now_serial = 0;
+  std::int64_t now_ms = 0;
 };
 
 struct Context {
@@ -37,7 +53,10 @@ struct Context {
   // Throws StorageError once the view's CRM has been closed.
   Engine& live() const;
   db::Database& db() const { return live().db; }
-  std::int64_t now() const { return live().clock.now_ms(); }
+  // One instant per transaction on a running clock: every timestamp a call writes (created_at, the
+  // history row, the returned record) is the same, as SQL's transaction time is. A frozen clock
+  // is read as it stands (tests advance it between steps). Outside a transaction: the clock.
+  std::int64_t now() const;
   std::optional<std::int64_t> actor() const { return who->user_id; }
   // Throws PermissionDenied unless the acting principal may change configuration (`what`).
   void require_admin(const std::string& what) const;

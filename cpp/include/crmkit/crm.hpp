@@ -15,8 +15,23 @@
 #include "crmkit/context.hpp"
 #include "crmkit/customers/customers.hpp"
 #include "crmkit/org/org.hpp"
+#include "crmkit/relationship/facts.hpp"
+#include "crmkit/relationship/interactions.hpp"
+#include "crmkit/relationship/orders.hpp"
+#include "crmkit/relationship/pool.hpp"
+#include "crmkit/relationship/revisits.hpp"
+#include "crmkit/relationship/tasks.hpp"
+#include "crmkit/relationship/tickets.hpp"
+#include "crmkit/pipeline/leads.hpp"
+#include "crmkit/pipeline/opportunities.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/schema/stages.hpp"
+#include "crmkit/segments/analytics.hpp"
+#include "crmkit/segments/segments.hpp"
+#include "crmkit/workflow/approvals.hpp"
+#include "crmkit/workflow/ledger.hpp"
+#include "crmkit/workflow/workflows.hpp"
+#include "crmkit/reports/reports.hpp"
 
 namespace crmkit {
 
@@ -36,6 +51,30 @@ class Crm {
   schema::Stages pipeline() const { return schema::Stages(ctx_, "pipeline"); }
   customers::Customers customers() const { return customers::Customers(ctx_); }
   customers::Contacts contacts() const { return customers::Contacts(ctx_); }
+  segments::Segments segments() const { return segments::Segments(ctx_); }
+  segments::Groups groups() const { return segments::Groups(ctx_); }
+  segments::AutoRules autotags() const { return segments::AutoRules(ctx_, "tag"); }
+  segments::AutoRules autostages() const { return segments::AutoRules(ctx_, "stage"); }
+  segments::Rfm rfm() const { return segments::Rfm(ctx_); }
+  segments::Clv clv() const { return segments::Clv(ctx_); }
+  relationship::Interactions interactions() const { return relationship::Interactions(ctx_); }
+  relationship::Tasks tasks() const { return relationship::Tasks(ctx_); }
+  relationship::Revisits revisits() const { return relationship::Revisits(ctx_); }
+  relationship::Tickets tickets() const { return relationship::Tickets(ctx_); }
+  relationship::Orders orders() const { return relationship::Orders(ctx_); }
+  relationship::Pool pool() const { return relationship::Pool(ctx_); }
+  relationship::Facts facts() const { return relationship::Facts(ctx_); }
+  // Pipeline services report their changes to the workflow engine (stage_enter / field_change
+  // triggers, reapproval rounds).
+  pipeline::Leads leads() const { return pipeline::Leads(ctx_, workflow::change_observer()); }
+  pipeline::Opportunities opportunities() const {
+    return pipeline::Opportunities(ctx_, workflow::change_observer());
+  }
+  pipeline::Documents documents() const { return pipeline::Documents(ctx_, workflow::change_observer()); }
+  workflow::Workflows workflows() const { return workflow::Workflows(ctx_); }
+  workflow::Approvals approvals() const { return workflow::Approvals(ctx_); }
+  workflow::Audit audit() const { return workflow::Audit(ctx_); }
+  reports::Reports reports() const { return reports::Reports(ctx_); }
 
   // Field-level history of any record ("customer", "contact", "user", "team", ...), with scope
   // checks for customers and contacts.

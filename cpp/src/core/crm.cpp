@@ -2,11 +2,13 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
+#include "crmkit/segments/segments.hpp"
 
 namespace crmkit {
 
 Crm Crm::open(const std::string& path, const db::OpenOptions& options) {
   auto engine = std::make_shared<Engine>(path, options);
+  engine->segment_members = segments::segment_members;
   return Crm(Context{engine, std::make_shared<const org::Principal>(org::system_principal())});
 }
 

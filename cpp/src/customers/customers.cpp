@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crmkit/customers/catalog.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
@@ -188,6 +189,7 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
                rules.fields.to_json(c.fields), c.created_by, c.created_at.ms, c.updated_at.ms);
   ins.exec();
   c.id = ctx.db().last_insert_rowid();
+  ctx.db().prepare("INSERT INTO customer_facts(customer_id, updated_at) VALUES (?,?)").bind_all(c.id, c.created_at.ms).exec();
   if (c.tags.empty()) return;
   auto tag = ctx.db().prepare("INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES (?,?)");
   for (const auto& t : c.tags) {
@@ -225,6 +227,7 @@ std::optional<Customer> load(const Context& ctx, std::int64_t id, const schema::
   auto t = ctx.db().prepare("SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag");
   t.bind_all(id);
   while (t.step()) c.tags.push_back(t.get_text(0));
+  c.facts = load_facts(ctx, id);
   return c;
 }
 
@@ -329,6 +332,17 @@ std::string where_clause(const Context& ctx, const CustomerQuery& q, std::vector
     w += " AND c.id > ?";
     params.emplace_back(*q.after_id);
   }
+  if (q.where) {
+    auto compiled = compile_customer_rule(ctx, *q.where);
+    w += " AND (" + compiled.sql + ")";
+    for (const auto& v : compiled.params) {
+      if (v.is_null()) params.emplace_back();
+      else if (v.is_bool()) params.emplace_back(v.as_bool());
+      else if (v.is_int()) params.emplace_back(v.as_int());
+      else if (v.is_double()) params.emplace_back(v.as_double());
+      else params.emplace_back(v.as_string());
+    }
+  }
   return w;
 }
 
@@ -426,7 +440,7 @@ Table Customers::find(const CustomerQuery& query) const {
     params.emplace_back("$." + def.name);
   }
   std::string where = where_clause(ctx_, query, params);
-  auto q = ctx_.db().prepare(select + " FROM customers c WHERE " + where + " ORDER BY c.id LIMIT ? OFFSET ?");
+  auto q = ctx_.db().prepare(select + std::string(" FROM ") + kRuleFrom + " WHERE " + where + " ORDER BY c.id LIMIT ? OFFSET ?");
   int i = 0;
   for (const auto& p : params) q.bind(++i, p);
   q.bind(++i, query.limit);
@@ -482,6 +496,7 @@ Table Customers::find(const CustomerQuery& query) const {
       }
     }
   }
+  add_fact_columns(ctx_, t);
   std::size_t n = t.rows();
   if (n == 0) return t;
   // Tags of the page: every matching row lies between the first and last id of the page, so the
@@ -493,7 +508,7 @@ Table Customers::find(const CustomerQuery& query) const {
   std::vector<Value> tag_params;
   std::string tag_where = where_clause(ctx_, query, tag_params);
   auto tq = ctx_.db().prepare("SELECT t.customer_id, t.tag FROM customer_tags t JOIN customers c ON c.id = t.customer_id "
-                              "WHERE " + tag_where + " AND c.id BETWEEN ? AND ? ORDER BY t.customer_id, t.tag");
+                              "LEFT JOIN customer_facts f ON f.customer_id = c.id WHERE " + tag_where + " AND c.id BETWEEN ? AND ? ORDER BY t.customer_id, t.tag");
   int k = 0;
   for (const auto& p : tag_params) tq.bind(++k, p);
   tq.bind(++k, ids.front());
@@ -510,7 +525,7 @@ std::int64_t Customers::count(const CustomerQuery& query) const {
   db::Transaction tx(ctx_.db(), false);
   std::vector<Value> params;
   std::string where = where_clause(ctx_, query, params);
-  auto q = ctx_.db().prepare("SELECT count(*) FROM customers c WHERE " + where);
+  auto q = ctx_.db().prepare(std::string("SELECT count(*) FROM ") + kRuleFrom + " WHERE " + where);
   int i = 0;
   for (const auto& p : params) q.bind(++i, p);
   q.step();

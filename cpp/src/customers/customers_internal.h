@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crmkit/context.hpp"
+#include "crmkit/customers/customer.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/table.hpp"
 #include "crmkit/value.hpp"
@@ -27,6 +28,18 @@ struct WriteRules {
 std::optional<std::string> text_attr(const Value& v, const std::string& field, std::size_t max_len, bool required,
                                      std::optional<std::int64_t> row);
 std::optional<std::string> email_attr(const Value& v, std::optional<std::int64_t> row);
+
+// Derived facts (written by the relationship domain; see customer_facts.cpp).
+// floor(ms / day), also for negative `ms`.
+std::int64_t floor_days(std::int64_t ms);
+// Reads the nine stored customer_facts columns starting at `first`; days_since_contact relative to `now`.
+CustomerFacts read_facts(db::Stmt& q, int first, std::int64_t now);
+// The facts of one customer (all zero / empty if it has no facts row).
+CustomerFacts load_facts(const Context& ctx, std::int64_t customer_id);
+// Appends the facts columns (last_contact_at, days_since_contact, interaction_count, order_count,
+// lifetime_value, first_order_at, last_order_at, avg_satisfaction, open_tickets) to a table of
+// customers with an `id` column, filled for its rows.
+void add_fact_columns(const Context& ctx, Table& t);
 
 // The Table column type that shows a custom field.
 ColumnType column_type(schema::FieldType t);

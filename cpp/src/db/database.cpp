@@ -131,6 +131,7 @@ std::optional<std::string> Stmt::get_opt_text(int col) const {
   return get_text(col);
 }
 int Stmt::column_count() const { return sqlite3_column_count(stmt_->handle); }
+int Stmt::column_type(int col) const { return sqlite3_column_type(stmt_->handle, col); }
 
 // ---------------------------------------------------------------------------------------------
 // Database
@@ -265,9 +266,10 @@ void Database::exec(const std::string& sql) {
 std::int64_t Database::last_insert_rowid() const { return conn_->getLastInsertRowid(); }
 
 void Database::begin(bool write) {
-  if (depth_ == 0)
+  if (depth_ == 0) {
     exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
-  else
+    ++serial_;
+  } else
     exec("SAVEPOINT sp" + std::to_string(depth_));
   ++depth_;
 }

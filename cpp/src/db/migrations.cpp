@@ -144,11 +144,445 @@ CREATE TABLE history (
 CREATE INDEX history_entity ON history(entity, entity_id, id);
 )sql";
 
+
+// Version 2: the customer relationship process — interactions, tasks, revisit plans, tickets,
+// orders, the public pool, and the derived per-customer facts kept current by every write.
+// Money is INTEGER cents. Every customer has exactly one customer_facts row (created with the
+// customer; back-filled here for customers that predate this version).
+constexpr const char* kV2 = R"sql(
+CREATE TABLE customer_facts (
+  customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+  last_contact_at INTEGER,
+  interaction_count INTEGER NOT NULL DEFAULT 0,
+  order_count INTEGER NOT NULL DEFAULT 0,
+  lifetime_value_cents INTEGER NOT NULL DEFAULT 0,
+  first_order_at INTEGER,
+  last_order_at INTEGER,
+  satisfaction_sum INTEGER NOT NULL DEFAULT 0,
+  satisfaction_count INTEGER NOT NULL DEFAULT 0,
+  open_tickets INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+INSERT INTO customer_facts(customer_id, updated_at)
+  SELECT id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) FROM customers;
+
+CREATE TABLE interactions (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('call', 'visit', 'email', 'wechat', 'meeting', 'other')),
+  user_id INTEGER REFERENCES users(id),
+  at INTEGER NOT NULL,
+  summary TEXT NOT NULL DEFAULT '',
+  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+  follow_up_task_id INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX interactions_customer ON interactions(customer_id, at);
+CREATE INDEX interactions_user ON interactions(user_id, at);
+
+CREATE TABLE revisit_plans (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  target_kind TEXT NOT NULL CHECK (target_kind IN ('segment', 'group', 'tag')),
+  target TEXT NOT NULL,
+  every_days INTEGER NOT NULL CHECK (every_days > 0),
+  assignee_id INTEGER REFERENCES users(id),   -- NULL: the customer's owner
+  title TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT 'task' CHECK (kind IN ('task', 'follow_up', 'revisit', 'pool_warning')),
+  due_at INTEGER NOT NULL,
+  all_day INTEGER NOT NULL DEFAULT 0,         -- due on a date: overdue once that day has ended
+  assignee_id INTEGER REFERENCES users(id),
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
+  notes TEXT,
+  interaction_id INTEGER REFERENCES interactions(id) ON DELETE SET NULL,
+  plan_id INTEGER REFERENCES revisit_plans(id) ON DELETE SET NULL,
+  dedupe_key TEXT,                            -- makes a generated reminder happen once
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX tasks_assignee ON tasks(assignee_id, status, due_at);
+CREATE INDEX tasks_status_due ON tasks(status, due_at);
+CREATE INDEX tasks_customer ON tasks(customer_id, kind, status);
+CREATE INDEX tasks_plan ON tasks(plan_id, customer_id, created_at) WHERE plan_id IS NOT NULL;
+CREATE UNIQUE INDEX tasks_dedupe ON tasks(dedupe_key) WHERE dedupe_key IS NOT NULL;
+
+CREATE TABLE tickets (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+  opened_by INTEGER REFERENCES users(id),
+  opened_at INTEGER NOT NULL,
+  closed_by INTEGER REFERENCES users(id),
+  closed_at INTEGER,
+  satisfaction INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+  reopened INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX tickets_customer ON tickets(customer_id, status);
+CREATE INDEX tickets_status ON tickets(status, opened_at);
+
+CREATE TABLE ticket_notes (
+  id INTEGER PRIMARY KEY,
+  ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  body TEXT NOT NULL,
+  user_id INTEGER REFERENCES users(id),
+  at INTEGER NOT NULL
+);
+CREATE INDEX ticket_notes_ticket ON ticket_notes(ticket_id, id);
+
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  amount_cents INTEGER NOT NULL CHECK (amount_cents <> 0),
+  at INTEGER NOT NULL,
+  refund_of INTEGER REFERENCES orders(id) ON DELETE CASCADE,
+  note TEXT,
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  CHECK ((amount_cents > 0) = (refund_of IS NULL))
+);
+CREATE INDEX orders_customer ON orders(customer_id, at);
+CREATE INDEX orders_at ON orders(at);
+CREATE INDEX orders_refund_of ON orders(refund_of) WHERE refund_of IS NOT NULL;
+
+CREATE TABLE order_items (
+  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  line INTEGER NOT NULL,
+  sku TEXT NOT NULL,
+  qty INTEGER NOT NULL CHECK (qty > 0),
+  price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+  PRIMARY KEY(order_id, line)
+) WITHOUT ROWID;
+CREATE INDEX order_items_sku ON order_items(sku);
+
+-- One row: the public pool's rules (0 disables a limit).
+CREATE TABLE pool_rules (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  idle_days INTEGER NOT NULL,
+  no_deal_days INTEGER NOT NULL,
+  warn_days INTEGER NOT NULL,
+  max_held_per_user INTEGER NOT NULL,
+  max_claims_per_day INTEGER NOT NULL,
+  reclaim_cooldown_days INTEGER NOT NULL,
+  exempt_won INTEGER NOT NULL,
+  updated_at INTEGER,
+  version INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO pool_rules(id, idle_days, no_deal_days, warn_days, max_held_per_user, max_claims_per_day,
+                       reclaim_cooldown_days, exempt_won) VALUES (1, 30, 90, 3, 200, 20, 7, 1);
+
+-- Claims from the pool, for the daily quota.
+CREATE TABLE pool_claims (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  at INTEGER NOT NULL
+);
+CREATE INDEX pool_claims_user ON pool_claims(user_id, at);
+CREATE INDEX pool_claims_customer ON pool_claims(customer_id);
+
+-- Owner changes of customers: when the current owner got the customer (the pool's idle clock)
+-- and who held it last (the reclaim cool-down).
+CREATE INDEX history_owner ON history(entity_id, at) WHERE entity = 'customer' AND field = 'owner_id';
+)sql";
+
+// Version 3: the opportunity approval process — leads, opportunities and their stage history,
+// documents attached to opportunities (quotes, contracts), workflow definitions (one row per
+// version), approval requests, step instances with their resolved approvers, delegations, and
+// the hash-chained approval ledger. Money is INTEGER cents.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE leads (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  company TEXT,
+  phone TEXT,
+  email TEXT,
+  source TEXT,
+  status TEXT NOT NULL DEFAULT 'new',      -- new | qualified | disqualified | converted
+  owner_id INTEGER REFERENCES users(id),
+  reason TEXT,                             -- why it was disqualified
+  fields TEXT NOT NULL DEFAULT '{}',
+  customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+  opportunity_id INTEGER,
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  qualified_at INTEGER,
+  converted_at INTEGER,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX leads_status_source ON leads(status, source);
+CREATE INDEX leads_owner ON leads(owner_id);
+
+CREATE TABLE opportunities (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id),
+  title TEXT NOT NULL,
+  amount_cents INTEGER NOT NULL DEFAULT 0,
+  owner_id INTEGER REFERENCES users(id),
+  close_date INTEGER,                      -- ms of midnight UTC
+  stage TEXT NOT NULL,
+  probability REAL,                        -- an override; NULL: the stage's probability
+  status TEXT NOT NULL DEFAULT 'open',     -- open | won | lost
+  lost_reason TEXT,
+  lead_id INTEGER REFERENCES leads(id) ON DELETE SET NULL,
+  fields TEXT NOT NULL DEFAULT '{}',
+  locked_by_request INTEGER,               -- the pending approval request that locks it
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX opportunities_owner ON opportunities(owner_id, status);
+CREATE INDEX opportunities_customer ON opportunities(customer_id);
+CREATE INDEX opportunities_stage ON opportunities(stage, status);
+
+CREATE TABLE opportunity_stage_history (
+  id INTEGER PRIMARY KEY,
+  opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+  from_stage TEXT,                         -- NULL for the creation
+  to_stage TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  actor_id INTEGER,
+  reason TEXT
+);
+CREATE INDEX opportunity_stage_history_opp ON opportunity_stage_history(opportunity_id, at);
+
+CREATE TABLE document_kinds (
+  name TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO document_kinds(name, created_at) VALUES ('quote', 0), ('contract', 0);
+
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY,
+  opportunity_id INTEGER NOT NULL REFERENCES opportunities(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL REFERENCES document_kinds(name),
+  title TEXT NOT NULL,
+  amount_cents INTEGER,
+  discount REAL,
+  fields TEXT NOT NULL DEFAULT '{}',
+  locked_by_request INTEGER,
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX documents_opportunity ON documents(opportunity_id, kind);
+
+CREATE TABLE workflows (
+  id INTEGER PRIMARY KEY,                  -- one row per version
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  entity TEXT NOT NULL,
+  trigger_on TEXT NOT NULL,                -- submit | stage_enter | field_change
+  trigger_stage TEXT,
+  definition TEXT NOT NULL,                -- canonical JSON
+  current INTEGER NOT NULL DEFAULT 1,      -- 1 for the latest version of each name
+  active INTEGER NOT NULL DEFAULT 1,       -- 0 once deactivated
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  UNIQUE(name, version)
+);
+CREATE INDEX workflows_trigger ON workflows(entity, trigger_on, current, active);
+
+CREATE TABLE approval_requests (
+  id INTEGER PRIMARY KEY,
+  workflow_id INTEGER NOT NULL REFERENCES workflows(id),
+  entity TEXT NOT NULL,
+  entity_id INTEGER NOT NULL,
+  submitter_id INTEGER REFERENCES users(id),
+  status TEXT NOT NULL,                    -- pending | approved | rejected | recalled
+  round INTEGER NOT NULL DEFAULT 1,
+  current_step_id INTEGER,                 -- the pending step instance; NULL when ended
+  snapshot TEXT NOT NULL DEFAULT '{}',     -- the record's key fields at the last submission/decision
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX approval_requests_entity ON approval_requests(entity, entity_id, status);
+CREATE INDEX approval_requests_status ON approval_requests(status, workflow_id);
+
+CREATE TABLE approval_steps (
+  id INTEGER PRIMARY KEY,
+  request_id INTEGER NOT NULL REFERENCES approval_requests(id),
+  round INTEGER NOT NULL,
+  step_index INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  mode TEXT NOT NULL,                      -- any | all | quorum
+  quorum INTEGER NOT NULL DEFAULT 1,       -- approvals needed
+  status TEXT NOT NULL,                    -- pending | approved | rejected | skipped | cancelled
+  started_at INTEGER NOT NULL,
+  due_at INTEGER,
+  escalated_at INTEGER,
+  ended_at INTEGER,
+  trace TEXT NOT NULL DEFAULT '[]'         -- the routing trace: who was resolved and why
+);
+CREATE INDEX approval_steps_request ON approval_steps(request_id, round, step_index);
+CREATE INDEX approval_steps_due ON approval_steps(due_at) WHERE status = 'pending' AND due_at IS NOT NULL;
+
+CREATE TABLE approval_assignees (
+  step_id INTEGER NOT NULL REFERENCES approval_steps(id),
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  reason TEXT NOT NULL,
+  open INTEGER NOT NULL DEFAULT 1,         -- 1 while the step is pending and this user has not acted
+  decision TEXT,                           -- approved | rejected
+  acted_by INTEGER,                        -- the delegate who acted in this user's name, or the user
+  decided_at INTEGER,
+  comment TEXT,
+  PRIMARY KEY(step_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX approval_assignees_inbox ON approval_assignees(user_id, step_id) WHERE open = 1;
+
+CREATE TABLE delegations (
+  id INTEGER PRIMARY KEY,
+  delegator_id INTEGER NOT NULL REFERENCES users(id),
+  delegate_id INTEGER NOT NULL REFERENCES users(id),
+  start_at INTEGER NOT NULL,
+  end_at INTEGER NOT NULL,
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX delegations_delegate ON delegations(delegate_id, start_at);
+CREATE INDEX delegations_delegator ON delegations(delegator_id, start_at);
+
+CREATE TABLE approval_ledger (
+  id INTEGER PRIMARY KEY,                  -- 1, 2, 3, ... in chain order
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  request_id INTEGER,
+  workflow TEXT,
+  workflow_version INTEGER,
+  entity TEXT,
+  entity_id INTEGER,
+  step TEXT,
+  round INTEGER,
+  actor_id INTEGER,                        -- who acted (NULL: the engine itself)
+  on_behalf_of INTEGER,                    -- in whose name (a delegator), else NULL
+  comment TEXT,
+  record TEXT,                             -- the record's key fields at that moment (canonical JSON)
+  detail TEXT,                             -- what else the entry needs to say (canonical JSON)
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX approval_ledger_request ON approval_ledger(request_id, id);
+)sql";
+
+
+// Segmentation: saved segments, their snapshots, and the automatic tag/stage rules.
+constexpr const char* kSegments = R"sql(
+CREATE TABLE segments (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  rule TEXT NOT NULL,
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE segment_snapshots (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+  taken_at INTEGER NOT NULL,
+  taken_by INTEGER,
+  count INTEGER NOT NULL
+);
+CREATE TABLE segment_snapshot_members (
+  snapshot_id INTEGER NOT NULL REFERENCES segment_snapshots(id) ON DELETE CASCADE,
+  customer_id INTEGER NOT NULL,
+  PRIMARY KEY(snapshot_id, customer_id)
+) WITHOUT ROWID;
+CREATE TABLE auto_rules (
+  kind TEXT NOT NULL,              -- 'tag' | 'stage'
+  target TEXT NOT NULL,            -- the tag or lifecycle stage the rule owns
+  rule TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(kind, target)
+);
+)sql";
+
+// Version 5: the change log of the in-memory segment column store. Triggers record the id of
+// every customer whose row, facts, tags or group memberships change (and every member of a
+// renamed group), so that a store in any process reloads just those customers. Rows are trimmed
+// by the stores themselves (see crmkit/segments/column_store.hpp); AUTOINCREMENT keeps seq
+// increasing even after trimming.
+constexpr const char* kSegmentChanges = R"sql(
+CREATE TABLE segment_changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id INTEGER NOT NULL
+);
+CREATE TRIGGER segment_changes_customers_ins AFTER INSERT ON customers BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER segment_changes_customers_upd AFTER UPDATE ON customers BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (NEW.id);
+  INSERT INTO segment_changes(customer_id) SELECT OLD.id WHERE OLD.id <> NEW.id;
+END;
+CREATE TRIGGER segment_changes_customers_del AFTER DELETE ON customers BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (OLD.id);
+END;
+CREATE TRIGGER segment_changes_facts_ins AFTER INSERT ON customer_facts BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (NEW.customer_id);
+END;
+CREATE TRIGGER segment_changes_facts_upd AFTER UPDATE ON customer_facts BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (NEW.customer_id);
+  INSERT INTO segment_changes(customer_id) SELECT OLD.customer_id WHERE OLD.customer_id <> NEW.customer_id;
+END;
+CREATE TRIGGER segment_changes_facts_del AFTER DELETE ON customer_facts BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (OLD.customer_id);
+END;
+CREATE TRIGGER segment_changes_tags_ins AFTER INSERT ON customer_tags BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (NEW.customer_id);
+END;
+CREATE TRIGGER segment_changes_tags_upd AFTER UPDATE ON customer_tags BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (NEW.customer_id);
+  INSERT INTO segment_changes(customer_id) SELECT OLD.customer_id WHERE OLD.customer_id <> NEW.customer_id;
+END;
+CREATE TRIGGER segment_changes_tags_del AFTER DELETE ON customer_tags BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (OLD.customer_id);
+END;
+CREATE TRIGGER segment_changes_members_ins AFTER INSERT ON group_members BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (NEW.customer_id);
+END;
+CREATE TRIGGER segment_changes_members_upd AFTER UPDATE ON group_members BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (NEW.customer_id);
+  INSERT INTO segment_changes(customer_id) SELECT OLD.customer_id WHERE OLD.customer_id <> NEW.customer_id;
+END;
+CREATE TRIGGER segment_changes_members_del AFTER DELETE ON group_members BEGIN
+  INSERT INTO segment_changes(customer_id) VALUES (OLD.customer_id);
+END;
+CREATE TRIGGER segment_changes_groups_upd AFTER UPDATE OF name ON groups BEGIN
+  INSERT INTO segment_changes(customer_id) SELECT customer_id FROM group_members WHERE group_id = NEW.id;
+END;
+)sql";
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> all = {
       {1, kV1},
+      {2, kV2},
+      {3, kV3},
+      {4, kSegments},
+      {5, kSegmentChanges},
   };
   return all;
 }

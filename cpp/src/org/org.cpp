@@ -16,6 +16,17 @@ Engine& Context::live() const {
   return *engine;
 }
 
+std::int64_t Context::now() const {
+  Engine& e = live();
+  // A frozen clock is already one instant, and advancing it inside a transaction must be seen.
+  if (e.db.depth() == 0 || e.clock.frozen()) return e.clock.now_ms();
+  if (e.now_serial != e.db.transaction_serial()) {
+    e.now_serial = e.db.transaction_serial();
+    e.now_ms = e.clock.now_ms();
+  }
+  return e.now_ms;
+}
+
 void Context::require_admin(const std::string& what) const {
   if (who->is_system() || who->is_admin) return;
   throw PermissionDenied("user '" + who->login + "' (role " + who->role + ") may not " + what +

@@ -15,6 +15,21 @@
 
 namespace crmkit::customers {
 
+// Derived per-customer facts, kept current by the relationship domain in the same transaction as
+// every write that changes them (crmkit/relationship/facts.hpp). Read-only on the record;
+// days_since_contact is computed when the record is read.
+struct CustomerFacts {
+  std::optional<Timestamp> last_contact_at;
+  std::optional<std::int64_t> days_since_contact;  // floor((now - last_contact_at) / day)
+  std::int64_t interaction_count = 0;
+  std::int64_t order_count = 0;       // orders with a positive amount (refunds do not count)
+  double lifetime_value = 0;          // all amounts, refunds included
+  std::optional<Timestamp> first_order_at;
+  std::optional<Timestamp> last_order_at;
+  std::optional<double> avg_satisfaction;  // of closed tickets with a score; empty when none
+  std::int64_t open_tickets = 0;
+};
+
 struct Customer {
   std::int64_t id = 0;
   std::string name;
@@ -31,6 +46,7 @@ struct Customer {
   Timestamp created_at;
   Timestamp updated_at;
   std::int64_t version = 1;
+  CustomerFacts facts;
 };
 
 // What a caller sets on add or update. `attrs` holds built-in attributes by name: name, kind,

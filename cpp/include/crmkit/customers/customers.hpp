@@ -27,6 +27,7 @@ struct CustomerQuery {
   std::optional<std::string> industry;
   std::optional<std::string> kind;
   std::optional<std::string> source;
+  std::optional<std::string> where;      // a rule (docs/rules.md), e.g. 'lifetime_value > 10000'
   std::optional<std::int64_t> after_id;  // keyset paging: only ids greater than this
   std::int64_t limit = -1;               // -1: no limit
   std::int64_t offset = 0;

@@ -93,6 +93,8 @@ class Stmt {
   std::optional<double> get_opt_double(int col) const;
   std::optional<std::string> get_opt_text(int col) const;
   int column_count() const;
+  // SQLite's storage class of the cell: 1 integer, 2 real, 3 text, 4 blob, 5 null.
+  int column_type(int col) const;
 
  private:
   [[noreturn]] void fail(int rc, const char* what) const;
@@ -126,6 +128,8 @@ class Database {
   void commit();
   void rollback();
   int depth() const { return depth_; }
+  // Increases with every outermost transaction: identifies "this transaction".
+  std::uint64_t transaction_serial() const { return serial_; }
 
   int schema_version() const;
   static int latest_schema_version();
@@ -149,6 +153,7 @@ class Database {
   std::unordered_map<std::string, CacheEntry> cache_;
   std::recursive_mutex mutex_;
   int depth_ = 0;
+  std::uint64_t serial_ = 0;
 };
 
 // RAII transaction: locks the database, begins (or opens a savepoint), and rolls back unless

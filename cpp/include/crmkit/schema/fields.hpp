@@ -52,7 +52,9 @@ class FieldSet {
   FieldSet() = default;
   explicit FieldSet(std::vector<FieldDef> defs);
   const FieldDef* find(const std::string& name) const;
-  const std::vector<FieldDef>& defs() const { return defs_; }
+  const std::vector<FieldDef>& defs() const& { return defs_; }
+  // Iterating the definitions of a temporary set would dangle (`for (d : of(e).defs())`).
+  const std::vector<FieldDef>& defs() const&& = delete;
   // Validates a whole set of values (unknown names refused) and, when `complete`, that every
   // required field is present. Returns the canonical values.
   // `user_exists` checks the ids of user-typed fields.

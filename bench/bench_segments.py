@@ -1,0 +1,130 @@
+"""Segmentation analytics: RFM over millions of orders against pandas, and the CLV fit on CDNOW."""
+
+import pathlib
+import random
+import sqlite3
+
+import run
+
+ENTRIES = ["segment_warm_vs_pandas", "column_store_cpp", "rfm_vs_pandas", "clv_fit_cdnow"]
+
+
+def rfm_vs_pandas(scale, workdir):
+    import numpy as np
+    import pandas as pd
+
+    import crmkit
+
+    n_orders = max(2000, int(2_000_000 * scale))
+    n_customers = max(200, n_orders // 10)
+    path = workdir / "rfm.db"
+    crm = crmkit.open(str(path))
+    crm.clock.freeze("2026-01-01T00:00:00Z")
+    ids = crm.customers.add_many([{"name": f"c{i}"} for i in range(n_customers)])
+    rng = random.Random(5)
+    base = 1735689600000  # 2025-01-01
+    rows = [{"customer": ids[rng.randrange(n_customers)], "amount": float(rng.randrange(100, 100000)) / 100,
+             "at": f"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"} for _ in range(n_orders)]
+    crm.orders.add_many(rows)
+    del rows
+    crmkit_s, table = run.timed(crm.rfm.score, asof="2026-01-01")
+    assert len(table) > 0
+    crm.close()
+
+    def with_pandas():
+        con = sqlite3.connect(str(path))
+        orders = pd.read_sql("SELECT customer_id, at, amount_cents FROM orders", con)
+        asof = 1767225600000
+        buys = orders[orders.amount_cents > 0]
+        g = buys.groupby("customer_id")
+        out = pd.DataFrame({"last": g.at.max(), "frequency": g.size()})
+        out["monetary"] = orders.groupby("customer_id").amount_cents.sum().reindex(out.index) / 100
+        out["recency_days"] = np.floor((asof - out["last"]) / 86_400_000)
+        n = len(out)
+        for col, asc in (("recency_days", False), ("frequency", True), ("monetary", True)):
+            ranks = out[col].rank(method="min", ascending=asc) - 1
+            out[col[0]] = (5 * ranks // n + 1).astype(int)
+        return out
+
+    base_s, df = run.timed(with_pandas)
+    assert len(df) == len(table)
+    return {"name": f"rfm.score over {n_orders:,} orders", "crmkit_s": crmkit_s,
+            "baseline": "pandas read_sql + groupby", "baseline_s": base_s, "ratio": crmkit_s / base_s,
+            "target": "< 1.0"}
+
+
+def clv_fit_cdnow(scale, workdir):
+    import crmkit
+
+    log = run.ROOT.parent / "shared" / "datasets" / "cdnow" / "CDNOW_master.txt"
+    crm = crmkit.open(str(workdir / "cdnow.db"))
+    lines = pathlib.Path(log).read_text().split("\n")[1:]
+    rows = [l.split() for l in lines if l.strip()]
+    if scale < 1:
+        rows = rows[: max(2000, int(len(rows) * scale))]
+    customers = sorted({int(r[0]) for r in rows})
+    ids = dict(zip(customers, crm.customers.add_many([{"name": f"#{c}"} for c in customers])))
+    crm.orders.add_many([{"customer": ids[int(r[0])], "amount": float(r[3]),
+                          "at": f"{r[1][:4]}-{r[1][4:6]}-{r[1][6:]}"} for r in rows if float(r[3]) > 0])
+    seconds, fit = run.timed(crm.clv.fit, asof="1997-09-30", time_unit="week")
+    return {"name": f"clv.fit on CDNOW ({len(customers):,} customers)", "crmkit_s": seconds,
+            "baseline": "(none: reported in seconds)", "baseline_s": seconds, "ratio": 1.0,
+            "target": f"r={fit.r:.3f} alpha={fit.alpha:.3f} a={fit.a:.3f} b={fit.b:.3f}"}
+
+
+FIVE_CLAUSES = ('industry = "制造" and region = "华东" and lifetime_value >= 5000 and days_since_contact > 30 '
+                'and has_tag("VIP")')
+
+
+def segment_warm_vs_pandas(scale, workdir):
+    import numpy as np
+
+    import crmkit
+
+    n = max(2000, int(1_000_000 * scale))
+    crm = crmkit.open(str(workdir / "seg.db"))
+    crm.clock.freeze("2026-01-01T00:00:00Z")
+    crm.fields.add("customer", "region", type="enum", options=["华东", "华南", "华北"])
+    rng = random.Random(9)
+    industries = ["制造", "软件", "能源", "零售", "医疗"]
+    ids = crm.customers.add_many([{"name": f"c{i}", "industry": industries[i % 5],
+                                   "fields": {"region": ["华东", "华南", "华北"][rng.randrange(3)]},
+                                   "tags": ["VIP"] if rng.random() < 0.3 else []} for i in range(n)])
+    crm.orders.add_many([{"customer": cid, "amount": float(rng.randrange(100, 20000)),
+                          "at": f"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"} for cid in ids])
+    crm.interactions.log_many([{"customer": cid, "kind": "call", "summary": "x",
+                                "at": f"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"}
+                               for cid in ids[::2]])
+    crm.segments.count_rule(FIVE_CLAUSES)  # warm the columns
+    reps = 20
+    crmkit_s, _ = run.timed(lambda: [crm.segments.count_rule(FIVE_CLAUSES) for _ in range(reps)])
+    expected = crm.segments.count_rule(FIVE_CLAUSES, engine="sql")
+    df = crm.customers.find().to_pandas()
+    now = np.datetime64("2026-01-01T00:00:00")
+
+    def pandas_filter():
+        days = (now - df["last_contact_at"].dt.tz_localize(None).values) // np.timedelta64(1, "D")
+        m = ((df["industry"] == "制造") & (df["region"] == "华东") & (df["lifetime_value"] >= 5000)
+             & (days > 30) & df["tags"].map(lambda t: "VIP" in t))
+        return int(m.sum())
+
+    assert pandas_filter() == expected
+    base_s, _ = run.timed(lambda: [pandas_filter() for _ in range(reps)])
+    return {"name": f"five-clause segment over {n:,} customers, warm", "crmkit_s": crmkit_s / reps,
+            "baseline": "pandas filter (in memory)", "baseline_s": base_s / reps, "ratio": crmkit_s / base_s,
+            "target": "<= 0.5"}
+
+
+def column_store_cpp(scale, workdir):
+    import json
+    import subprocess
+
+    out = subprocess.run([str(run.find_binary("column_store_bench")), "--scale", str(max(scale, 0.001))],
+                         check=True, capture_output=True, text=True).stdout
+    lines = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    cold = next(l for l in lines if l["name"] == "cold_load_and_evaluate")
+    extra = {l["name"]: l["crmkit_s"] for l in lines}
+    return {"name": "five-clause segment, cold (fresh store from the file)", "crmkit_s": cold["crmkit_s"],
+            "baseline": "hand-written SQL, C API", "baseline_s": cold["baseline_s"], "ratio": cold["ratio"],
+            "target": "<= 1.3; re-check of one changed customer: "
+                      f"{extra.get('recheck_one_customer_per_rule', 0) * 1e6:.2f} us per segment"}

@@ -1,0 +1,150 @@
+// Reports: crm.reports.funnel(), conversion(), ... — adapts the filter keywords to ReportFilter.
+#include "common.hpp"
+#include "crmkit/crm.hpp"
+
+namespace crmkit::bindings {
+namespace {
+
+using reports::ReportFilter;
+using reports::Reports;
+
+ReportFilter filter_of(const std::optional<TimeArg>& start, const std::optional<TimeArg>& end,
+                       const std::optional<Ref>& owner, const std::optional<Ref>& team,
+                       const std::optional<std::string>& where) {
+  ReportFilter f;
+  if (start) f.start_ms = start->resolve("start").ms;
+  if (end) f.end_ms = end->resolve("end").ms;
+  if (owner) f.owner = owner->id;
+  if (team) f.team = team->id;
+  f.where = where;
+  return f;
+}
+
+// The filter keywords every report takes, keyword-only.
+#define CRMKIT_FILTER_ARGS                                                                                  \
+  py::kw_only(), py::arg("start") = py::none(), py::arg("end") = py::none(), py::arg("owner") = py::none(), \
+      py::arg("team") = py::none(), py::arg("where") = py::none()
+
+using OptTime = std::optional<TimeArg>;
+using OptRef = std::optional<Ref>;
+using OptText = std::optional<std::string>;
+
+}  // namespace
+
+void init_reports(py::module_& m) {
+  py::class_<Reports>(m, "Reports",
+                      "crm.reports: funnel, conversion, win rate, velocity, stage durations, forecast, "
+                      "repurchase, activity, lifecycle and approval-step analytics (docs/reports.md). Every "
+                      "report takes start= and end= (start <= t < end on the report's timestamp), owner=, "
+                      "team= (with its sub-teams) and where= (a rule), and respects the view's scope.")
+      .def(
+          "funnel",
+          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.funnel(f);
+          },
+          CRMKIT_FILTER_ARGS, Drain(),
+          "Per pipeline stage: stage, count, amount, weighted_amount, reached, conversion_to_next.")
+      .def(
+          "conversion",
+          [](const Reports& r, const std::string& by, const std::string& period, OptTime start, OptTime end,
+             OptRef owner, OptRef team, OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.conversion(by, f, period);
+          },
+          py::arg("by") = "source", py::arg("period") = "month", CRMKIT_FILTER_ARGS, Drain(),
+          "Leads -> qualified -> converted -> won by source | owner | team | period, with rates.")
+      .def(
+          "win_rate",
+          [](const Reports& r, const std::string& by, const std::string& period, OptTime start, OptTime end,
+             OptRef owner, OptRef team, OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.win_rate(by, f, period);
+          },
+          py::arg("by") = "owner", py::arg("period") = "month", CRMKIT_FILTER_ARGS, Drain(),
+          "Won, lost and win_rate of closed opportunities by owner | team | source | period.")
+      .def(
+          "velocity",
+          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.velocity(f);
+          },
+          CRMKIT_FILTER_ARGS, Drain(),
+          "One row: open_opportunities, win_rate, avg_won_amount, avg_cycle_days and velocity per day.")
+      .def(
+          "stage_durations",
+          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.stage_durations(f);
+          },
+          CRMKIT_FILTER_ARGS, Drain(), "Per pipeline stage: opportunities, mean_days, median_days, p90_days.")
+      .def(
+          "forecast",
+          [](const Reports& r, const std::string& period, OptTime start, OptTime end, OptRef owner, OptRef team,
+             OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.forecast(period, f);
+          },
+          py::arg("period") = "month", CRMKIT_FILTER_ARGS, Drain(),
+          "Weighted pipeline by expected close period plus won amounts, per month | quarter | year.")
+      .def(
+          "repurchase_rate",
+          [](const Reports& r, const std::string& period, OptTime start, OptTime end, OptRef owner, OptRef team,
+             OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.repurchase_rate(period, f);
+          },
+          py::arg("period") = "quarter", CRMKIT_FILTER_ARGS, Drain(),
+          "Per period: customers who bought, those who had bought before, and the repurchase rate.")
+      .def(
+          "activity",
+          [](const Reports& r, const std::string& by, OptTime start, OptTime end, OptRef owner, OptRef team,
+             OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.activity(by, f);
+          },
+          py::arg("by") = "owner", CRMKIT_FILTER_ARGS, Drain(),
+          "Interactions, tasks done and overdue, tickets opened and closed, mean satisfaction by owner | team.")
+      .def(
+          "lifecycle",
+          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.lifecycle(f);
+          },
+          CRMKIT_FILTER_ARGS, Drain(), "Per lifecycle stage: customers now, entered and left in the window.")
+      .def(
+          "lifecycle_flows",
+          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
+            auto f = filter_of(start, end, owner, team, where);
+            py::gil_scoped_release release;
+            return r.lifecycle_flows(f);
+          },
+          CRMKIT_FILTER_ARGS, Drain(), "Lifecycle stage changes in the window: from_stage, to_stage, changes, customers.")
+      .def(
+          "approval_steps",
+          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where,
+             std::int64_t min_decisions, double max_reject_rate, double min_median_wait_hours,
+             double bottleneck_share) {
+            auto f = filter_of(start, end, owner, team, where);
+            reports::ApprovalThresholds th{min_decisions, max_reject_rate, min_median_wait_hours, bottleneck_share};
+            py::gil_scoped_release release;
+            return r.approval_steps(f, th);
+          },
+          CRMKIT_FILTER_ARGS, py::arg("min_decisions") = 20, py::arg("max_reject_rate") = 0.02,
+          py::arg("min_median_wait_hours") = 24.0, py::arg("bottleneck_share") = 0.5, Drain(),
+          "Per workflow step: requests, outcomes, reject/skip rates, escalations, median/p90 wait in hours, "
+          "wait share, and the pure_delay and bottleneck flags.");
+}
+
+#undef CRMKIT_FILTER_ARGS
+
+}  // namespace crmkit::bindings

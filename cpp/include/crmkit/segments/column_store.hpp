@@ -1,0 +1,122 @@
+// crmkit/segments/column_store.hpp — an in-memory columnar copy of the segmentable attributes of
+// every customer, evaluating parsed rules into bitmaps at memory speed.
+//
+// Segment counts, previews and "does this changed customer still belong to segment X" checks run
+// far more often than the data changes. rules::compile stays the path for reports and filters;
+// this store holds each catalog field as a column (text and enum dictionary-encoded, numbers and
+// times as int64/double with validity bitmaps, multi_enum as per-row code lists, tags and static
+// groups as inverted indexes) and evaluates a rules::Rule over them. Results are exactly those of
+// the compiled SQL on the same data: two-valued NULL logic, ints and doubles compared exactly,
+// text bytewise.
+//
+// Residency: a column, tag or group is loaded the first time a rule needs it (or all fields on
+// the first refresh with ColumnStoreOptions::eager) and kept current from then on. Loading it
+// catches the whole store up with the database in the same read transaction, so every result
+// reflects one committed snapshot.
+//
+// Freshness: triggers added by the schema (version 4) append the id of every customer whose row,
+// facts, tags or group memberships change to the table segment_changes. refresh() reloads just
+// those customers, or reloads fully the first time, after a change of the customer custom-field
+// definitions, when the change log was trimmed past what this store has seen, or when many rows
+// changed. An unchanged database costs one `PRAGMA data_version` and a counter check. Trimming:
+// whenever the log holds more than 2 × keep_changes rows, refresh() deletes all but the newest
+// keep_changes (best effort, in its own short write transaction); a store in any process whose
+// position is older than the oldest kept row reloads fully, so correctness never depends on other
+// stores having seen the trimmed rows.
+//
+// Thread-safety: internally synchronised. evaluate(), count() and matches() take a shared lock
+// and may run concurrently with each other; refresh() (and the first use of a new column, tag
+// or group) takes an exclusive lock, so readers wait while the store changes. Database access
+// happens under the Database's own mutex; do not call into the store from a thread that holds
+// that mutex while another thread may be refreshing the store.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crmkit/rules/catalog.hpp"
+#include "crmkit/rules/rule.hpp"
+
+namespace crmkit::db {
+class Database;
+}  // namespace crmkit::db
+
+namespace crmkit::segments {
+
+// How a whole-day difference is rounded: TowardZero is SQLite's integer division
+// `(($now - t) / 86400000)`; Floor is the CASE form that rounds negative differences down.
+enum class DayRounding { TowardZero, Floor };
+
+// A catalog field whose SQL depends on $now cannot be stored. It is computed on the fly as the
+// number of whole days from a stored datetime field to now_ms (NULL when that field is NULL).
+struct DaysSince {
+  std::string field;   // the catalog field, e.g. "days_since_contact"
+  std::string source;  // the stored datetime field it counts from, e.g. "last_contact_at"
+  DayRounding rounding = DayRounding::TowardZero;
+};
+
+struct ColumnStoreOptions {
+  // The default matches the customer catalog of crmkit/customers.
+  std::vector<DaysSince> days_since = {{"days_since_contact", "last_contact_at", DayRounding::TowardZero}};
+  // Load every field on the first refresh instead of when a rule first reads it.
+  bool eager = false;
+  // Change-log rows kept when trimming (see the header comment).
+  std::int64_t keep_changes = 1'000'000;
+};
+
+struct ColumnStoreStats {
+  std::int64_t full_loads = 0;            // loads of every resident column for every customer
+  std::int64_t incremental_refreshes = 0; // refreshes that reloaded only changed customers
+  std::int64_t customers_reloaded = 0;    // customers reloaded by incremental refreshes, in total
+  std::int64_t columns_resident = 0;      // fields currently held
+  std::int64_t sets_resident = 0;         // tags plus groups currently held
+  std::int64_t last_seq = 0;              // newest change-log position applied
+};
+
+class ColumnStore {
+ public:
+  // `catalog` must be the customer catalog: field SQL over `c` (customers) and `f`
+  // (customer_facts, LEFT JOINed). Reads nothing yet. Throws crmkit::Error if a DaysSince names a
+  // field that is missing or whose source is not a stored date/datetime field.
+  ColumnStore(db::Database& db, rules::Catalog catalog, ColumnStoreOptions options = {});
+  ~ColumnStore();
+  ColumnStore(const ColumnStore&) = delete;
+  ColumnStore& operator=(const ColumnStore&) = delete;
+
+  // Brings the resident data up to date with the database (see the header comment). Throws
+  // crmkit::StorageError on database failure (the store is then reloaded fully next time), and
+  // crmkit::Error if a DaysSince rounding disagrees with its field's catalog SQL.
+  void refresh();
+
+  // Replaces the catalog (after custom fields changed); the next refresh or use reloads fully.
+  void set_catalog(rules::Catalog catalog);
+
+  // Customers held (as of the last refresh or load).
+  std::size_t size() const;
+
+  // Ids of the customers the rule holds for, ascending, optionally only those whose owner_id is
+  // in `restrict_to_owners` (customers without an owner are then excluded). Loads the columns,
+  // tags and groups the rule needs on first use. Throws crmkit::Error if the rule is for another
+  // entity, uses a field missing from this store's catalog or of another type, or a field that
+  // depends on $now without a DaysSince; crmkit::StorageError if loading fails.
+  std::vector<std::int64_t> evaluate(const rules::Rule& rule, std::int64_t now_ms,
+                                     const std::vector<std::int64_t>* restrict_to_owners = nullptr) const;
+  // The number of ids evaluate() would return.
+  std::int64_t count(const rules::Rule& rule, std::int64_t now_ms,
+                     const std::vector<std::int64_t>* restrict_to_owners = nullptr) const;
+  // Whether the rule holds for one customer, as held by the store (false when the store does not
+  // hold that customer). Meant for re-checking a changed customer against saved rules after
+  // refresh(). Same errors as evaluate().
+  bool matches(const rules::Rule& rule, std::int64_t customer_id, std::int64_t now_ms) const;
+
+  ColumnStoreStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crmkit::segments

@@ -1,0 +1,153 @@
+#include <algorithm>
+#include <cmath>
+
+#include "crmkit/db/database.hpp"
+#include "crmkit/error.hpp"
+#include "relationship_internal.h"
+
+namespace crmkit::relationship::detail {
+
+std::string describe(const Context& ctx) {
+  const auto& who = *ctx.who;
+  return "user '" + who.login + "' (role " + who.role + ", customers scope " +
+         org::scope_name(who.scope("customers")) + ")";
+}
+
+std::string row_prefix(std::optional<std::int64_t> row) { return row ? "row " + std::to_string(*row) + ": " : ""; }
+
+std::optional<std::int64_t> require_customer(const Context& ctx, std::int64_t customer_id, const std::string& action,
+                                             std::optional<std::int64_t> row) {
+  auto q = ctx.db().prepare("SELECT owner_id FROM customers WHERE id = ?");
+  q.bind_all(customer_id);
+  if (!q.step()) throw NotFound(row_prefix(row) + "customer " + std::to_string(customer_id) + " does not exist");
+  auto owner = q.get_opt_int(0);
+  if (!ctx.who->covers("customers", owner))
+    throw PermissionDenied(row_prefix(row) + describe(ctx) + " may not " + action + " customer " +
+                           std::to_string(customer_id) + ", which is outside the user's scope");
+  return owner;
+}
+
+void require_user(const Context& ctx, std::int64_t user_id, const std::string& field, std::optional<std::int64_t> row) {
+  auto q = ctx.db().prepare("SELECT 1 FROM users WHERE id = ?");
+  q.bind_all(user_id);
+  if (!q.step()) throw NotFound(row_prefix(row) + field + ": user " + std::to_string(user_id) + " does not exist");
+}
+
+std::optional<std::int64_t> resolve_author(const Context& ctx, std::optional<std::int64_t> by, const std::string& field,
+                                           std::optional<std::int64_t> row) {
+  if (!by) return ctx.actor();
+  if (ctx.who->user_id && *by != *ctx.who->user_id && !ctx.who->is_admin)
+    throw PermissionDenied(row_prefix(row) + describe(ctx) + " may not act as user " + std::to_string(*by) + " (" +
+                           field + ")");
+  require_user(ctx, *by, field, row);
+  return by;
+}
+
+std::string customer_scope_sql(const Context& ctx, const std::string& customer_col, std::vector<Value>& params) {
+  auto f = ctx.who->owner_filter("customers", "sc.owner_id");
+  if (f.sql == "1") return "1";
+  for (auto id : f.params) params.emplace_back(id);
+  return customer_col + " IN (SELECT sc.id FROM customers sc WHERE " + f.sql + ")";
+}
+
+std::int64_t to_cents(double amount, const std::string& field, std::optional<std::int64_t> row) {
+  if (!std::isfinite(amount) || std::fabs(amount) > 1e13)
+    throw ValidationError(row_prefix(row) + field + ": " + std::to_string(amount) + " is not a usable amount", field, row);
+  return static_cast<std::int64_t>(std::llround(amount * 100.0));
+}
+
+void check_due(std::int64_t now, Timestamp due, bool all_day, const std::string& field,
+               std::optional<std::int64_t> row) {
+  bool before = all_day ? due.ms + kMillisPerDay <= now : due.ms < now;
+  if (before)
+    throw ValidationError(row_prefix(row) + field + ": " + (all_day ? format_date(due.ms) : format_timestamp(due.ms)) +
+                              " is before the task is created (" + format_timestamp(now) + ")",
+                          field, row);
+}
+
+std::string truncate(const std::string& s, std::size_t n) {
+  std::size_t i = 0, count = 0;
+  while (i < s.size() && count < n) {
+    auto c = static_cast<unsigned char>(s[i]);
+    i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    ++count;
+  }
+  return s.substr(0, std::min(i, s.size()));
+}
+
+std::int64_t insert_task(const Context& ctx, const Task& t) {
+  ctx.db()
+      .prepare("INSERT INTO tasks(customer_id, title, kind, due_at, all_day, assignee_id, status, notes, "
+               "interaction_id, plan_id, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .bind_all(t.customer_id, t.title, t.kind, t.due_at.ms, t.all_day, t.assignee_id, t.status, t.notes,
+                t.interaction_id, t.plan_id, t.created_by, t.created_at.ms, t.updated_at.ms)
+      .exec();
+  return ctx.db().last_insert_rowid();
+}
+
+int bind_params(db::Stmt& q, const std::vector<Value>& params) {
+  int i = 0;
+  for (const auto& p : params) q.bind(++i, p);
+  return i + 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// customer_facts
+
+void facts_contact_added(const Context& ctx, std::int64_t customer_id, std::int64_t count, std::int64_t last_at) {
+  ctx.db()
+      .prepare("UPDATE customer_facts SET interaction_count = interaction_count + ?, "
+               "last_contact_at = max(coalesce(last_contact_at, ?2), ?2), updated_at = ? WHERE customer_id = ?")
+      .bind_all(count, last_at, ctx.now(), customer_id)
+      .exec();
+}
+
+void facts_order_added(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count, std::int64_t cents,
+                       std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at) {
+  ctx.db()
+      .prepare("UPDATE customer_facts SET order_count = order_count + ?1, lifetime_value_cents = lifetime_value_cents + ?2, "
+               "first_order_at = CASE WHEN ?3 IS NULL THEN first_order_at ELSE min(coalesce(first_order_at, ?3), ?3) END, "
+               "last_order_at = CASE WHEN ?4 IS NULL THEN last_order_at ELSE max(coalesce(last_order_at, ?4), ?4) END, "
+               "updated_at = ?5 WHERE customer_id = ?6")
+      .bind_all(positive_count, cents, first_at, last_at, ctx.now(), customer_id)
+      .exec();
+}
+
+void facts_tickets_changed(const Context& ctx, std::int64_t customer_id, std::int64_t open_delta,
+                           std::int64_t satisfaction_sum_delta, std::int64_t satisfaction_count_delta) {
+  ctx.db()
+      .prepare("UPDATE customer_facts SET open_tickets = open_tickets + ?, satisfaction_sum = satisfaction_sum + ?, "
+               "satisfaction_count = satisfaction_count + ?, updated_at = ? WHERE customer_id = ?")
+      .bind_all(open_delta, satisfaction_sum_delta, satisfaction_count_delta, ctx.now(), customer_id)
+      .exec();
+}
+
+void facts_recompute_contacts(const Context& ctx, std::int64_t customer_id) {
+  ctx.db()
+      .prepare("UPDATE customer_facts SET (interaction_count, last_contact_at) = "
+               "(SELECT count(*), max(at) FROM interactions WHERE customer_id = ?1), updated_at = ?2 "
+               "WHERE customer_id = ?1")
+      .bind_all(customer_id, ctx.now())
+      .exec();
+}
+
+void facts_recompute_orders(const Context& ctx, std::int64_t customer_id) {
+  ctx.db()
+      .prepare("UPDATE customer_facts SET (order_count, lifetime_value_cents, first_order_at, last_order_at) = "
+               "(SELECT count(*) FILTER (WHERE amount_cents > 0), coalesce(sum(amount_cents), 0), "
+               "min(at) FILTER (WHERE amount_cents > 0), max(at) FILTER (WHERE amount_cents > 0) "
+               "FROM orders WHERE customer_id = ?1), updated_at = ?2 WHERE customer_id = ?1")
+      .bind_all(customer_id, ctx.now())
+      .exec();
+}
+
+void facts_recompute_tickets(const Context& ctx, std::int64_t customer_id) {
+  ctx.db()
+      .prepare("UPDATE customer_facts SET (open_tickets, satisfaction_sum, satisfaction_count) = "
+               "(SELECT count(*) FILTER (WHERE status = 'open'), coalesce(sum(satisfaction), 0), count(satisfaction) "
+               "FROM tickets WHERE customer_id = ?1), updated_at = ?2 WHERE customer_id = ?1")
+      .bind_all(customer_id, ctx.now())
+      .exec();
+}
+
+}  // namespace crmkit::relationship::detail

@@ -1,0 +1,62 @@
+// Shared by the relationship services: scope checks on customers, users, money, time windows,
+// task creation, and the incremental maintenance of customer_facts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crmkit/context.hpp"
+#include "crmkit/relationship/tasks.hpp"
+#include "crmkit/value.hpp"
+
+namespace crmkit::relationship::detail {
+
+// "user 'alice' (role sales, customers scope own)".
+std::string describe(const Context& ctx);
+std::string row_prefix(std::optional<std::int64_t> row);
+
+// Loads the owner of a customer the principal may act on; throws NotFound / PermissionDenied.
+std::optional<std::int64_t> require_customer(const Context& ctx, std::int64_t customer_id, const std::string& action,
+                                             std::optional<std::int64_t> row = std::nullopt);
+// Throws NotFound (naming `field`) unless the user exists.
+void require_user(const Context& ctx, std::int64_t user_id, const std::string& field,
+                  std::optional<std::int64_t> row = std::nullopt);
+// The author of a write: `by`, else the acting user. A non-admin view may act only as itself.
+std::optional<std::int64_t> resolve_author(const Context& ctx, std::optional<std::int64_t> by, const std::string& field,
+                                           std::optional<std::int64_t> row = std::nullopt);
+
+// A condition restricting `customer_col` to customers in the principal's scope ("1" for all).
+std::string customer_scope_sql(const Context& ctx, const std::string& customer_col, std::vector<Value>& params);
+
+// Amount in currency units → cents (half away from zero). Throws ValidationError naming `field`
+// for NaN, infinities and amounts beyond ±10^13.
+std::int64_t to_cents(double amount, const std::string& field, std::optional<std::int64_t> row = std::nullopt);
+inline double from_cents(std::int64_t cents) { return static_cast<double>(cents) / 100.0; }
+
+// Throws ValidationError naming `field` when a task created at `now` would be due before then
+// (for a date: before today).
+void check_due(std::int64_t now, Timestamp due, bool all_day, const std::string& field,
+               std::optional<std::int64_t> row = std::nullopt);
+// The first `n` code points of valid UTF-8 text.
+std::string truncate(const std::string& s, std::size_t n);
+
+// Inserts a task row (no checks beyond the schema's); returns its id.
+std::int64_t insert_task(const Context& ctx, const Task& t);
+
+// Binds `params` from index 1 and returns the next free index.
+int bind_params(db::Stmt& q, const std::vector<Value>& params);
+
+// ---- customer_facts maintenance (call inside the writing transaction) ----
+void facts_contact_added(const Context& ctx, std::int64_t customer_id, std::int64_t count, std::int64_t last_at);
+void facts_order_added(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count,
+                       std::int64_t cents, std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at);
+void facts_tickets_changed(const Context& ctx, std::int64_t customer_id, std::int64_t open_delta,
+                           std::int64_t satisfaction_sum_delta, std::int64_t satisfaction_count_delta);
+// Recomputes the interaction / order / ticket facts of one customer from scratch (after deletes).
+void facts_recompute_contacts(const Context& ctx, std::int64_t customer_id);
+void facts_recompute_orders(const Context& ctx, std::int64_t customer_id);
+void facts_recompute_tickets(const Context& ctx, std::int64_t customer_id);
+
+}  // namespace crmkit::relationship::detail

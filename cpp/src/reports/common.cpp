@@ -1,0 +1,252 @@
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "crmkit/error.hpp"
+#include "crmkit/customers/catalog.hpp"
+#include "crmkit/rules/rule.hpp"
+#include "crmkit/rules/sql.hpp"
+#include "crmkit/time.hpp"
+#include "reports_internal.h"
+
+namespace crmkit::reports::detail {
+
+int bind_params(db::Stmt& stmt, const std::vector<rules::Value>& params, int first) {
+  int i = first;
+  for (const auto& v : params) customers::bind_rule_value(stmt, i++, v);
+  return i;
+}
+
+void check_window(const ReportFilter& f) {
+  if (f.start_ms && f.end_ms && *f.start_ms > *f.end_ms)
+    throw ValidationError("start (" + format_timestamp(*f.start_ms) + ") is after end (" +
+                              format_timestamp(*f.end_ms) + ")",
+                          "start");
+}
+
+void add_window(Conditions& c, const ReportFilter& f, const std::string& column) {
+  if (f.start_ms) c.add(column + " >= ?", {rules::Value(*f.start_ms)});
+  if (f.end_ms) c.add(column + " < ?", {rules::Value(*f.end_ms)});
+}
+
+namespace {
+void add_in(Conditions& c, const std::string& column, const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) {
+    c.add("0");
+    return;
+  }
+  std::string sql = column + " IN (";
+  std::vector<rules::Value> values;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    sql += i ? ",?" : "?";
+    values.emplace_back(ids[i]);
+  }
+  c.add(sql + ")", values);
+}
+}  // namespace
+
+void add_scope(Conditions& c, const Context& ctx, const std::string& entity, const std::string& owner_column) {
+  auto f = ctx.who->owner_filter(entity, owner_column);
+  if (f.sql == "1") return;
+  std::vector<rules::Value> values;
+  for (auto id : f.params) values.emplace_back(id);
+  c.add(f.sql, values);
+}
+
+void add_owner_team(Conditions& c, const Context& ctx, const ReportFilter& f, const std::string& owner_column) {
+  if (f.owner) {
+    auto q = ctx.db().prepare("SELECT 1 FROM users WHERE id = ?");
+    q.bind_all(*f.owner);
+    if (!q.step()) throw ValidationError("owner: user " + std::to_string(*f.owner) + " does not exist", "owner");
+    c.add(owner_column + " = ?", {rules::Value(*f.owner)});
+  }
+  if (f.team) {
+    auto q = ctx.db().prepare("SELECT 1 FROM teams WHERE id = ?");
+    q.bind_all(*f.team);
+    if (!q.step()) throw ValidationError("team: team " + std::to_string(*f.team) + " does not exist", "team");
+    // Resolved once here so the report's query carries a plain IN list.
+    auto m = ctx.db().prepare(
+        "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT t.id FROM teams t JOIN sub s ON t.parent_id = s.id) "
+        "SELECT u.id FROM users u WHERE u.team_id IN (SELECT id FROM sub) ORDER BY u.id");
+    m.bind_all(*f.team);
+    std::vector<std::int64_t> ids;
+    while (m.step()) ids.push_back(m.get_int(0));
+    add_in(c, owner_column, ids);
+  }
+}
+
+void add_rule(Conditions& c, const Context& ctx, const ReportFilter& f, const rules::Catalog& catalog) {
+  if (!f.where) return;
+  auto rule = rules::parse(*f.where, catalog);
+  auto fragment = rules::compile(rule, catalog, ctx.now());
+  c.add(fragment.sql, fragment.params);
+}
+
+rules::Catalog lead_catalog() {
+  using rules::FieldType;
+  rules::Catalog c;
+  c.entity = "lead";
+  c.fields = {
+      {"id", FieldType::Integer, "l.id", {}},
+      {"name", FieldType::Text, "l.name", {}},
+      {"company", FieldType::Text, "l.company", {}},
+      {"phone", FieldType::Text, "l.phone", {}},
+      {"email", FieldType::Text, "l.email", {}},
+      {"source", FieldType::Text, "l.source", {}},
+      {"status", FieldType::Enum, "l.status", {"new", "qualified", "disqualified", "converted"}},
+      {"owner", FieldType::User, "l.owner_id", {}},
+      {"owner_id", FieldType::User, "l.owner_id", {}},
+      {"reason", FieldType::Text, "l.reason", {}},
+      {"customer_id", FieldType::Integer, "l.customer_id", {}},
+      {"created_at", FieldType::DateTime, "l.created_at", {}},
+      {"qualified_at", FieldType::DateTime, "l.qualified_at", {}},
+      {"converted_at", FieldType::DateTime, "l.converted_at", {}},
+  };
+  return c;
+}
+
+Period parse_period(const std::string& text, const std::string& field) {
+  if (text == "month") return Period::Month;
+  if (text == "quarter") return Period::Quarter;
+  if (text == "year") return Period::Year;
+  throw ValidationError(field + ": unknown period '" + text + "' (use month, quarter or year)", field);
+}
+
+Bucket bucket_of(std::int64_t ms, Period period) {
+  using namespace std::chrono;
+  auto day = static_cast<std::int64_t>(std::floor(static_cast<double>(ms) / static_cast<double>(kMillisPerDay)));
+  year_month_day ymd{sys_days{days{day}}};
+  int y = static_cast<int>(ymd.year());
+  unsigned m = static_cast<unsigned>(ymd.month());
+  unsigned first = period == Period::Month ? m : period == Period::Quarter ? (m - 1) / 3 * 3 + 1 : 1u;
+  unsigned span = period == Period::Month ? 1u : period == Period::Quarter ? 3u : 12u;
+  unsigned next_m = first + span;
+  int next_y = y;
+  if (next_m > 12) {
+    next_m -= 12;
+    next_y += 1;
+  }
+  Bucket b;
+  b.start_ms = days_from_civil(y, first, 1) * kMillisPerDay;
+  b.end_ms = days_from_civil(next_y, next_m, 1) * kMillisPerDay;
+  char buf[32];
+  if (period == Period::Month) std::snprintf(buf, sizeof buf, "%04d-%02u", y, m);
+  else if (period == Period::Quarter) std::snprintf(buf, sizeof buf, "%04d-Q%u", y, (m - 1) / 3 + 1);
+  else std::snprintf(buf, sizeof buf, "%04d", y);
+  b.label = buf;
+  return b;
+}
+
+namespace {
+const char* dim_name(Dim d) {
+  switch (d) {
+    case Dim::Source: return "source";
+    case Dim::Owner: return "owner";
+    case Dim::Team: return "team";
+    case Dim::Period: return "period";
+  }
+  return "";
+}
+}  // namespace
+
+Dim parse_dim(const std::string& by, const std::vector<Dim>& allowed) {
+  std::string known;
+  for (auto d : allowed) {
+    if (by == dim_name(d)) return d;
+    known += (known.empty() ? "" : ", ") + std::string(dim_name(d));
+  }
+  throw ValidationError("by: unknown dimension '" + by + "' (use " + known + ")", "by");
+}
+
+OrgNames OrgNames::load(const Context& ctx) {
+  OrgNames n;
+  auto u = ctx.db().prepare("SELECT id, login, team_id FROM users");
+  while (u.step()) {
+    n.logins[u.get_int(0)] = u.get_text(1);
+    n.user_team[u.get_int(0)] = u.get_opt_int(2);
+  }
+  auto t = ctx.db().prepare("SELECT id, name FROM teams");
+  while (t.step()) n.teams[t.get_int(0)] = t.get_text(1);
+  return n;
+}
+
+void add_key_columns(Table& t, Dim dim) {
+  switch (dim) {
+    case Dim::Source: t.add_column("source", ColumnType::Text); break;
+    case Dim::Owner:
+      t.add_column("owner_id", ColumnType::Int);
+      t.add_column("owner", ColumnType::Text);
+      break;
+    case Dim::Team:
+      t.add_column("team_id", ColumnType::Int);
+      t.add_column("team", ColumnType::Text);
+      break;
+    case Dim::Period:
+      t.add_column("period", ColumnType::Text);
+      t.add_column("period_start", ColumnType::Date);
+      break;
+  }
+}
+
+void push_key(Table& t, Dim dim, const GroupKey& key, const OrgNames& names) {
+  auto lookup = [](const std::map<std::int64_t, std::string>& m, std::int64_t id) -> std::optional<std::string> {
+    auto it = m.find(id);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  };
+  switch (dim) {
+    case Dim::Source:
+      if (key.null) t.column(0).push_null();
+      else t.column(0).push_text(key.text);
+      break;
+    case Dim::Owner:
+    case Dim::Team:
+      if (key.null) {
+        t.column(0).push_null();
+        t.column(1).push_null();
+      } else {
+        t.column(0).push_int(key.id);
+        t.column(1).push_opt(lookup(dim == Dim::Owner ? names.logins : names.teams, key.id));
+      }
+      break;
+    case Dim::Period:
+      t.column(0).push_text(key.text);
+      t.column(1).push_int(key.id);
+      break;
+  }
+}
+
+std::optional<double> ratio(double num, double den) {
+  if (den == 0.0) return std::nullopt;
+  return num / den;
+}
+
+double quantile_sorted(const std::vector<double>& v, double q) {
+  double pos = q * static_cast<double>(v.size() - 1);
+  auto lo = static_cast<std::size_t>(std::floor(pos));
+  auto hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+std::vector<PipelineStage> pipeline_stages(const Context& ctx) {
+  std::vector<PipelineStage> out;
+  auto q = ctx.db().prepare("SELECT name, probability FROM stages WHERE kind = 'pipeline' ORDER BY position, name");
+  while (q.step()) {
+    PipelineStage s;
+    s.name = q.get_text(0);
+    s.has_probability = !q.is_null(1);
+    s.probability = s.has_probability ? q.get_double(1) : 0.0;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+int lost_stage_index(const std::vector<PipelineStage>& stages) {
+  for (int i = static_cast<int>(stages.size()) - 1; i >= 0; --i)
+    if (stages[static_cast<std::size_t>(i)].has_probability && stages[static_cast<std::size_t>(i)].probability == 0.0)
+      return i;
+  return -1;
+}
+
+}  // namespace crmkit::reports::detail

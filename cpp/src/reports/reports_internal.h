@@ -1,0 +1,101 @@
+// Helpers shared by the report implementations: filter conditions, periods, grouping keys and
+// statistics. Private to cpp/src/reports.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crmkit/context.hpp"
+#include "crmkit/reports/reports.hpp"
+#include "crmkit/rules/catalog.hpp"
+#include "crmkit/rules/value.hpp"
+
+namespace crmkit::reports::detail {
+
+// A WHERE clause under construction: conditions joined with AND, parameters in '?' order.
+struct Conditions {
+  std::string sql = "1";
+  std::vector<rules::Value> params;
+  void add(const std::string& condition) { sql += " AND (" + condition + ")"; }
+  void add(const std::string& condition, const std::vector<rules::Value>& values) {
+    add(condition);
+    params.insert(params.end(), values.begin(), values.end());
+  }
+};
+
+// Binds `params` starting at index `first`; returns the next free index.
+int bind_params(db::Stmt& stmt, const std::vector<rules::Value>& params, int first = 1);
+
+// ValidationError naming `start` when start > end.
+void check_window(const ReportFilter& filter);
+// start <= column < end, for whichever bounds are given.
+void add_window(Conditions& c, const ReportFilter& filter, const std::string& column);
+// The view's scope for `entity` on `owner_column`.
+void add_scope(Conditions& c, const Context& ctx, const std::string& entity, const std::string& owner_column);
+// owner= and team= on `owner_column`; ValidationError naming `owner` / `team` when they do not exist.
+void add_owner_team(Conditions& c, const Context& ctx, const ReportFilter& filter, const std::string& owner_column);
+// Parses and compiles `filter.where` against `catalog` (RuleSyntaxError) and adds it.
+void add_rule(Conditions& c, const Context& ctx, const ReportFilter& filter, const rules::Catalog& catalog);
+
+// The rule catalog of leads (alias `l`), used by conversion().
+rules::Catalog lead_catalog();
+
+enum class Period { Month, Quarter, Year };
+// "month" | "quarter" | "year"; ValidationError naming `field` otherwise.
+Period parse_period(const std::string& text, const std::string& field = "period");
+
+struct Bucket {
+  std::int64_t start_ms = 0;
+  std::int64_t end_ms = 0;
+  std::string label;  // "2026-01", "2026-Q1", "2026"
+};
+Bucket bucket_of(std::int64_t ms, Period period);
+
+// The grouping dimensions of conversion / win_rate / activity.
+enum class Dim { Source, Owner, Team, Period };
+// Parses `by` against the allowed dimensions (ValidationError naming `by`).
+Dim parse_dim(const std::string& by, const std::vector<Dim>& allowed);
+
+// A group: NULL, an id (owner, team) or a text (source), or a period.
+struct GroupKey {
+  bool null = false;
+  std::int64_t id = 0;    // owner / team id, or period start
+  std::string text;       // source, or period label
+  friend bool operator<(const GroupKey& a, const GroupKey& b) {
+    if (a.null != b.null) return a.null;  // NULL first
+    if (a.id != b.id) return a.id < b.id;
+    return a.text < b.text;
+  }
+};
+
+// Names for the key columns: user logins and team names, and each user's team.
+struct OrgNames {
+  std::map<std::int64_t, std::string> logins;
+  std::map<std::int64_t, std::optional<std::int64_t>> user_team;
+  std::map<std::int64_t, std::string> teams;
+  static OrgNames load(const Context& ctx);
+};
+
+// Adds the key columns of `dim` (source | owner_id, owner | team_id, team | period, period_start).
+void add_key_columns(Table& t, Dim dim);
+void push_key(Table& t, Dim dim, const GroupKey& key, const OrgNames& names);
+
+// num / den, or NULL when den is 0.
+std::optional<double> ratio(double num, double den);
+// Linear-interpolation quantile (q in [0,1]) of sorted, non-empty values.
+double quantile_sorted(const std::vector<double>& sorted, double q);
+
+struct PipelineStage {
+  std::string name;
+  double probability = 0.0;
+  bool has_probability = false;
+};
+// The pipeline stages in position order.
+std::vector<PipelineStage> pipeline_stages(const Context& ctx);
+// Index of the stage lose() moves a deal to (the last stage with probability 0), or -1.
+int lost_stage_index(const std::vector<PipelineStage>& stages);
+
+}  // namespace crmkit::reports::detail

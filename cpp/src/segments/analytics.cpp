@@ -1,0 +1,124 @@
+#include "crmkit/segments/analytics.hpp"
+
+#include <cmath>
+
+#include "crmkit/error.hpp"
+#include "crmkit/segments/rfm_model.hpp"
+
+namespace crmkit::segments {
+
+TimeUnit parse_time_unit(const std::string& unit) {
+  if (unit == "day") return TimeUnit::Day;
+  if (unit == "week") return TimeUnit::Week;
+  if (unit == "month") return TimeUnit::Month;
+  throw ValidationError("time_unit: '" + unit + "' is not a time unit (day, week or month)", "time_unit");
+}
+
+Table Rfm::score(std::optional<std::int64_t> asof_ms) const {
+  db::Transaction tx(ctx_.db(), false);
+  std::int64_t asof = asof_ms.value_or(ctx_.now());
+  auto scope = ctx_.who->owner_filter("customers", "c.owner_id");
+  // One pass over the orders: purchases are positive orders, spend is net of refunds.
+  auto q = ctx_.db().prepare(
+      "SELECT o.customer_id, max(CASE WHEN o.amount_cents > 0 THEN o.at END), "
+      "sum(o.amount_cents > 0), sum(o.amount_cents) FROM orders o JOIN customers c ON c.id = o.customer_id "
+      "WHERE o.at <= ? AND " + scope.sql + " GROUP BY o.customer_id HAVING sum(o.amount_cents > 0) > 0 "
+      "ORDER BY o.customer_id");
+  int i = 0;
+  q.bind(++i, asof);
+  for (auto id : scope.params) q.bind(++i, id);
+  std::vector<RfmInput> inputs;
+  while (q.step()) {
+    double recency = std::floor(static_cast<double>(asof - q.get_int(1)) / kMillisPerDay);
+    inputs.push_back(RfmInput{q.get_int(0), recency, static_cast<double>(q.get_int(2)), q.get_int(3) / 100.0});
+  }
+  auto scores = rfm_scores(inputs);
+  Table t;
+  for (auto [n, ty] : {std::pair{"customer_id", ColumnType::Int}, {"recency_days", ColumnType::Int},
+                       {"frequency", ColumnType::Int}, {"monetary", ColumnType::Float}, {"r", ColumnType::Int},
+                       {"f", ColumnType::Int}, {"m", ColumnType::Int}, {"label", ColumnType::Text}})
+    t.add_column(n, ty);
+  t.reserve(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    t.column(0).push_int(inputs[k].customer_id);
+    t.column(1).push_int(static_cast<std::int64_t>(inputs[k].recency_days));
+    t.column(2).push_int(static_cast<std::int64_t>(inputs[k].frequency));
+    t.column(3).push_float(inputs[k].monetary);
+    t.column(4).push_int(scores[k].r);
+    t.column(5).push_int(scores[k].f);
+    t.column(6).push_int(scores[k].m);
+    t.column(7).push_text(scores[k].label);
+  }
+  return t;
+}
+
+std::vector<CustomerSummary> Clv::summaries(std::int64_t asof_ms, TimeUnit unit) const {
+  auto scope = ctx_.who->owner_filter("customers", "c.owner_id");
+  auto q = ctx_.db().prepare("SELECT o.customer_id, o.at, o.amount_cents FROM orders o JOIN customers c ON c.id = o.customer_id "
+                             "WHERE o.at <= ? AND " + scope.sql);
+  int i = 0;
+  q.bind(++i, asof_ms);
+  for (auto id : scope.params) q.bind(++i, id);
+  std::vector<Purchase> purchases;
+  while (q.step()) purchases.push_back(Purchase{q.get_int(0), q.get_int(1), q.get_int(2) / 100.0});
+  return summarize(std::move(purchases), asof_ms, unit);
+}
+
+ClvFit Clv::fit(std::optional<std::int64_t> asof_ms, const std::string& time_unit) const {
+  TimeUnit unit = parse_time_unit(time_unit);
+  db::Transaction tx(ctx_.db(), false);
+  ClvFit f;
+  f.asof_ms = asof_ms.value_or(ctx_.now());
+  f.time_unit = time_unit;
+  auto s = summaries(f.asof_ms, unit);
+  f.customers = s.size();
+  f.purchases = fit_bg_nbd(s);
+  try {
+    f.spend = fit_gamma_gamma(s);
+    f.spend_fitted = true;
+  } catch (const ValidationError&) {
+    // Too few repeat buyers for the spend model: expected value falls back to mean spend.
+    f.spend_fitted = false;
+  }
+  return f;
+}
+
+Table Clv::predict(double horizon_days, const std::optional<ClvFit>& given, std::optional<std::int64_t> asof_ms,
+                   const std::string& time_unit) const {
+  if (!(horizon_days > 0) || !std::isfinite(horizon_days))
+    throw ValidationError("horizon_days must be a positive number of days", "horizon_days");
+  ClvFit f = given ? *given : fit(asof_ms, time_unit);
+  TimeUnit unit = parse_time_unit(f.time_unit);
+  db::Transaction tx(ctx_.db(), false);
+  auto s = summaries(f.asof_ms, unit);
+  double horizon = horizon_days / time_unit_days(unit);
+  double mean_spend = 0;
+  std::size_t buyers = 0;
+  for (const auto& c : s)
+    if (c.frequency > 0) {
+      mean_spend += c.monetary;
+      ++buyers;
+    }
+  mean_spend = buyers ? mean_spend / static_cast<double>(buyers) : 0.0;
+  Table t;
+  for (auto name : {"customer_id", "frequency", "recency", "T", "monetary", "p_alive", "expected_purchases",
+                    "expected_value"})
+    t.add_column(name, std::string(name) == "customer_id" ? ColumnType::Int : ColumnType::Float);
+  t.reserve(s.size());
+  for (const auto& c : s) {
+    double p_alive = bg_nbd_p_alive(f.purchases, c.frequency, c.recency, c.T);
+    double purchases = bg_nbd_expected_purchases(f.purchases, horizon, c.frequency, c.recency, c.T);
+    double spend = f.spend_fitted ? gamma_gamma_expected_spend(f.spend, c.frequency, c.monetary) : mean_spend;
+    t.column(0).push_int(c.customer_id);
+    t.column(1).push_float(c.frequency);
+    t.column(2).push_float(c.recency);
+    t.column(3).push_float(c.T);
+    t.column(4).push_float(c.monetary);
+    t.column(5).push_float(p_alive);
+    t.column(6).push_float(purchases);
+    t.column(7).push_float(purchases * spend);
+  }
+  return t;
+}
+
+}  // namespace crmkit::segments

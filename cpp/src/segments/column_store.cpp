@@ -1,0 +1,1346 @@
+#include "crmkit/segments/column_store.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "crmkit/db/database.hpp"
+#include "crmkit/error.hpp"
+#include "crmkit/log.hpp"
+#include "rules/common_internal.h"
+
+namespace crmkit::segments {
+
+namespace {
+
+using rules::FieldType;
+using rules::Node;
+using rules::Op;
+using rules::Value;
+using Bits = std::vector<std::uint64_t>;
+
+constexpr std::int64_t kDay = 86400000;
+constexpr std::int64_t kMinI = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kMaxI = std::numeric_limits<std::int64_t>::max();
+constexpr std::uint32_t kMissing = std::numeric_limits<std::uint32_t>::max();
+// Integers up to 2^53 convert to double exactly, so comparing the double gives the same answer
+// as SQLite's exact int/double comparison; larger ones are kept as exceptions.
+constexpr std::int64_t kExactDouble = 9007199254740992LL;
+// Below this many changed customers a refresh reloads just them; above it a full load is cheaper.
+constexpr std::size_t kIncrementalFloor = 1000;
+
+std::size_t words(std::size_t n) { return (n + 63) / 64; }
+bool get_bit(const Bits& b, std::size_t i) { return ((b[i / 64] >> (i % 64)) & 1U) != 0; }
+void put_bit(Bits& b, std::size_t i, bool v) {
+  const std::uint64_t m = std::uint64_t{1} << (i % 64);
+  if (v) b[i / 64] |= m;
+  else b[i / 64] &= ~m;
+}
+
+// Packs pred(0..n-1) into a bitmap, 64 rows per word; the lambda is inlined per call site.
+template <typename F>
+Bits make_bits(std::size_t n, F&& pred) {
+  Bits out(words(n), 0);
+  const std::size_t full = n / 64;
+  for (std::size_t w = 0; w < full; ++w) {
+    std::uint64_t b = 0;
+    const std::size_t base = w * 64;
+    for (unsigned j = 0; j < 64; ++j) b |= static_cast<std::uint64_t>(pred(base + j) ? 1 : 0) << j;
+    out[w] = b;
+  }
+  for (std::size_t i = full * 64; i < n; ++i) {
+    if (pred(i)) out[i / 64] |= std::uint64_t{1} << (i % 64);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLite access: raw statements, because loading reads each cell's storage class.
+
+class Query {
+ public:
+  Query(sqlite3* db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &st_, nullptr) != SQLITE_OK) {
+      const std::string msg = sqlite3_errmsg(db);
+      sqlite3_finalize(st_);
+      throw StorageError("segment store: cannot prepare SQL: " + msg + " (" + sql + ")");
+    }
+  }
+  ~Query() { sqlite3_finalize(st_); }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  sqlite3_stmt* get() const { return st_; }
+  bool step() {
+    const int rc = sqlite3_step(st_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw StorageError(std::string("segment store: query failed: ") + sqlite3_errmsg(db_));
+  }
+  void bind(int i, std::int64_t v) { sqlite3_bind_int64(st_, i, v); }
+  void bind(int i, const std::string& v) {
+    sqlite3_bind_text64(st_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+  bool is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+  std::string_view text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, col))) : std::string_view();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+Value cell_value(sqlite3_stmt* st, int col) {
+  switch (sqlite3_column_type(st, col)) {
+    case SQLITE_INTEGER: return Value(static_cast<std::int64_t>(sqlite3_column_int64(st, col)));
+    case SQLITE_FLOAT: return Value(sqlite3_column_double(st, col));
+    case SQLITE_NULL: return Value();
+    default: {
+      // A BLOB has no rule-language counterpart; its bytes as text is the closest reading.
+      const auto* p = static_cast<const char*>(sqlite3_column_blob(st, col));
+      return Value(std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, col))));
+    }
+  }
+}
+
+bool sql_ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Catalog SQL with each $now (outside quotes, as rules::compile reads it) replaced by `with`;
+// `found` tells whether there was one.
+std::string replace_now(std::string_view sql, std::string_view with, bool& found) {
+  std::string out;
+  found = false;
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      out += c;
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    if (c == '$' && sql.substr(i, 4) == "$now" && (i + 4 == sql.size() || !sql_ident_char(sql[i + 4]))) {
+      out += with;
+      found = true;
+      i += 3;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+constexpr const char* kFrom = " FROM customers c LEFT JOIN customer_facts f ON f.customer_id = c.id";
+constexpr const char* kIdFilter = " c.id IN (SELECT value FROM json_each(?1))";
+
+std::string id_list_json(const std::vector<std::int64_t>& ids) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(ids[i]);
+  }
+  return s + "]";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leaf semantics on one value, as the compiled SQL decides them: used for dictionary entries,
+// for the rare cells whose storage class differs from the field type, and by matches().
+// `as_text` is SQLite's text form of a number found in a text field: SQL's instr() and substr()
+// read a number as that text, so contains/starts_with see it (rules::evaluate, which expects
+// well-typed records, would say false).
+bool leaf_on_value(const Node& n, const Value& v, std::int64_t now_ms, const std::string* as_text = nullptr) {
+  switch (n.op) {
+    case Op::IsNull: return v.is_null();
+    case Op::IsNotNull: return !v.is_null();
+    default: break;
+  }
+  if (v.is_null()) return false;
+  auto cmp = [&](std::size_t i) { return rules::detail::compare_values(v, n.args[i].resolve(now_ms)); };
+  switch (n.op) {
+    case Op::Eq: return cmp(0) == 0;
+    case Op::Ne: return cmp(0) != 0;
+    case Op::Lt: return cmp(0) < 0;
+    case Op::Le: return cmp(0) <= 0;
+    case Op::Gt: return cmp(0) > 0;
+    case Op::Ge: return cmp(0) >= 0;
+    case Op::In:
+    case Op::NotIn: {
+      bool any = false;
+      for (std::size_t i = 0; i < n.args.size() && !any; ++i) any = cmp(i) == 0;
+      return n.op == Op::In ? any : !any;
+    }
+    case Op::Between: return cmp(0) >= 0 && cmp(1) <= 0;
+    case Op::NotBetween: return !(cmp(0) >= 0 && cmp(1) <= 0);
+    case Op::Contains:
+    case Op::NotContains: {
+      const std::string& needle = n.args[0].value.as_string();
+      bool found = false;
+      if (as_text && v.is_numeric()) found = as_text->find(needle) != std::string::npos;
+      else if (v.is_string()) found = v.as_string().find(needle) != std::string::npos;
+      else if (v.is_list()) found = std::find(v.as_list().begin(), v.as_list().end(), needle) != v.as_list().end();
+      else return false;
+      return found == (n.op == Op::Contains);
+    }
+    case Op::StartsWith:
+    case Op::NotStartsWith: {
+      const std::string* s = v.is_string() ? &v.as_string() : (as_text && v.is_numeric() ? as_text : nullptr);
+      if (s == nullptr) return false;
+      const std::string& prefix = n.args[0].value.as_string();
+      return (s->compare(0, prefix.size(), prefix) == 0) == (n.op == Op::StartsWith);
+    }
+    default: return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integer predicates as unions of closed ranges (optionally negated within non-NULL rows).
+
+struct IntRanges {
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
+  bool negate = false;
+};
+
+// Smallest int i with compare(i, lit) >= 0 (or > 0 when `strict`); nullopt when none.
+std::optional<std::int64_t> int_lower(const Value& lit, bool strict) {
+  if (lit.is_int() || lit.is_bool()) {
+    const std::int64_t x = lit.is_bool() ? (lit.as_bool() ? 1 : 0) : lit.as_int();
+    if (!strict) return x;
+    if (x == kMaxI) return std::nullopt;
+    return x + 1;
+  }
+  const double d = lit.as_double();
+  if (std::isnan(d)) return kMinI;  // SQLite orders every integer above NaN
+  if (d >= 9223372036854775808.0) return std::nullopt;
+  if (d < -9223372036854775808.0) return kMinI;
+  const double c = std::ceil(d);
+  const auto ci = static_cast<std::int64_t>(c);
+  if (strict && c == d) return ci + 1;  // c < 2^63 here, so no overflow
+  return ci;
+}
+
+// Largest int i with compare(i, lit) <= 0 (or < 0 when `strict`); nullopt when none.
+std::optional<std::int64_t> int_upper(const Value& lit, bool strict) {
+  if (lit.is_int() || lit.is_bool()) {
+    const std::int64_t x = lit.is_bool() ? (lit.as_bool() ? 1 : 0) : lit.as_int();
+    if (!strict) return x;
+    if (x == kMinI) return std::nullopt;
+    return x - 1;
+  }
+  const double d = lit.as_double();
+  if (std::isnan(d)) return std::nullopt;
+  if (d >= 9223372036854775808.0) return kMaxI;
+  if (d < -9223372036854775808.0) return std::nullopt;
+  const double f = std::floor(d);
+  const auto fi = static_cast<std::int64_t>(f);
+  if (strict && f == d) {
+    if (fi == kMinI) return std::nullopt;
+    return fi - 1;
+  }
+  return fi;
+}
+
+// The predicate of a comparison leaf on an integer value; false when a literal is not numeric
+// (the caller then evaluates row by row).
+bool int_ranges(const Node& n, std::int64_t now_ms, IntRanges& out) {
+  std::vector<Value> lits;
+  for (const auto& a : n.args) {
+    lits.push_back(a.resolve(now_ms));
+    if (!lits.back().is_numeric()) return false;
+  }
+  auto add = [&](std::optional<std::int64_t> lo, std::optional<std::int64_t> hi) {
+    if (lo && hi && *lo <= *hi) out.ranges.emplace_back(*lo, *hi);
+  };
+  switch (n.op) {
+    case Op::Eq: add(int_lower(lits[0], false), int_upper(lits[0], false)); return true;
+    case Op::Ne:
+      add(int_lower(lits[0], false), int_upper(lits[0], false));
+      out.negate = true;
+      return true;
+    case Op::Lt: add(kMinI, int_upper(lits[0], true)); return true;
+    case Op::Le: add(kMinI, int_upper(lits[0], false)); return true;
+    case Op::Gt: add(int_lower(lits[0], true), kMaxI); return true;
+    case Op::Ge: add(int_lower(lits[0], false), kMaxI); return true;
+    case Op::Between:
+    case Op::NotBetween:
+      add(int_lower(lits[0], false), int_upper(lits[1], false));
+      out.negate = n.op == Op::NotBetween;
+      return true;
+    case Op::In:
+    case Op::NotIn:
+      for (const auto& l : lits) add(int_lower(l, false), int_upper(l, false));
+      out.negate = n.op == Op::NotIn;
+      return true;
+    default: return false;
+  }
+}
+
+// Whole days from t to now as the catalog SQL computes them (integer operands).
+std::int64_t days_between(std::int64_t t, std::int64_t now, DayRounding rounding) {
+  std::int64_t diff = 0;
+  if (__builtin_sub_overflow(now, t, &diff)) diff = now > t ? kMaxI : kMinI;  // beyond any real date
+  std::int64_t q = diff / kDay;
+  if (rounding == DayRounding::Floor && diff % kDay != 0 && diff < 0) --q;
+  return q;
+}
+
+// The value of a days-since field for a source value of any storage class, as SQLite computes
+// the integer-division form (doubles divide without truncation).
+Value days_value(const Value& t, std::int64_t now, DayRounding rounding) {
+  if (t.is_int()) return Value(days_between(t.as_int(), now, rounding));
+  if (t.is_double()) {
+    const double d = t.as_double();
+    const double nd = static_cast<double>(now);
+    if (rounding == DayRounding::Floor && nd < d) return Value(-((d - nd + static_cast<double>(kDay) - 1) / kDay));
+    return Value((nd - d) / static_cast<double>(kDay));
+  }
+  return Value();
+}
+
+// The source-time ranges [t_lo, t_hi] on which days_between(t) lies in [a, b]. days_between is
+// non-increasing in t, so each range of days maps to one range of times, found by bisection.
+std::optional<std::pair<std::int64_t, std::int64_t>> time_range(std::int64_t a, std::int64_t b, std::int64_t now,
+                                                                DayRounding rounding) {
+  auto days = [&](std::int64_t t) { return days_between(t, now, rounding); };
+  // Smallest t with days(t) <= b.
+  if (days(kMaxI) > b) return std::nullopt;
+  std::uint64_t lo = 0, hi = ~std::uint64_t{0};  // offsets from kMinI
+  auto at = [](std::uint64_t off) { return static_cast<std::int64_t>(off + static_cast<std::uint64_t>(kMinI)); };
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    if (days(at(mid)) <= b) hi = mid;
+    else lo = mid + 1;
+  }
+  const std::int64_t t_lo = at(lo);
+  // Largest t with days(t) >= a.
+  if (days(kMinI) < a) return std::nullopt;
+  lo = 0;
+  hi = ~std::uint64_t{0};
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2 + 1;
+    if (days(at(mid)) >= a) lo = mid;
+    else hi = mid - 1;
+  }
+  const std::int64_t t_hi = at(lo);
+  if (t_lo > t_hi) return std::nullopt;
+  return std::make_pair(t_lo, t_hi);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage.
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <typename T>
+using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
+// Code 0 is NULL; strings get 1, 2, ... in order of first appearance (codes are not ordered).
+struct Dict {
+  std::vector<std::string> values{std::string()};
+  StringMap<std::uint32_t> index;
+
+  std::uint32_t intern(std::string_view s) {
+    if (auto it = index.find(s); it != index.end()) return it->second;
+    const auto code = static_cast<std::uint32_t>(values.size());
+    values.emplace_back(s);
+    index.emplace(values.back(), code);
+    return code;
+  }
+  std::uint32_t find(std::string_view s) const {
+    auto it = index.find(s);
+    return it == index.end() ? kMissing : it->second;
+  }
+};
+
+enum class Kind { Int, Real, Text, Multi, Days, Unstorable };
+
+struct Column {
+  std::string name;
+  FieldType type = FieldType::Text;
+  std::string sql;
+  Kind kind = Kind::Text;
+  bool resident = false;
+  int source = -1;  // Days: the column of the source time
+  DayRounding rounding = DayRounding::TowardZero;
+
+  std::vector<std::int64_t> ints;
+  std::vector<double> reals;
+  std::vector<std::uint32_t> codes;
+  std::vector<std::vector<std::uint32_t>> lists;
+  Dict dict;
+  Bits valid;  // a value of the column's own representation is present (Int, Real, Multi)
+  // Cells whose storage class does not fit the representation (an integer in a text custom
+  // field, text in a number field, an integer beyond 2^53 in a number field): kept as values and
+  // evaluated one by one.
+  std::unordered_map<std::uint32_t, Value> odd;
+  // Text columns: SQLite's own text form of each odd number (see leaf_on_value).
+  std::unordered_map<std::uint32_t, std::string> odd_text;
+
+  bool stored() const { return kind == Kind::Int || kind == Kind::Real || kind == Kind::Text || kind == Kind::Multi; }
+
+  void clear() {
+    ints = {};
+    reals = {};
+    codes = {};
+    lists = {};
+    dict = Dict();
+    valid = {};
+    odd = {};
+    odd_text = {};
+  }
+
+  void resize(std::size_t n) {
+    valid.resize(words(n), 0);
+    switch (kind) {
+      case Kind::Int: ints.resize(n, 0); break;
+      case Kind::Real: reals.resize(n, 0.0); break;
+      case Kind::Text: codes.resize(n, 0); break;
+      case Kind::Multi: lists.resize(n); break;
+      default: break;
+    }
+  }
+
+  void set(std::uint32_t row, sqlite3_stmt* st, int col) {
+    if (!odd.empty()) {
+      odd.erase(row);
+      odd_text.erase(row);
+    }
+    const int t = sqlite3_column_type(st, col);
+    bool ok = false;
+    switch (kind) {
+      case Kind::Int:
+        if (t == SQLITE_INTEGER) {
+          ints[row] = sqlite3_column_int64(st, col);
+          ok = true;
+        }
+        break;
+      case Kind::Real:
+        if (t == SQLITE_FLOAT) {
+          reals[row] = sqlite3_column_double(st, col);
+          ok = true;
+        } else if (t == SQLITE_INTEGER) {
+          const std::int64_t v = sqlite3_column_int64(st, col);
+          if (v >= -kExactDouble && v <= kExactDouble) {
+            reals[row] = static_cast<double>(v);
+            ok = true;
+          }
+        }
+        break;
+      case Kind::Text:
+        codes[row] = 0;
+        if (t == SQLITE_TEXT) {
+          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+          codes[row] = dict.intern(std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, col))));
+          return;
+        }
+        if (t != SQLITE_NULL) {
+          odd.emplace(row, cell_value(st, col));
+          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
+          odd_text.emplace(row, std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, col))));
+        }
+        return;
+      case Kind::Multi:
+        // The query yields 1 when the value is a JSON array; elements arrive separately.
+        lists[row].clear();
+        put_bit(valid, row, sqlite3_column_int64(st, col) != 0);
+        return;
+      default: return;
+    }
+    put_bit(valid, row, ok);
+    if (!ok && t != SQLITE_NULL) odd.emplace(row, cell_value(st, col));
+  }
+
+  // The value as the catalog SQL yields it (multi_enum: the list of its text elements).
+  Value value(std::uint32_t row) const {
+    if (auto it = odd.find(row); it != odd.end()) return it->second;
+    switch (kind) {
+      case Kind::Int: return get_bit(valid, row) ? Value(ints[row]) : Value();
+      case Kind::Real: return get_bit(valid, row) ? Value(reals[row]) : Value();
+      case Kind::Text: return codes[row] ? Value(dict.values[codes[row]]) : Value();
+      case Kind::Multi: {
+        if (!get_bit(valid, row)) return Value();
+        Value::List list;
+        for (const auto c : lists[row]) list.push_back(dict.values[c]);
+        return Value(std::move(list));
+      }
+      default: return Value();
+    }
+  }
+
+  bool is_null(std::uint32_t row) const {
+    if (kind == Kind::Text) return codes[row] == 0 && !odd.contains(row);
+    return !get_bit(valid, row) && !odd.contains(row);
+  }
+};
+
+// Tags or groups: each resident name maps to the sorted rows that carry it.
+struct SetIndex {
+  StringMap<std::vector<std::uint32_t>> rows;
+
+  bool has(std::string_view name, std::uint32_t row) const {
+    auto it = rows.find(name);
+    return it != rows.end() && std::binary_search(it->second.begin(), it->second.end(), row);
+  }
+  static void update(std::vector<std::uint32_t>& v, std::uint32_t row, bool member) {
+    auto it = std::lower_bound(v.begin(), v.end(), row);
+    const bool present = it != v.end() && *it == row;
+    if (member && !present) v.insert(it, row);
+    if (!member && present) v.erase(it);
+  }
+};
+
+struct Needs {
+  std::vector<int> columns;
+  std::vector<std::string> tags;
+  std::vector<std::string> groups;
+};
+
+}  // namespace
+
+// =============================================================================================
+
+struct ColumnStore::Impl {
+  db::Database& db;
+  rules::Catalog catalog;
+  ColumnStoreOptions options;
+  mutable std::shared_mutex mutex;
+
+  std::vector<Column> columns;
+  std::unordered_map<std::string, int> column_of;
+
+  // Rows are kept in ascending id order (ids only grow); deleted customers leave dead rows until
+  // the next full load.
+  std::vector<std::int64_t> ids;
+  Bits live;
+  std::size_t live_count = 0;
+  std::size_t dead = 0;
+  std::vector<std::int64_t> owner;
+  Bits owner_valid;
+  SetIndex tags;
+  SetIndex groups;
+
+  bool loaded = false;
+  bool need_full = true;
+  std::int64_t last_seq = 0;
+  std::string schema_sig;
+  std::int64_t seen_data_version = -1;
+  std::int64_t seen_total_changes = -1;
+  ColumnStoreStats counters;
+
+  Impl(db::Database& d, rules::Catalog c, ColumnStoreOptions o) : db(d), options(std::move(o)) {
+    set_catalog(std::move(c));
+  }
+
+  sqlite3* handle() { return db.raw().getHandle(); }
+
+  void set_catalog(rules::Catalog c) {
+    catalog = std::move(c);
+    columns.clear();
+    column_of.clear();
+    for (const auto& f : catalog.fields) {
+      Column col;
+      col.name = f.name;
+      col.type = f.type;
+      col.sql = f.sql;
+      bool has_now = false;
+      replace_now(f.sql, "?", has_now);
+      switch (f.type) {
+        case FieldType::Number: col.kind = Kind::Real; break;
+        case FieldType::Text:
+        case FieldType::Enum: col.kind = Kind::Text; break;
+        case FieldType::MultiEnum: col.kind = Kind::Multi; break;
+        default: col.kind = Kind::Int;
+      }
+      if (has_now) col.kind = Kind::Unstorable;
+      column_of.emplace(col.name, static_cast<int>(columns.size()));
+      columns.push_back(std::move(col));
+    }
+    for (const auto& d : options.days_since) {
+      auto it = column_of.find(d.field);
+      if (it == column_of.end()) continue;  // a catalog without that fact
+      auto src = column_of.find(d.source);
+      if (src == column_of.end() || columns[static_cast<std::size_t>(src->second)].kind != Kind::Int ||
+          (columns[static_cast<std::size_t>(src->second)].type != FieldType::DateTime &&
+           columns[static_cast<std::size_t>(src->second)].type != FieldType::Date)) {
+        throw Error("segment store: days-since field '" + d.field + "' needs a stored date or datetime field '" +
+                    d.source + "'");
+      }
+      Column& col = columns[static_cast<std::size_t>(it->second)];
+      if (col.type != FieldType::Integer) {
+        throw Error("segment store: days-since field '" + d.field + "' must be an integer field");
+      }
+      col.kind = Kind::Days;
+      col.source = src->second;
+      col.rounding = d.rounding;
+    }
+    if (options.eager) {
+      for (auto& col : columns) {
+        if (col.kind != Kind::Unstorable) col.resident = true;
+      }
+    }
+    need_full = true;
+  }
+
+  Column& column(int i) { return columns[static_cast<std::size_t>(i)]; }
+  const Column& column(int i) const { return columns[static_cast<std::size_t>(i)]; }
+
+  std::optional<std::uint32_t> find_row(std::int64_t id) const {
+    auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    if (it == ids.end() || *it != id) return std::nullopt;
+    return static_cast<std::uint32_t>(it - ids.begin());
+  }
+
+  // ---- rule checks ---------------------------------------------------------------------------
+
+  // Maps each of the rule's fields to a column; throws when the rule does not fit this store.
+  std::vector<int> map_fields(const rules::Rule& rule) const {
+    if (rule.entity() != catalog.entity) {
+      throw Error("segment store: the rule is for " + rule.entity() + ", the store holds " + catalog.entity);
+    }
+    std::vector<int> out;
+    for (const auto& f : rule.fields()) {
+      auto it = column_of.find(f.name);
+      if (it == column_of.end()) throw Error("segment store: field '" + f.name + "' is not in the store's catalog");
+      const Column& col = column(it->second);
+      if (col.type != f.type) {
+        throw Error("segment store: field '" + f.name + "' is " + std::string(rules::type_name(col.type)) +
+                    " in the store's catalog, not " + std::string(rules::type_name(f.type)));
+      }
+      if (col.kind == Kind::Unstorable) {
+        throw Error("segment store: field '" + f.name +
+                    "' depends on now and has no days-since definition, so it cannot be held in memory");
+      }
+      out.push_back(it->second);
+    }
+    return out;
+  }
+
+  Needs needs_of(const rules::Rule& rule, const std::vector<int>& fields) const {
+    Needs n;
+    for (const int ci : fields) {
+      const Column& col = column(ci);
+      n.columns.push_back(col.kind == Kind::Days ? col.source : ci);
+    }
+    for (const auto& node : rule.nodes()) {
+      if (node.op == Op::HasTag) n.tags.push_back(node.args[0].value.as_string());
+      if (node.op == Op::InGroup) n.groups.push_back(node.args[0].value.as_string());
+    }
+    return n;
+  }
+
+  bool satisfied(const Needs& n) const {
+    if (!loaded || need_full) return false;
+    for (const int c : n.columns) {
+      if (!column(c).resident) return false;
+    }
+    for (const auto& t : n.tags) {
+      if (!tags.rows.contains(t)) return false;
+    }
+    for (const auto& g : n.groups) {
+      if (!groups.rows.contains(g)) return false;
+    }
+    return true;
+  }
+
+  // ---- loading -------------------------------------------------------------------------------
+
+  std::vector<int> stored_resident() const {
+    std::vector<int> out;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (columns[i].resident && columns[i].stored()) out.push_back(static_cast<int>(i));
+    }
+    return out;
+  }
+
+  std::string select_sql(const std::vector<int>& cols, bool filtered) const {
+    std::string sql = "SELECT c.id, c.owner_id";
+    for (const int ci : cols) {
+      const Column& col = column(ci);
+      if (col.kind == Kind::Multi) {
+        sql += ", CASE WHEN json_valid(" + col.sql + ") THEN json_type(" + col.sql + ") = 'array' ELSE 0 END";
+      } else {
+        sql += ", (" + col.sql + ")";
+      }
+    }
+    sql += kFrom;
+    if (filtered) sql += std::string(" WHERE") + kIdFilter;
+    return sql + " ORDER BY c.id";
+  }
+
+  void append_row(std::int64_t id) {
+    ids.push_back(id);
+    const std::size_t n = ids.size();
+    live.resize(words(n), 0);
+    owner.resize(n, 0);
+    owner_valid.resize(words(n), 0);
+    for (auto& col : columns) {
+      if (col.resident && col.stored()) col.resize(n);
+    }
+    put_bit(live, n - 1, true);
+    ++live_count;
+  }
+
+  void set_owner(std::uint32_t row, const Query& q) {
+    const bool has = !q.is_null(1);
+    owner[row] = has ? q.integer(1) : 0;
+    put_bit(owner_valid, row, has);
+  }
+
+  // Reads the elements of multi_enum columns for all rows (ids == nullptr) or the listed ones.
+  void load_lists(const std::vector<int>& cols, const std::string* id_json) {
+    for (const int ci : cols) {
+      Column& col = column(ci);
+      if (col.kind != Kind::Multi) continue;
+      std::string sql = "SELECT c.id, je.value" + std::string(kFrom) + ", json_each(CASE WHEN json_valid(" + col.sql +
+                        ") THEN CASE WHEN json_type(" + col.sql + ") = 'array' THEN " + col.sql +
+                        " END END) AS je WHERE je.type = 'text'";
+      if (id_json) sql += std::string(" AND") + kIdFilter;
+      Query q(handle(), sql);
+      if (id_json) q.bind(1, *id_json);
+      while (q.step()) {
+        const auto row = find_row(q.integer(0));
+        if (!row) continue;
+        col.lists[*row].push_back(col.dict.intern(q.text(1)));
+      }
+    }
+  }
+
+  void load_set(SetIndex& index, bool tag, const std::string& name) {
+    auto& rows = index.rows[name];
+    rows.clear();
+    Query q(handle(), tag ? "SELECT customer_id FROM customer_tags WHERE tag = ?1 ORDER BY customer_id"
+                          : "SELECT gm.customer_id FROM group_members gm JOIN groups g ON g.id = gm.group_id "
+                            "WHERE g.name = ?1 ORDER BY gm.customer_id");
+    q.bind(1, name);
+    // Both sides are in id order: walk the ids with a cursor instead of searching each one.
+    std::size_t cursor = 0;
+    while (q.step()) {
+      const std::int64_t id = q.integer(0);
+      while (cursor < ids.size() && ids[cursor] < id) ++cursor;
+      if (cursor < ids.size() && ids[cursor] == id && get_bit(live, cursor)) rows.push_back(static_cast<std::uint32_t>(cursor));
+    }
+  }
+
+  void full_load() {
+    ids.clear();
+    live.clear();
+    owner.clear();
+    owner_valid.clear();
+    live_count = 0;
+    dead = 0;
+    for (auto& col : columns) col.clear();
+    const auto cols = stored_resident();
+    {
+      Query q(handle(), select_sql(cols, false));
+      while (q.step()) {
+        append_row(q.integer(0));
+        const auto row = static_cast<std::uint32_t>(ids.size() - 1);
+        set_owner(row, q);
+        for (std::size_t k = 0; k < cols.size(); ++k) column(cols[k]).set(row, q.get(), static_cast<int>(k) + 2);
+      }
+    }
+    load_lists(cols, nullptr);
+    for (auto& [name, rows] : tags.rows) load_set(tags, true, name);
+    for (auto& [name, rows] : groups.rows) load_set(groups, false, name);
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (columns[i].kind == Kind::Days && column(columns[i].source).resident) probe_days(static_cast<int>(i));
+    }
+    ++counters.full_loads;
+  }
+
+  // Loads newly resident columns for the rows already held (new customers arrive through the
+  // change log in the same transaction).
+  void load_columns(const std::vector<int>& cols) {
+    for (const int ci : cols) {
+      column(ci).clear();
+      column(ci).resize(ids.size());
+    }
+    {
+      Query q(handle(), select_sql(cols, false));
+      std::size_t cursor = 0;
+      while (q.step()) {
+        const std::int64_t id = q.integer(0);
+        while (cursor < ids.size() && ids[cursor] < id) ++cursor;
+        if (cursor == ids.size() || ids[cursor] != id) continue;
+        for (std::size_t k = 0; k < cols.size(); ++k) {
+          column(cols[k]).set(static_cast<std::uint32_t>(cursor), q.get(), static_cast<int>(k) + 2);
+        }
+      }
+    }
+    load_lists(cols, nullptr);
+  }
+
+  // Reloads the given customers (ascending, distinct). Returns false when a new id is smaller
+  // than one already held, which only a full load can place.
+  bool reload(const std::vector<std::int64_t>& changed) {
+    const auto cols = stored_resident();
+    const std::string json = id_list_json(changed);
+    std::vector<std::uint32_t> touched;
+    std::vector<char> found(changed.size(), 0);
+    {
+      Query q(handle(), select_sql(cols, true));
+      q.bind(1, json);
+      while (q.step()) {
+        const std::int64_t id = q.integer(0);
+        auto row = find_row(id);
+        if (!row) {
+          if (!ids.empty() && id < ids.back()) return false;
+          append_row(id);
+          row = static_cast<std::uint32_t>(ids.size() - 1);
+        } else if (!get_bit(live, *row)) {
+          put_bit(live, *row, true);
+          ++live_count;
+          --dead;
+        }
+        found[static_cast<std::size_t>(std::lower_bound(changed.begin(), changed.end(), id) - changed.begin())] = 1;
+        set_owner(*row, q);
+        for (std::size_t k = 0; k < cols.size(); ++k) column(cols[k]).set(*row, q.get(), static_cast<int>(k) + 2);
+        touched.push_back(*row);
+      }
+    }
+    for (std::size_t i = 0; i < changed.size(); ++i) {
+      if (found[i]) continue;
+      const auto row = find_row(changed[i]);
+      if (!row || !get_bit(live, *row)) continue;
+      put_bit(live, *row, false);
+      --live_count;
+      ++dead;
+      touched.push_back(*row);
+    }
+    load_lists(cols, &json);
+    reload_sets(tags, true, json, touched);
+    reload_sets(groups, false, json, touched);
+    counters.customers_reloaded += static_cast<std::int64_t>(changed.size());
+    return true;
+  }
+
+  void reload_sets(SetIndex& index, bool tag, const std::string& json, const std::vector<std::uint32_t>& touched) {
+    if (index.rows.empty() || touched.empty()) return;
+    std::unordered_map<std::uint32_t, std::vector<std::string>> now_in;
+    Query q(handle(), tag ? std::string("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN "
+                                        "(SELECT value FROM json_each(?1))")
+                          : std::string("SELECT gm.customer_id, g.name FROM group_members gm JOIN groups g ON g.id = "
+                                        "gm.group_id WHERE gm.customer_id IN (SELECT value FROM json_each(?1))"));
+    q.bind(1, json);
+    while (q.step()) {
+      const auto row = find_row(q.integer(0));
+      if (row) now_in[*row].emplace_back(q.text(1));
+    }
+    for (auto& [name, rows] : index.rows) {
+      for (const auto row : touched) {
+        bool member = false;
+        if (get_bit(live, row)) {
+          if (auto it = now_in.find(row); it != now_in.end()) {
+            member = std::find(it->second.begin(), it->second.end(), name) != it->second.end();
+          }
+        }
+        SetIndex::update(rows, row, member);
+      }
+    }
+  }
+
+  // Checks the days-since arithmetic against the field's own SQL on one held customer, so a
+  // catalog whose rounding differs from the configured one fails loudly instead of silently.
+  void probe_days(int ci) {
+    const Column& col = column(ci);
+    const Column& src = column(col.source);
+    for (std::size_t r = 0; r < ids.size(); ++r) {
+      if (!get_bit(live, r) || !get_bit(src.valid, r)) continue;
+      const std::int64_t t = src.ints[r];
+      bool has_now = false;
+      Query q(handle(), "SELECT (" + replace_now(col.sql, "?1", has_now) + ")" + kFrom + " WHERE c.id = ?2");
+      for (const std::int64_t delta : {std::int64_t{0}, std::int64_t{1}, -1 - kDay, kDay + 1, -kDay / 2, 3 * kDay - 7}) {
+        std::int64_t now = 0;
+        if (__builtin_add_overflow(t, delta, &now)) continue;
+        sqlite3_reset(q.get());
+        q.bind(1, now);
+        q.bind(2, ids[r]);
+        if (!q.step()) break;
+        const Value expected = cell_value(q.get(), 0);
+        const Value mine = days_value(Value(t), now, col.rounding);
+        if (!(expected == mine)) {
+          throw Error("segment store: days-since field '" + col.name + "' does not round like its catalog SQL (" +
+                      col.sql + "); configure its DayRounding");
+        }
+      }
+      return;
+    }
+  }
+
+  // ---- refresh -------------------------------------------------------------------------------
+
+  std::int64_t data_version_now() {
+    Query q(handle(), "PRAGMA data_version");
+    q.step();
+    return q.integer(0);
+  }
+
+  std::string schema_signature() {
+    Query q(handle(),
+            "SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || coalesce(group_concat(id || ':' || name || ':' "
+            "|| type, ','), '') FROM field_defs WHERE entity = 'customer'");
+    q.step();
+    return std::string(q.text(0));
+  }
+
+  // Brings resident data up to date and makes `extra` resident, all in one read transaction.
+  void sync(const Needs* extra) {
+    const std::int64_t dv = data_version_now();
+    const std::int64_t tc = sqlite3_total_changes64(handle());
+    bool adding = false;
+    if (extra) {
+      for (const int c : extra->columns) adding = adding || !column(c).resident;
+      for (const auto& t : extra->tags) adding = adding || !tags.rows.contains(t);
+      for (const auto& g : extra->groups) adding = adding || !groups.rows.contains(g);
+    }
+    if (loaded && !need_full && !adding && dv == seen_data_version && tc == seen_total_changes) return;
+
+    std::int64_t high = 0, low = 0;
+    bool trim = false;
+    try {
+      db::Transaction tx(db, false);
+      {
+        Query q(handle(), "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'segment_changes'), 0), "
+                          "(SELECT min(seq) FROM segment_changes)");
+        q.step();
+        high = q.integer(0);
+        low = q.is_null(1) ? high + 1 : q.integer(1);
+      }
+      const std::string sig = schema_signature();
+      bool full = !loaded || need_full || sig != schema_sig || last_seq < low - 1 || last_seq > high;
+      std::vector<std::int64_t> changed;
+      if (!full && high > last_seq) {
+        Query q(handle(), "SELECT DISTINCT customer_id FROM segment_changes WHERE seq > ?1 ORDER BY customer_id");
+        q.bind(1, last_seq);
+        while (q.step()) changed.push_back(q.integer(0));
+        if (changed.size() > std::max(kIncrementalFloor, live_count / 4) || dead > std::max(kIncrementalFloor, ids.size() / 4)) {
+          full = true;
+        }
+      }
+      std::vector<int> new_cols;
+      if (extra) {
+        for (const int c : extra->columns) {
+          if (!column(c).resident) {
+            column(c).resident = true;
+            new_cols.push_back(c);
+          }
+        }
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+          if (columns[i].kind == Kind::Days && std::find(new_cols.begin(), new_cols.end(), columns[i].source) != new_cols.end()) {
+            columns[i].resident = true;
+          }
+        }
+      }
+      std::vector<std::pair<bool, std::string>> new_sets;
+      if (extra) {
+        for (const auto& t : extra->tags) {
+          if (!tags.rows.contains(t)) new_sets.emplace_back(true, t);
+        }
+        for (const auto& g : extra->groups) {
+          if (!groups.rows.contains(g)) new_sets.emplace_back(false, g);
+        }
+      }
+      need_full = true;  // until this sync completes
+      if (full) {
+        for (const auto& [tag, name] : new_sets) (tag ? tags : groups).rows[name];
+        full_load();
+      } else {
+        if (!new_cols.empty()) {
+          load_columns(new_cols);
+          for (std::size_t i = 0; i < columns.size(); ++i) {
+            if (columns[i].kind == Kind::Days && std::find(new_cols.begin(), new_cols.end(), columns[i].source) != new_cols.end()) {
+              probe_days(static_cast<int>(i));
+            }
+          }
+        }
+        for (const auto& [tag, name] : new_sets) load_set(tag ? tags : groups, tag, name);
+        if (!changed.empty()) {
+          if (!reload(changed)) {
+            full_load();
+          } else {
+            ++counters.incremental_refreshes;
+          }
+        }
+      }
+      tx.commit();
+      last_seq = high;
+      schema_sig = sig;
+      loaded = true;
+      need_full = false;
+      seen_data_version = dv;
+      seen_total_changes = tc;
+      trim = high - low + 1 > 2 * options.keep_changes;
+    } catch (const Error&) {
+      need_full = true;
+      throw;
+    } catch (...) {
+      need_full = true;
+      db::rethrow_storage_error("segment store: cannot refresh");
+    }
+    if (trim) trim_log(high);
+    counters.last_seq = last_seq;
+    log::logger().debug("segments.column_store.refresh rows={} seq={}", live_count, last_seq);
+  }
+
+  // Best effort: another process may hold the write lock; the next refresh tries again.
+  void trim_log(std::int64_t high) {
+    try {
+      db::Transaction tx(db, true);
+      db.prepare("DELETE FROM segment_changes WHERE seq <= ?").bind(1, high - options.keep_changes).exec();
+      tx.commit();
+    } catch (const std::exception& e) {
+      log::logger().warn("segments.column_store.trim failed: {}", e.what());
+    }
+  }
+
+  // ---- evaluation ----------------------------------------------------------------------------
+
+  Value value_at(int ci, std::uint32_t row, std::int64_t now) const {
+    const Column& col = column(ci);
+    if (col.kind == Kind::Days) return days_value(column(col.source).value(row), now, col.rounding);
+    return col.value(row);
+  }
+
+  Bits and_live(Bits b) const {
+    for (std::size_t w = 0; w < b.size(); ++w) b[w] &= live[w];
+    return b;
+  }
+
+  // One leaf on one held row, the slow general path.
+  bool cell_leaf(const Node& n, int ci, std::uint32_t row, std::int64_t now) const {
+    const Column& col = column(ci);
+    const std::string* as_text = nullptr;
+    if (col.kind == Kind::Text && !col.odd_text.empty()) {
+      if (auto it = col.odd_text.find(row); it != col.odd_text.end()) as_text = &it->second;
+    }
+    return leaf_on_value(n, value_at(ci, row, now), now, as_text);
+  }
+
+  Bits row_by_row(const Node& n, int ci, std::int64_t now) const {
+    return make_bits(ids.size(), [&](std::size_t i) {
+      return get_bit(live, i) && cell_leaf(n, ci, static_cast<std::uint32_t>(i), now);
+    });
+  }
+
+  void patch_odd(Bits& b, const Node& n, int ci, const Column& stored, std::int64_t now) const {
+    for (const auto& [row, v] : stored.odd) put_bit(b, row, cell_leaf(n, ci, row, now));
+  }
+
+  // The rule on one held row: the same leaf semantics as the bitmap path, node by node.
+  bool row_matches(const rules::Rule& rule, const std::vector<int>& fields, std::uint32_t row, std::int64_t now) const {
+    const auto& nodes = rule.nodes();
+    if (nodes.empty()) return false;
+    std::vector<char> r(nodes.size(), 0);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const Node& n = nodes[i];
+      bool v = false;
+      switch (n.op) {
+        case Op::And:
+          v = true;
+          for (const auto c : n.children) v = v && r[static_cast<std::size_t>(c)];
+          break;
+        case Op::Or:
+          for (const auto c : n.children) v = v || r[static_cast<std::size_t>(c)];
+          break;
+        case Op::Not: v = !r[static_cast<std::size_t>(n.children[0])]; break;
+        case Op::HasTag: v = tags.has(n.args[0].value.as_string(), row); break;
+        case Op::InGroup: v = groups.has(n.args[0].value.as_string(), row); break;
+        default: v = cell_leaf(n, fields[static_cast<std::size_t>(n.field)], row, now);
+      }
+      r[i] = v ? 1 : 0;
+    }
+    return r.back() != 0;
+  }
+
+  Bits int_leaf(const Node& n, int ci, const Column& stored, IntRanges rg, std::int64_t now) const {
+    const std::int64_t* v = stored.ints.data();
+    Bits b;
+    if (rg.ranges.empty()) {
+      b.assign(words(ids.size()), 0);
+    } else if (rg.ranges.size() == 1) {
+      const auto lo = static_cast<std::uint64_t>(rg.ranges[0].first);
+      const std::uint64_t span = static_cast<std::uint64_t>(rg.ranges[0].second) - lo;
+      b = make_bits(ids.size(), [&](std::size_t i) { return static_cast<std::uint64_t>(v[i]) - lo <= span; });
+    } else {
+      b = make_bits(ids.size(), [&](std::size_t i) {
+        for (const auto& [lo, hi] : rg.ranges) {
+          if (v[i] >= lo && v[i] <= hi) return true;
+        }
+        return false;
+      });
+    }
+    for (std::size_t w = 0; w < b.size(); ++w) b[w] = (rg.negate ? ~b[w] : b[w]) & stored.valid[w];
+    patch_odd(b, n, ci, stored, now);
+    return b;
+  }
+
+  Bits real_leaf(const Node& n, int ci, const Column& col, std::int64_t now) const {
+    std::vector<double> lits;
+    for (const auto& a : n.args) {
+      const Value l = a.resolve(now);
+      if (l.is_double()) lits.push_back(l.as_double());
+      else if (l.is_bool()) lits.push_back(l.as_bool() ? 1.0 : 0.0);
+      else if (l.is_int() && l.as_int() >= -kExactDouble && l.as_int() <= kExactDouble) lits.push_back(static_cast<double>(l.as_int()));
+      else return row_by_row(n, ci, now);  // a literal beyond 2^53 or not a number: exact path
+    }
+    const double* v = col.reals.data();
+    const std::size_t rows = ids.size();
+    Bits b;
+    bool negate = false;
+    switch (n.op) {
+      case Op::Ne: negate = true; [[fallthrough]];
+      case Op::Eq: b = make_bits(rows, [&](std::size_t i) { return v[i] == lits[0]; }); break;
+      case Op::Lt: b = make_bits(rows, [&](std::size_t i) { return v[i] < lits[0]; }); break;
+      case Op::Le: b = make_bits(rows, [&](std::size_t i) { return v[i] <= lits[0]; }); break;
+      case Op::Gt: b = make_bits(rows, [&](std::size_t i) { return v[i] > lits[0]; }); break;
+      case Op::Ge: b = make_bits(rows, [&](std::size_t i) { return v[i] >= lits[0]; }); break;
+      case Op::NotBetween: negate = true; [[fallthrough]];
+      case Op::Between: b = make_bits(rows, [&](std::size_t i) { return v[i] >= lits[0] && v[i] <= lits[1]; }); break;
+      case Op::NotIn: negate = true; [[fallthrough]];
+      case Op::In:
+        b = make_bits(rows, [&](std::size_t i) { return std::find(lits.begin(), lits.end(), v[i]) != lits.end(); });
+        break;
+      default: return row_by_row(n, ci, now);
+    }
+    for (std::size_t w = 0; w < b.size(); ++w) b[w] = (negate ? ~b[w] : b[w]) & col.valid[w];
+    patch_odd(b, n, ci, col, now);
+    return b;
+  }
+
+  Bits text_leaf(const Node& n, int ci, const Column& col, std::int64_t now) const {
+    const std::uint32_t* c = col.codes.data();
+    Bits b;
+    if (n.op == Op::Eq && n.args[0].value.is_string()) {
+      const std::uint32_t k = col.dict.find(n.args[0].value.as_string());
+      if (k == kMissing) b.assign(words(ids.size()), 0);
+      else b = make_bits(ids.size(), [&](std::size_t i) { return c[i] == k; });
+    } else {
+      // Every other predicate is decided once per distinct value, then looked up per row.
+      std::vector<std::uint8_t> table(col.dict.values.size(), 0);
+      for (std::size_t k = 1; k < table.size(); ++k) table[k] = leaf_on_value(n, Value(col.dict.values[k]), now) ? 1 : 0;
+      const std::uint8_t* t = table.data();
+      b = make_bits(ids.size(), [&](std::size_t i) { return t[c[i]] != 0; });
+    }
+    patch_odd(b, n, ci, col, now);
+    return b;
+  }
+
+  Bits multi_leaf(const Node& n, int ci, const Column& col, std::int64_t now) const {
+    if (n.op != Op::Contains && n.op != Op::NotContains) return row_by_row(n, ci, now);
+    const std::uint32_t k = col.dict.find(n.args[0].value.as_string());
+    const bool want = n.op == Op::Contains;
+    Bits b = make_bits(ids.size(), [&](std::size_t i) {
+      if (!get_bit(col.valid, i)) return false;
+      const auto& l = col.lists[i];
+      const bool found = k != kMissing && std::find(l.begin(), l.end(), k) != l.end();
+      return found == want;
+    });
+    return b;
+  }
+
+  Bits null_leaf(const Node& n, int ci) const {
+    const Column& col = column(ci);
+    const Column& stored = col.kind == Kind::Days ? column(col.source) : col;
+    Bits b;
+    if (stored.kind == Kind::Text) {
+      const std::uint32_t* c = stored.codes.data();
+      b = make_bits(ids.size(), [&](std::size_t i) { return c[i] == 0; });
+    } else {
+      b.resize(words(ids.size()));
+      for (std::size_t w = 0; w < b.size(); ++w) b[w] = ~stored.valid[w];
+    }
+    for (const auto& [row, v] : stored.odd) {
+      // A days-since of text is NULL in SQL as well as here.
+      const bool null = col.kind == Kind::Days ? value_at(ci, row, 0).is_null() : false;
+      put_bit(b, row, null);
+    }
+    if (n.op == Op::IsNotNull) {
+      for (auto& w : b) w = ~w;
+    }
+    return and_live(std::move(b));
+  }
+
+  Bits set_leaf(const SetIndex& index, const std::string& name) const {
+    Bits b(words(ids.size()), 0);
+    if (auto it = index.rows.find(name); it != index.rows.end()) {
+      for (const auto row : it->second) put_bit(b, row, true);
+    }
+    return b;
+  }
+
+  Bits leaf(const Node& n, const std::vector<int>& fields, std::int64_t now) const {
+    if (n.op == Op::HasTag) return set_leaf(tags, n.args[0].value.as_string());
+    if (n.op == Op::InGroup) return set_leaf(groups, n.args[0].value.as_string());
+    const int ci = fields[static_cast<std::size_t>(n.field)];
+    if (n.op == Op::IsNull || n.op == Op::IsNotNull) return null_leaf(n, ci);
+    const Column& col = column(ci);
+    switch (col.kind) {
+      case Kind::Int: {
+        IntRanges rg;
+        if (!int_ranges(n, now, rg)) return and_live(row_by_row(n, ci, now));
+        return and_live(int_leaf(n, ci, col, std::move(rg), now));
+      }
+      case Kind::Days: {
+        IntRanges rg;
+        if (!int_ranges(n, now, rg)) return and_live(row_by_row(n, ci, now));
+        IntRanges times;
+        times.negate = rg.negate;
+        for (const auto& [a, b] : rg.ranges) {
+          if (auto t = time_range(a, b, now, col.rounding)) times.ranges.push_back(*t);
+        }
+        return and_live(int_leaf(n, ci, column(col.source), std::move(times), now));
+      }
+      case Kind::Real: return and_live(real_leaf(n, ci, col, now));
+      case Kind::Text: return and_live(text_leaf(n, ci, col, now));
+      case Kind::Multi: return and_live(multi_leaf(n, ci, col, now));
+      default: return and_live(row_by_row(n, ci, now));
+    }
+  }
+
+  // Post-order nodes front to back; each child's bitmap is consumed by its parent.
+  Bits run(const rules::Rule& rule, const std::vector<int>& fields, std::int64_t now,
+           const std::vector<std::int64_t>* owners) const {
+    const auto& nodes = rule.nodes();
+    if (nodes.empty()) return Bits(words(ids.size()), 0);
+    std::vector<Bits> out(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const Node& n = nodes[i];
+      switch (n.op) {
+        case Op::And:
+        case Op::Or: {
+          Bits acc = std::move(out[static_cast<std::size_t>(n.children[0])]);
+          for (std::size_t k = 1; k < n.children.size(); ++k) {
+            Bits& other = out[static_cast<std::size_t>(n.children[k])];
+            if (n.op == Op::And) {
+              for (std::size_t w = 0; w < acc.size(); ++w) acc[w] &= other[w];
+            } else {
+              for (std::size_t w = 0; w < acc.size(); ++w) acc[w] |= other[w];
+            }
+            Bits().swap(other);
+          }
+          out[i] = std::move(acc);
+          break;
+        }
+        case Op::Not: {
+          Bits acc = std::move(out[static_cast<std::size_t>(n.children[0])]);
+          for (std::size_t w = 0; w < acc.size(); ++w) acc[w] = ~acc[w] & live[w];
+          out[i] = std::move(acc);
+          break;
+        }
+        default: out[i] = leaf(n, fields, now);
+      }
+    }
+    Bits result = std::move(out.back());
+    if (owners) {
+      std::vector<std::int64_t> sorted = *owners;
+      std::sort(sorted.begin(), sorted.end());
+      const Bits mine = make_bits(ids.size(), [&](std::size_t i) {
+        return get_bit(owner_valid, i) && std::binary_search(sorted.begin(), sorted.end(), owner[i]);
+      });
+      for (std::size_t w = 0; w < result.size(); ++w) result[w] &= mine[w];
+    }
+    return result;
+  }
+
+  // Takes the shared lock with every column, tag and group the rule needs resident.
+  std::shared_lock<std::shared_mutex> ready(const rules::Rule& rule, std::vector<int>& fields) {
+    for (int attempt = 0;; ++attempt) {
+      {
+        std::shared_lock lock(mutex);
+        fields = map_fields(rule);
+        if (satisfied(needs_of(rule, fields))) return lock;
+      }
+      if (attempt == 3) throw Error("internal error: segment store could not make the rule's columns resident");
+      std::unique_lock lock(mutex);
+      const auto f = map_fields(rule);
+      const Needs needs = needs_of(rule, f);
+      sync(&needs);
+    }
+  }
+};
+
+// =============================================================================================
+
+ColumnStore::ColumnStore(db::Database& db, rules::Catalog catalog, ColumnStoreOptions options)
+    : impl_(std::make_unique<Impl>(db, std::move(catalog), std::move(options))) {}
+
+ColumnStore::~ColumnStore() = default;
+
+void ColumnStore::refresh() {
+  std::unique_lock lock(impl_->mutex);
+  impl_->sync(nullptr);
+}
+
+void ColumnStore::set_catalog(rules::Catalog catalog) {
+  std::unique_lock lock(impl_->mutex);
+  impl_->set_catalog(std::move(catalog));
+}
+
+std::size_t ColumnStore::size() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->live_count;
+}
+
+std::vector<std::int64_t> ColumnStore::evaluate(const rules::Rule& rule, std::int64_t now_ms,
+                                                const std::vector<std::int64_t>* restrict_to_owners) const {
+  std::vector<int> fields;
+  auto lock = impl_->ready(rule, fields);
+  const Bits b = impl_->run(rule, fields, now_ms, restrict_to_owners);
+  std::vector<std::int64_t> out;
+  for (std::size_t w = 0; w < b.size(); ++w) {
+    for (std::uint64_t bits = b[w]; bits != 0; bits &= bits - 1) {
+      out.push_back(impl_->ids[w * 64 + static_cast<std::size_t>(std::countr_zero(bits))]);
+    }
+  }
+  return out;
+}
+
+std::int64_t ColumnStore::count(const rules::Rule& rule, std::int64_t now_ms,
+                                const std::vector<std::int64_t>* restrict_to_owners) const {
+  std::vector<int> fields;
+  auto lock = impl_->ready(rule, fields);
+  const Bits b = impl_->run(rule, fields, now_ms, restrict_to_owners);
+  std::int64_t n = 0;
+  for (const auto w : b) n += std::popcount(w);
+  return n;
+}
+
+bool ColumnStore::matches(const rules::Rule& rule, std::int64_t customer_id, std::int64_t now_ms) const {
+  std::vector<int> fields;
+  auto lock = impl_->ready(rule, fields);
+  const auto row = impl_->find_row(customer_id);
+  if (!row || !get_bit(impl_->live, *row)) return false;
+  return impl_->row_matches(rule, fields, *row, now_ms);
+}
+
+ColumnStoreStats ColumnStore::stats() const {
+  std::shared_lock lock(impl_->mutex);
+  ColumnStoreStats s = impl_->counters;
+  s.columns_resident = 0;
+  for (const auto& c : impl_->columns) s.columns_resident += c.resident ? 1 : 0;
+  s.sets_resident = static_cast<std::int64_t>(impl_->tags.rows.size() + impl_->groups.rows.size());
+  s.last_seq = impl_->last_seq;
+  return s;
+}
+
+}  // namespace crmkit::segments

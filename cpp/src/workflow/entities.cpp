@@ -1,0 +1,144 @@
+// The entities a workflow can run over, seen through the rule language.
+#include <algorithm>
+
+#include "crmkit/pipeline/catalog.hpp"
+#include "crmkit/schema/fields.hpp"
+#include "crmkit/schema/stages.hpp"
+#include "workflow_internal.h"
+
+namespace crmkit::workflow::internal {
+namespace {
+
+rules::FieldType rule_type(schema::FieldType t) {
+  switch (t) {
+    case schema::FieldType::Text: return rules::FieldType::Text;
+    case schema::FieldType::Number: return rules::FieldType::Number;
+    case schema::FieldType::Integer: return rules::FieldType::Integer;
+    case schema::FieldType::Bool: return rules::FieldType::Bool;
+    case schema::FieldType::Date: return rules::FieldType::Date;
+    case schema::FieldType::DateTime: return rules::FieldType::DateTime;
+    case schema::FieldType::Enum: return rules::FieldType::Enum;
+    case schema::FieldType::MultiEnum: return rules::FieldType::MultiEnum;
+    case schema::FieldType::User: return rules::FieldType::User;
+  }
+  return rules::FieldType::Text;
+}
+
+// Customers as a workflow sees them: the built-in columns and custom fields.
+rules::Catalog customer_catalog(const Context& ctx) {
+  using rules::FieldType;
+  rules::Catalog c;
+  c.entity = "customer";
+  c.fields = {
+      {"id", FieldType::Integer, "c.id", {}},
+      {"name", FieldType::Text, "c.name", {}},
+      {"kind", FieldType::Enum, "c.kind", {"company", "person"}},
+      {"industry", FieldType::Text, "c.industry", {}},
+      {"owner", FieldType::User, "c.owner_id", {}},
+      {"owner_id", FieldType::User, "c.owner_id", {}},
+      {"source", FieldType::Text, "c.source", {}},
+      {"phone", FieldType::Text, "c.phone", {}},
+      {"email", FieldType::Text, "c.email", {}},
+      {"stage", FieldType::Enum, "c.stage", schema::Stages(ctx, "lifecycle").names()},
+      {"created_at", FieldType::DateTime, "c.created_at", {}},
+      {"updated_at", FieldType::DateTime, "c.updated_at", {}},
+  };
+  auto custom = schema::Fields(ctx).of("customer");
+  for (const auto& d : custom.defs())
+    c.fields.push_back({d.name, rule_type(d.type), "json_extract(c.fields, '$.\"" + d.name + "\"')", d.options});
+  c.has_tag_sql = "EXISTS(SELECT 1 FROM customer_tags wt WHERE wt.customer_id = c.id AND wt.tag = ?)";
+  c.in_group_sql =
+      "EXISTS(SELECT 1 FROM group_members wgm JOIN groups wg ON wg.id = wgm.group_id WHERE wgm.customer_id = c.id "
+      "AND wg.name = ?)";
+  return c;
+}
+
+}  // namespace
+
+std::optional<EntityInfo> entity_info(const Context& ctx, const std::string& entity) {
+  EntityInfo info;
+  info.entity = entity;
+  if (entity == "opportunity") {
+    info.table_alias = "opportunities o";
+    info.scope = "opportunities";
+    info.catalog = pipeline::opportunity_catalog(ctx);
+  } else if (entity == "customer") {
+    info.table_alias = "customers c";
+    info.scope = "customers";
+    info.catalog = customer_catalog(ctx);
+  } else if (pipeline::is_document_kind(ctx, entity)) {
+    info.table_alias = "documents d";
+    info.scope = "opportunities";
+    info.catalog = pipeline::document_catalog(ctx, entity);
+    info.is_document = true;
+  } else {
+    return std::nullopt;
+  }
+  return info;
+}
+
+std::string known_entities(const Context& ctx) {
+  std::string s = "opportunity, customer";
+  auto q = ctx.db().prepare("SELECT name FROM document_kinds ORDER BY name");
+  while (q.step()) s += ", " + q.get_text(0);
+  return s;
+}
+
+std::optional<LoadedRecord> load_record(const Context& ctx, const EntityInfo& info, std::int64_t id) {
+  LoadedRecord r;
+  auto v = pipeline::load_values(ctx, info.catalog, info.table_alias, id);
+  if (!v) return std::nullopt;
+  if (info.is_document) {
+    auto q = ctx.db().prepare("SELECT kind FROM documents WHERE id = ?");
+    q.bind_all(id);
+    if (!q.step() || q.get_text(0) != info.entity) return std::nullopt;
+  }
+  r.values = std::move(*v);
+  auto owner = r.values.find("owner");
+  if (owner != r.values.end() && owner->second.is_int()) r.owner = owner->second.as_int();
+  if (info.entity == "customer") {
+    auto t = ctx.db().prepare("SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag");
+    t.bind_all(id);
+    while (t.step()) r.tags.push_back(t.get_text(0));
+    auto g = ctx.db().prepare(
+        "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.customer_id = ? ORDER BY g.name");
+    g.bind_all(id);
+    while (g.step()) r.groups.push_back(g.get_text(0));
+  }
+  return r;
+}
+
+rules::Value MapRecord::get(const rules::FieldInfo& field) const {
+  auto it = r_.values.find(field.name);
+  return it == r_.values.end() ? rules::Value{} : it->second;
+}
+
+bool MapRecord::has_tag(std::string_view tag) const {
+  return std::find(r_.tags.begin(), r_.tags.end(), tag) != r_.tags.end();
+}
+
+bool MapRecord::in_group(std::string_view group) const {
+  return std::find(r_.groups.begin(), r_.groups.end(), group) != r_.groups.end();
+}
+
+json to_json(const rules::Value& v) {
+  if (v.is_null()) return nullptr;
+  if (v.is_bool()) return v.as_bool();
+  if (v.is_int()) return v.as_int();
+  if (v.is_double()) return v.as_double();
+  if (v.is_string()) return v.as_string();
+  return v.as_list();
+}
+
+json key_fields(const LoadedRecord& r) {
+  static const char* keys[] = {"id", "title", "name", "amount", "discount", "stage", "status", "owner",
+                               "customer_id", "opportunity_id"};
+  json j = json::object();
+  for (const char* k : keys) {
+    auto it = r.values.find(k);
+    if (it != r.values.end()) j[k] = to_json(it->second);
+  }
+  return j;
+}
+
+}  // namespace crmkit::workflow::internal
