@@ -7,6 +7,8 @@ import collections
 import datetime as _dt
 import random
 
+from . import Conflict, ValidationError, demo_pipeline
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建红晶宇浩凯健俊帆帅旭宁欣悦琳雪梅婷颖佳怡"
 CITIES = ["上海", "北京", "深圳", "杭州", "苏州", "南京", "广州", "成都", "武汉", "西安", "宁波", "青岛", "厦门", "天津", "重庆"]
@@ -106,6 +108,9 @@ def build(crm, customers=5000, seed=7):
                 crm.contacts.add(cid, name=name, title=rng.choice(TITLES), phone=_phone(rng))
     relationship(crm, rng, ids, reps)
     summary = summarize(crm)  # as of the demo's last day, while the clock still stands there
+    # Then two weeks of the opportunity approval process on the same organisation.
+    demo_pipeline.build(crm, rng)
+    summary["approvals"] = demo_pipeline.summarize(crm)
     crm.clock.unfreeze()
     return summary
 
@@ -159,17 +164,12 @@ def relationship(crm, rng, ids, reps):
             for cid in pool[: rng.randrange(0, 15)]:
                 try:
                     crm.pool.claim(cid, by=rng.choice(reps))
-                except crmkit_errors() as e:  # the quota and cool-down are part of the story
-                    del e
+                except (ValidationError, Conflict):  # the quota and cool-down are part of the story
+                    pass
             crm.pool.reclaim_idle()
         crm.clock.advance(days=7)
         week += 1
     return week
-
-
-def crmkit_errors():
-    from . import Conflict, ValidationError
-    return (ValidationError, Conflict)
 
 
 def summarize(crm):
@@ -217,9 +217,10 @@ def render(summary):
                "tickets": summary["tickets"], "open tasks": summary["open_tasks"],
                "overdue tasks": summary["overdue_tasks"], "customers in the pool": summary["pool_size"]}
     top = {name: f"{value:,.2f}" for name, value in summary["top_customers"].items()}
+    approvals = [demo_pipeline.render(summary["approvals"])] if "approvals" in summary else []
     return "\n\n".join([head, block("Relationship process", process),
                         block("Top customers by lifetime value", top),
                         block("Customers per team", summary["per_team"]),
                         block("Customers per owner", summary["per_owner"]),
                         block("Customers per lifecycle stage", summary["per_stage"]),
-                        block("Customers per tag", summary["per_tag"])])
+                        block("Customers per tag", summary["per_tag"])] + approvals)
