@@ -349,3 +349,26 @@ def test_two_processes_decide_the_same_step(wf, db_path):
     approvals = [h for h in after.history() if h.kind == "approve"]
     assert len(approvals) == 1
     assert crm.audit.verify().ok
+
+
+def test_an_approved_resubmission_does_not_restart_its_own_workflow():
+    # A rejected initiation goes back to 初步接洽; once resubmitted and approved, its own
+    # `advance` action moves the deal into 需求确认 again, which must not open a second request.
+    crm = crmkit.open(":memory:")
+    crm.clock.freeze("2026-01-01T09:00")
+    d = crm.users.add("d", name="d", role="director")
+    m = crm.users.add("m", name="m", role="manager", manager=d)
+    a = crm.users.add("a", name="a", role="sales", manager=m)
+    crm.workflows.define({"name": "init", "entity": "opportunity",
+                          "trigger": {"on": "stage_enter", "stage": "需求确认"}, "when": "amount >= 100000",
+                          "steps": [{"name": "manager", "approvers": "owner.manager"}],
+                          "on_approve": {"advance": True}, "on_reject": {"stage": "初步接洽"}})
+    o = crm.opportunities.add(customer=crm.customers.add(name="c", owner=a), title="t", amount=200000, owner=a)
+    r = crm.opportunities.advance(o, "需求确认", by=a).locked_by_request
+    crm.approvals.reject(r, by=m)
+    assert crm.opportunities.get(o.id).stage == "初步接洽"
+    crm.approvals.resubmit(r, by=a)
+    crm.approvals.approve(r, by=m)
+    after = crm.opportunities.get(o.id)
+    assert after.stage == "需求确认" and after.locked_by_request is None
+    assert crm.approvals.get(r).status == "approved"

@@ -14,21 +14,6 @@ namespace {
 using rules::FieldInfo;
 using rules::FieldType;
 
-FieldType rule_type(schema::FieldType t) {
-  switch (t) {
-    case schema::FieldType::Text: return FieldType::Text;
-    case schema::FieldType::Number: return FieldType::Number;
-    case schema::FieldType::Integer: return FieldType::Integer;
-    case schema::FieldType::Bool: return FieldType::Bool;
-    case schema::FieldType::Date: return FieldType::Date;
-    case schema::FieldType::DateTime: return FieldType::DateTime;
-    case schema::FieldType::Enum: return FieldType::Enum;
-    case schema::FieldType::MultiEnum: return FieldType::MultiEnum;
-    case schema::FieldType::User: return FieldType::User;
-  }
-  return FieldType::Text;
-}
-
 rules::Value column_value(const db::Stmt& q, int col) {
   switch (q.column_type(col)) {
     case 1: return rules::Value{q.get_int(col)};
@@ -93,6 +78,21 @@ class LoadedRecord : public rules::Record {
 };
 
 }  // namespace
+
+rules::FieldType rule_type(schema::FieldType t) {
+  switch (t) {
+    case schema::FieldType::Text: return rules::FieldType::Text;
+    case schema::FieldType::Number: return rules::FieldType::Number;
+    case schema::FieldType::Integer: return rules::FieldType::Integer;
+    case schema::FieldType::Bool: return rules::FieldType::Bool;
+    case schema::FieldType::Date: return rules::FieldType::Date;
+    case schema::FieldType::DateTime: return rules::FieldType::DateTime;
+    case schema::FieldType::Enum: return rules::FieldType::Enum;
+    case schema::FieldType::MultiEnum: return rules::FieldType::MultiEnum;
+    case schema::FieldType::User: return rules::FieldType::User;
+  }
+  return rules::FieldType::Text;
+}
 
 rules::Catalog customer_catalog(const Context& ctx) {
   rules::Catalog c;

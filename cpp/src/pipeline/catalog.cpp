@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crmkit/customers/catalog.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/schema/stages.hpp"
 
@@ -10,25 +11,10 @@ namespace {
 
 using rules::FieldType;
 
-FieldType rule_type(schema::FieldType t) {
-  switch (t) {
-    case schema::FieldType::Text: return FieldType::Text;
-    case schema::FieldType::Number: return FieldType::Number;
-    case schema::FieldType::Integer: return FieldType::Integer;
-    case schema::FieldType::Bool: return FieldType::Bool;
-    case schema::FieldType::Date: return FieldType::Date;
-    case schema::FieldType::DateTime: return FieldType::DateTime;
-    case schema::FieldType::Enum: return FieldType::Enum;
-    case schema::FieldType::MultiEnum: return FieldType::MultiEnum;
-    case schema::FieldType::User: return FieldType::User;
-  }
-  return FieldType::Text;
-}
-
 void add_custom_fields(rules::Catalog& c, const schema::FieldSet& fields, const std::string& alias) {
   for (const auto& d : fields.defs()) {
     // Field names are identifiers (letters, digits, '_'), so they are safe inside the JSON path.
-    c.fields.push_back({d.name, rule_type(d.type), "json_extract(" + alias + ".fields, '$.\"" + d.name + "\"')",
+    c.fields.push_back({d.name, customers::rule_type(d.type), "json_extract(" + alias + ".fields, '$.\"" + d.name + "\"')",
                         d.options});
   }
 }

@@ -156,9 +156,22 @@ void update_request(const Context& ctx, ReqRow& req) {
 
 // ---- actions ------------------------------------------------------------------------------------
 
+// The workflow whose request is ending while its actions run (per thread). A stage moved by an
+// approved request's own action must not start that same workflow again: the request that just
+// ended covered it (a resubmitted initiation approved from 初步接洽 would otherwise re-lock the
+// deal on entering 需求确认).
+thread_local const std::string* acting_workflow = nullptr;
+
+struct ActingWorkflow {
+  explicit ActingWorkflow(const std::string& name) : previous(acting_workflow) { acting_workflow = &name; }
+  ~ActingWorkflow() { acting_workflow = previous; }
+  const std::string* previous;
+};
+
 void apply_action(const Context& ctx, const EntityInfo& info, std::int64_t entity_id, const Action& a,
-                  const std::string& reason) {
+                  const std::string& reason, const std::string& workflow) {
   if (a.empty()) return;
+  ActingWorkflow acting(workflow);
   Context wide = pipeline::internal::elevated(ctx);
   auto observer = change_observer();
   if (info.entity == "customer") {
@@ -294,10 +307,11 @@ class Engine {
     append(ctx_, e);
     std::string reason = "approval request " + std::to_string(req_.id) + " (" + req_.workflow + ") " + status;
     if (status == "approved") {
-      apply_action(ctx_, info_, req_.entity_id, def_->on_approve, reason);
+      apply_action(ctx_, info_, req_.entity_id, def_->on_approve, reason, req_.workflow);
     } else if (status == "rejected") {
-      if (step_index) apply_action(ctx_, info_, req_.entity_id, def_->steps.at(*step_index).on_reject, reason);
-      apply_action(ctx_, info_, req_.entity_id, def_->on_reject, reason);
+      if (step_index)
+        apply_action(ctx_, info_, req_.entity_id, def_->steps.at(*step_index).on_reject, reason, req_.workflow);
+      apply_action(ctx_, info_, req_.entity_id, def_->on_reject, reason, req_.workflow);
     }
   }
 
@@ -339,7 +353,7 @@ class Engine {
     ctx_.db().prepare("UPDATE approval_assignees SET open = 0 WHERE step_id = ? AND open = 1").bind_all(step_id).exec();
     if (outcome == "approved") {
       std::string reason = "step '" + step.name + "' of approval request " + std::to_string(req_.id) + " approved";
-      apply_action(ctx_, info_, req_.entity_id, step.on_approve, reason);
+      apply_action(ctx_, info_, req_.entity_id, step.on_approve, reason, req_.workflow);
       run_from(index + 1);
     } else {
       finish("rejected", index, record());
@@ -1202,6 +1216,7 @@ void on_change(const Context& ctx, const pipeline::RecordChange& change) {
   before.values = change.before;
   MapRecord rec_before(before);
   for (const auto& c : candidates) {
+    if (acting_workflow && c.wf.def->name == *acting_workflow) continue;
     if (c.on == "field_change") {
       if (!c.wf.def->trigger_when || !rules::evaluate(*c.wf.def->trigger_when, rec_after, now)) continue;
       if (!change.created && rules::evaluate(*c.wf.def->trigger_when, rec_before, now)) continue;

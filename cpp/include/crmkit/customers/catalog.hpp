@@ -13,6 +13,7 @@
 #include "crmkit/context.hpp"
 #include "crmkit/rules/catalog.hpp"
 #include "crmkit/rules/rule.hpp"
+#include "crmkit/schema/fields.hpp"
 
 namespace crmkit::customers {
 
@@ -20,6 +21,9 @@ namespace crmkit::customers {
 inline constexpr const char* kRuleFrom = "customers c LEFT JOIN customer_facts f ON f.customer_id = c.id";
 
 rules::Catalog customer_catalog(const Context& ctx);
+
+// The rule-language type of a custom field type (shared by every entity's catalog).
+rules::FieldType rule_type(schema::FieldType t);
 
 // A rule compiled to a WHERE condition with its parameters, ready to splice after kRuleFrom.
 struct CompiledRule {
