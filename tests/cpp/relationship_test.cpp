@@ -2,7 +2,9 @@
 // orders, the derived facts and the public pool.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
+#include <set>
 
 #include "crmkit/crm.hpp"
 #include "crmkit/error.hpp"
@@ -66,6 +68,23 @@ void expect_validation(F&& f, const std::string& field) {
 }
 
 std::int64_t history_rows(Crm& crm, std::int64_t customer) { return static_cast<std::int64_t>(crm.history("customer", customer).rows()); }
+
+// Every customer_facts row, every column (NULL as nullopt), by customer.
+std::vector<std::vector<std::optional<std::int64_t>>> facts_table(Crm& crm) {
+  auto q = crm.database().prepare("SELECT * FROM customer_facts ORDER BY customer_id");
+  std::vector<std::vector<std::optional<std::int64_t>>> out;
+  while (q.step()) {
+    out.emplace_back();
+    for (int c = 0; c < q.column_count(); ++c) out.back().push_back(q.get_opt_int(c));
+  }
+  return out;
+}
+
+std::int64_t count_rows(Crm& crm, const std::string& sql) {
+  auto q = crm.database().prepare(sql);
+  EXPECT_TRUE(q.step());
+  return q.get_int(0);
+}
 
 }  // namespace
 
@@ -160,6 +179,128 @@ TEST(Interactions, LogManyIsAllOrNothing) {
   EXPECT_EQ(o.crm.customers().get(a).facts.interaction_count, 5);
   EXPECT_EQ(o.crm.customers().get(a).facts.last_contact_at->ms, kT0 - kDay);
   EXPECT_EQ(o.crm.customers().get(b).facts.last_contact_at->ms, kT0);
+}
+
+TEST(Interactions, LogManyGivesTheFactsOfOneByOneCalls) {
+  // Twin databases: one batch with many rows per customer against the same rows logged one by one.
+  Org batch, single;
+  std::vector<std::int64_t> cs;
+  for (int i = 0; i < 12; ++i) {
+    std::string name = "客户" + std::to_string(i);
+    if (i % 3 == 0) {  // in the pool
+      cs.push_back(batch.add(name, std::nullopt));
+      ASSERT_EQ(single.add(name, std::nullopt), cs.back());
+    } else {
+      std::int64_t owner = i % 2 ? batch.alice.id : batch.bob.id;
+      cs.push_back(batch.add(name, owner));
+      ASSERT_EQ(single.add(name, owner), cs.back());
+    }
+  }
+  // Earlier contacts, so that the batch's maxima meet existing values on both sides.
+  for (std::size_t i = 0; i < cs.size(); i += 2) {
+    batch.log(cs[i], batch.alice.id, kT0 - 50 * kDay);
+    single.log(cs[i], single.alice.id, kT0 - 50 * kDay);
+  }
+  std::mt19937_64 rng(7);
+  std::vector<InteractionInput> rows(400);
+  for (auto& r : rows) {
+    r.customer_id = cs[rng() % 5 == 0 ? rng() % cs.size() : rng() % 3];  // most rows on three customers
+    r.kind = interaction_kinds()[rng() % interaction_kinds().size()];
+    if (rng() % 4) r.by = rng() % 2 ? batch.alice.id : batch.bob.id;
+    r.at = Timestamp{kT0 - static_cast<std::int64_t>(rng() % (100 * kDay))};
+    r.summary = "第" + std::to_string(rng() % 100) + "次";
+  }
+  auto ids = batch.crm.interactions().log_many(rows);
+  ASSERT_EQ(ids.size(), rows.size());
+  for (const auto& r : rows) single.crm.interactions().log(r);
+  EXPECT_EQ(facts_table(batch.crm), facts_table(single.crm));
+  EXPECT_TRUE(batch.crm.facts().mismatches().empty());
+  auto a = batch.crm.interactions().list({}), b = single.crm.interactions().list({});
+  EXPECT_EQ(a.column("id").ints, b.column("id").ints);
+  EXPECT_EQ(a.column("customer_id").ints, b.column("customer_id").ints);
+  EXPECT_EQ(a.column("user_id").ints, b.column("user_id").ints);
+  EXPECT_EQ(a.column("at").ints, b.column("at").ints);
+  EXPECT_EQ(a.column("summary").texts, b.column("summary").texts);
+  // The batch writes each customer's facts once, so the change log has one entry per customer.
+  std::int64_t before = count_rows(single.crm, "SELECT count(*) FROM segment_changes");
+  std::vector<InteractionInput> again(rows.begin(), rows.begin() + 50);
+  single.crm.interactions().log_many(again);
+  std::set<std::int64_t> touched;
+  for (const auto& r : again) touched.insert(r.customer_id);
+  EXPECT_EQ(count_rows(single.crm, "SELECT count(*) FROM segment_changes") - before,
+            static_cast<std::int64_t>(touched.size()));
+}
+
+TEST(Interactions, LogManyCoversMoreCustomersThanOneFactsStatement) {
+  Org o;
+  std::vector<CustomerInput> people(10050);
+  for (std::size_t i = 0; i < people.size(); ++i) {
+    people[i].attrs["name"] = "客户" + std::to_string(i);
+    people[i].attrs["owner"] = o.alice.id;
+  }
+  auto added = o.crm.customers().add_many(people);
+  std::vector<InteractionInput> rows(people.size() + 500);
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> expect;  // count, latest
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].customer_id = added[i % added.size()];
+    rows[i].kind = "call";
+    rows[i].at = Timestamp{kT0 - static_cast<std::int64_t>(i % 977) * 60000};
+    auto& e = expect[rows[i].customer_id];
+    e.first += 1;
+    e.second = std::max(e.second, rows[i].at->ms);
+  }
+  o.crm.interactions().log_many(rows);
+  EXPECT_TRUE(o.crm.facts().mismatches().empty());
+  for (auto id : {added.front(), added[499], added[500], added[10000], added.back()}) {
+    auto f = o.crm.customers().get(id).facts;
+    EXPECT_EQ(f.interaction_count, expect[id].first) << id;
+    EXPECT_EQ(f.last_contact_at->ms, expect[id].second) << id;
+  }
+}
+
+TEST(Interactions, LogManyRaisesTheErrorsOfLogAtTheirRow) {
+  Org o;
+  auto mine = o.add("mine", o.alice.id), theirs = o.add("theirs", o.bob.id);
+  Crm alice = o.crm.as_user(o.alice.id);
+  auto message = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  std::vector<InteractionInput> rows(5);
+  for (auto& r : rows) {
+    r.customer_id = mine;
+    r.kind = "call";
+  }
+  auto expect_at_row = [&](std::size_t row, const InteractionInput& bad) {
+    auto batch_rows = rows;
+    batch_rows[row] = bad;
+    std::string single = message([&] { alice.interactions().log(bad); });
+    EXPECT_EQ(message([&] { alice.interactions().log_many(batch_rows); }), "row " + std::to_string(row) + ": " + single);
+  };
+  InteractionInput bad = rows[0];
+  bad.customer_id = theirs;  // outside alice's scope
+  expect_at_row(3, bad);
+  EXPECT_THROW(alice.interactions().log_many({rows[0], bad}), PermissionDenied);
+  bad.customer_id = 999999;  // no such customer
+  expect_at_row(2, bad);
+  EXPECT_THROW(alice.interactions().log_many({bad}), NotFound);
+  bad.customer_id = mine;
+  bad.by = o.bob.id;  // acting as someone else
+  expect_at_row(4, bad);
+  bad.by = 999999;  // the admin view may name any user, but it must exist
+  rows[1].by = o.boss.id;
+  auto batch_rows = rows;
+  batch_rows[4] = bad;
+  EXPECT_EQ(message([&] { o.crm.interactions().log_many(batch_rows); }),
+            "row 4: " + message([&] { o.crm.interactions().log(bad); }));
+  EXPECT_EQ(o.crm.customers().get(mine).facts.interaction_count, 0);
+  // The same customer on many rows, and the author remembered across rows, still pass.
+  EXPECT_EQ(o.crm.interactions().log_many(rows).size(), rows.size());
+  EXPECT_EQ(o.crm.customers().get(mine).facts.interaction_count, 5);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,6 +439,117 @@ TEST(Orders, BadInputIsRefused) {
   expect_validation([&] { o.crm.orders().add(in); }, "amount");
   EXPECT_EQ(o.crm.orders().list().rows(), 0u);
   EXPECT_EQ(o.crm.customers().get(c).facts.order_count, 0);
+}
+
+TEST(Orders, AddReturnsWhatGetReads) {
+  Org o;
+  auto c = o.add("客户", o.alice.id);
+  OrderInput in;
+  in.customer_id = c;
+  in.at = Timestamp{kT0 - kDay};
+  in.items = {{"A1", 2, 19.99}, {"B2", 1, 0.5}};
+  in.note = "  首单  ";
+  auto same = [&](const Order& a, const Order& b) {
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.customer_id, b.customer_id);
+    EXPECT_EQ(a.amount, b.amount);
+    EXPECT_EQ(a.at.ms, b.at.ms);
+    EXPECT_EQ(a.refund_of, b.refund_of);
+    EXPECT_EQ(a.note, b.note);
+    EXPECT_EQ(a.refunded, b.refunded);
+    EXPECT_EQ(a.created_by, b.created_by);
+    EXPECT_EQ(a.created_at.ms, b.created_at.ms);
+    ASSERT_EQ(a.items.size(), b.items.size());
+    for (std::size_t k = 0; k < a.items.size(); ++k) {
+      EXPECT_EQ(a.items[k].sku, b.items[k].sku);
+      EXPECT_EQ(a.items[k].qty, b.items[k].qty);
+      EXPECT_EQ(a.items[k].price, b.items[k].price);
+    }
+  };
+  auto added = o.crm.orders().add(in);
+  same(added, o.crm.orders().get(added.id));
+  auto refund = o.crm.as_user(o.alice.id).orders().refund(added.id, 1.25, std::nullopt, "退一件");
+  same(refund, o.crm.orders().get(refund.id));
+  EXPECT_EQ(refund.created_by, o.alice.id);
+  in.items.clear();
+  in.amount = 7.0;
+  in.note = std::nullopt;
+  auto plain = o.crm.orders().add(in);
+  same(plain, o.crm.orders().get(plain.id));
+}
+
+TEST(Orders, AddManyGivesTheFactsAndHistoryOfOneByOneCalls) {
+  Org batch, single;
+  std::vector<std::int64_t> cs;
+  for (int i = 0; i < 8; ++i) {
+    cs.push_back(batch.add("客户" + std::to_string(i), batch.alice.id));
+    ASSERT_EQ(single.add("客户" + std::to_string(i), single.alice.id), cs.back());
+  }
+  // Existing orders on both sides, some of which the batch refunds.
+  std::vector<std::int64_t> originals;
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    originals.push_back(batch.order(cs[i], 1000.0 + static_cast<double>(i), kT0 - 30 * kDay).id);
+    ASSERT_EQ(single.order(cs[i], 1000.0 + static_cast<double>(i), kT0 - 30 * kDay).id, originals.back());
+  }
+  std::mt19937_64 rng(11);
+  std::vector<OrderInput> rows;
+  std::map<std::int64_t, std::int64_t> id_of_row;  // rows of the batch that later rows refund
+  for (int k = 0; k < 300; ++k) {
+    OrderInput in;
+    in.customer_id = cs[rng() % 4 ? rng() % 2 : rng() % cs.size()];  // most rows on two customers
+    in.at = Timestamp{kT0 - static_cast<std::int64_t>(rng() % (60 * kDay))};
+    if (k % 10 == 9) {  // a refund of an order that existed before the batch
+      auto i = static_cast<std::size_t>(rng() % cs.size());
+      in.customer_id = cs[i];
+      in.refund_of = originals[i];
+      in.amount = -1.0;
+      in.note = "退款";
+    } else if (k % 3 == 0) {
+      in.items = {{"A1", static_cast<std::int64_t>(1 + rng() % 3), static_cast<double>(rng() % 10000) / 100.0 + 0.01}};
+    } else {
+      in.amount = static_cast<double>(1 + rng() % 100000) / 100.0;
+    }
+    rows.push_back(in);
+  }
+  auto ids = batch.crm.orders().add_many(rows);
+  ASSERT_EQ(ids.size(), rows.size());
+  std::vector<std::int64_t> single_ids;
+  for (const auto& r : rows) single_ids.push_back(single.crm.orders().add(r).id);
+  EXPECT_EQ(ids, single_ids);
+  EXPECT_EQ(facts_table(batch.crm), facts_table(single.crm));
+  EXPECT_TRUE(batch.crm.facts().mismatches().empty());
+  for (auto original : originals) {
+    auto a = batch.crm.history("order", original), b = single.crm.history("order", original);
+    EXPECT_EQ(a.rows(), b.rows());
+    EXPECT_EQ(batch.crm.orders().get(original).refunded, single.crm.orders().get(original).refunded);
+  }
+  // A refund beyond what remains fails at its row, after earlier rows of the batch used some up.
+  std::vector<OrderInput> over(3);
+  for (auto& r : over) {
+    r.customer_id = cs[0];
+    r.refund_of = originals[0];
+    r.amount = -400.0;
+  }
+  double left = batch.crm.orders().get(originals[0]).amount - batch.crm.orders().get(originals[0]).refunded;
+  ASSERT_GT(left, 800.0);
+  ASSERT_LT(left, 1200.0);
+  try {
+    batch.crm.orders().add_many(over);
+    FAIL();
+  } catch (const ValidationError& e) {
+    EXPECT_EQ(e.row(), 2);
+    EXPECT_EQ(e.field(), "amount");
+  }
+  EXPECT_EQ(facts_table(batch.crm), facts_table(single.crm));
+  OrderInput elsewhere;
+  elsewhere.customer_id = 999999;
+  elsewhere.amount = 1.0;
+  try {
+    batch.crm.orders().add_many({rows[0], elsewhere});
+    FAIL();
+  } catch (const NotFound& e) {
+    EXPECT_STREQ(e.what(), "row 1: customer 999999 does not exist");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -73,28 +73,4 @@ std::vector<std::int64_t> Facts::mismatches() const {
   return out;
 }
 
-const std::vector<rules::FieldInfo>& fact_rule_fields() {
-  using rules::FieldType;
-  auto of = [](const std::string& expr) {
-    return "(SELECT " + expr + " FROM customer_facts cf WHERE cf.customer_id = c.id)";
-  };
-  const std::string day = std::to_string(kMillisPerDay);
-  static const std::vector<rules::FieldInfo> fields = {
-      {"last_contact_at", FieldType::DateTime, of("cf.last_contact_at"), {}},
-      {"days_since_contact", FieldType::Integer,
-       of("CASE WHEN cf.last_contact_at IS NULL THEN NULL WHEN $now >= cf.last_contact_at THEN ($now - "
-          "cf.last_contact_at) / " + day + " ELSE -((cf.last_contact_at - $now + " + day + " - 1) / " + day + ") END"),
-       {}},
-      {"interaction_count", FieldType::Integer, of("cf.interaction_count"), {}},
-      {"order_count", FieldType::Integer, of("cf.order_count"), {}},
-      {"lifetime_value", FieldType::Number, of("cf.lifetime_value_cents / 100.0"), {}},
-      {"first_order_at", FieldType::DateTime, of("cf.first_order_at"), {}},
-      {"last_order_at", FieldType::DateTime, of("cf.last_order_at"), {}},
-      {"avg_satisfaction", FieldType::Number,
-       of("CASE WHEN cf.satisfaction_count > 0 THEN CAST(cf.satisfaction_sum AS REAL) / cf.satisfaction_count END"), {}},
-      {"open_tickets", FieldType::Integer, of("cf.open_tickets"), {}},
-  };
-  return fields;
-}
-
 }  // namespace crmkit::relationship

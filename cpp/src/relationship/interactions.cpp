@@ -37,8 +37,22 @@ Interaction read(db::Stmt& q) {
   return i;
 }
 
+// The per-row checks of a single call (the bulk call uses detail::BatchChecks).
+struct SingleChecks {
+  const Context& ctx;
+  std::optional<std::int64_t> require_customer(std::int64_t id, const std::string& action,
+                                               std::optional<std::int64_t> row) const {
+    return detail::require_customer(ctx, id, action, row);
+  }
+  std::optional<std::int64_t> resolve_author(std::optional<std::int64_t> by, const std::string& field,
+                                             std::optional<std::int64_t> row) const {
+    return detail::resolve_author(ctx, by, field, row);
+  }
+};
+
 // Validates one input and inserts the interaction (and its follow-up task); facts are the caller's.
-Interaction insert_one(const Context& ctx, const InteractionInput& in, std::optional<std::int64_t> row) {
+template <typename Checks>
+Interaction insert_one(const Context& ctx, Checks& checks, const InteractionInput& in, std::optional<std::int64_t> row) {
   const auto& kinds = interaction_kinds();
   std::string kind = text::trim(in.kind);
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
@@ -52,10 +66,10 @@ Interaction insert_one(const Context& ctx, const InteractionInput& in, std::opti
     throw ValidationError(row_prefix(row) + "at: " + format_timestamp(i.at.ms) +
                               " is in the future (now is " + format_timestamp(now) + ")",
                           "at", row);
-  auto owner = detail::require_customer(ctx, in.customer_id, "log an interaction with", row);
+  auto owner = checks.require_customer(in.customer_id, "log an interaction with", row);
   i.customer_id = in.customer_id;
   i.kind = kind;
-  i.user_id = detail::resolve_author(ctx, in.by, "by", row);
+  i.user_id = checks.resolve_author(in.by, "by", row);
   i.summary = text::clean(in.summary, "summary", text::kMaxLong, false, row).value_or("");
   if (in.contact_id) {
     auto c = ctx.db().prepare("SELECT customer_id FROM contacts WHERE id = ?");
@@ -103,7 +117,8 @@ Interaction insert_one(const Context& ctx, const InteractionInput& in, std::opti
 
 Interaction Interactions::log(const InteractionInput& input) {
   db::Transaction tx(ctx_.db());
-  Interaction i = insert_one(ctx_, input, std::nullopt);
+  SingleChecks checks{ctx_};
+  Interaction i = insert_one(ctx_, checks, input, std::nullopt);
   detail::facts_contact_added(ctx_, i.customer_id, 1, i.at.ms);
   tx.commit();
   log::logger().debug("interactions.log id={} customer={}", i.id, i.customer_id);
@@ -114,16 +129,20 @@ std::vector<std::int64_t> Interactions::log_many(const std::vector<InteractionIn
   db::Transaction tx(ctx_.db());
   std::vector<std::int64_t> ids;
   ids.reserve(inputs.size());
+  std::vector<std::int64_t> customer_ids;
+  customer_ids.reserve(inputs.size());
+  for (const auto& in : inputs) customer_ids.push_back(in.customer_id);
+  detail::BatchChecks checks(ctx_, customer_ids);
   // Facts are applied once per customer at the end: (count, latest time).
-  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> per_customer;
+  std::map<std::int64_t, detail::ContactDelta> per_customer;
   for (std::size_t r = 0; r < inputs.size(); ++r) {
-    Interaction i = insert_one(ctx_, inputs[r], static_cast<std::int64_t>(r));
+    Interaction i = insert_one(ctx_, checks, inputs[r], static_cast<std::int64_t>(r));
     ids.push_back(i.id);
-    auto [it, fresh] = per_customer.try_emplace(i.customer_id, 0, i.at.ms);
-    it->second.first += 1;
-    it->second.second = std::max(it->second.second, i.at.ms);
+    auto [it, fresh] = per_customer.try_emplace(i.customer_id, detail::ContactDelta{0, i.at.ms});
+    it->second.count += 1;
+    it->second.last_at = std::max(it->second.last_at, i.at.ms);
   }
-  for (const auto& [customer, agg] : per_customer) detail::facts_contact_added(ctx_, customer, agg.first, agg.second);
+  detail::facts_contacts_added(ctx_, per_customer);
   tx.commit();
   log::logger().debug("interactions.log_many count={}", ids.size());
   return ids;

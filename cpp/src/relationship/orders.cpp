@@ -58,7 +58,17 @@ std::int64_t remaining_of(const Context& ctx, std::int64_t order_id, std::int64_
   return amount + r.get_int(0);
 }
 
-Row validate(const Context& ctx, const OrderInput& in, std::optional<std::int64_t> row) {
+// The per-row checks of a single call (the bulk call uses detail::BatchChecks).
+struct SingleChecks {
+  const Context& ctx;
+  std::optional<std::int64_t> require_customer(std::int64_t id, const std::string& action,
+                                               std::optional<std::int64_t> row) const {
+    return detail::require_customer(ctx, id, action, row);
+  }
+};
+
+template <typename Checks>
+Row validate(const Context& ctx, const Checks& checks, const OrderInput& in, std::optional<std::int64_t> row) {
   Row r;
   r.at = in.at ? in.at->ms : ctx.now();
   std::int64_t items_total = 0;
@@ -111,7 +121,7 @@ Row validate(const Context& ctx, const OrderInput& in, std::optional<std::int64_
   } else if (in.refund_of) {
     throw ValidationError(row_prefix(row) + "amount: a refund must have a negative amount", "amount", row);
   }
-  detail::require_customer(ctx, in.customer_id, "add an order for", row);
+  checks.require_customer(in.customer_id, "add an order for", row);
   r.customer_id = in.customer_id;
   return r;
 }
@@ -138,6 +148,23 @@ void apply_facts(const Context& ctx, const Row& r) {
   bool positive = r.cents > 0;
   detail::facts_order_added(ctx, r.customer_id, positive ? 1 : 0, r.cents,
                             positive ? std::optional(r.at) : std::nullopt, positive ? std::optional(r.at) : std::nullopt);
+}
+
+// The order just inserted from `r`, as load() would read it back: the row holds exactly what was
+// written (a new order has no refunds yet), so reading it again would only cost two queries.
+Order inserted(const Context& ctx, std::int64_t id, const Row& r) {
+  Order o;
+  o.id = id;
+  o.customer_id = r.customer_id;
+  o.amount = from_cents(r.cents);
+  o.at = Timestamp{r.at};
+  o.refund_of = r.refund_of;
+  o.note = r.note;
+  o.created_by = ctx.actor();
+  o.created_at = Timestamp{ctx.now()};
+  o.refunded = -from_cents(0);
+  for (const auto& item : r.items) o.items.push_back({item.sku, item.qty, from_cents(item.price_cents)});
+  return o;
 }
 
 Order load(const Context& ctx, std::int64_t id) {
@@ -167,11 +194,11 @@ Order load(const Context& ctx, std::int64_t id) {
 
 Order Orders::add(const OrderInput& input) {
   db::Transaction tx(ctx_.db());
-  Row r = validate(ctx_, input, std::nullopt);
+  Row r = validate(ctx_, SingleChecks{ctx_}, input, std::nullopt);
   std::int64_t id = insert(ctx_, r);
   apply_facts(ctx_, r);
   if (r.refund_of) history::record(ctx_, "order", *r.refund_of, "refund", std::nullopt, money(-r.cents), r.note);
-  Order o = load(ctx_, id);
+  Order o = inserted(ctx_, id, r);
   tx.commit();
   log::logger().debug("orders.add id={} customer={}", id, r.customer_id);
   return o;
@@ -181,24 +208,24 @@ std::vector<std::int64_t> Orders::add_many(const std::vector<OrderInput>& inputs
   db::Transaction tx(ctx_.db());
   std::vector<std::int64_t> ids;
   ids.reserve(inputs.size());
-  struct Agg {
-    std::int64_t count = 0, cents = 0;
-    std::optional<std::int64_t> first, last;
-  };
-  std::map<std::int64_t, Agg> per_customer;
+  std::vector<std::int64_t> customer_ids;
+  customer_ids.reserve(inputs.size());
+  for (const auto& in : inputs) customer_ids.push_back(in.customer_id);
+  detail::BatchChecks checks(ctx_, customer_ids);
+  std::map<std::int64_t, detail::OrderDelta> per_customer;
   for (std::size_t k = 0; k < inputs.size(); ++k) {
-    Row r = validate(ctx_, inputs[k], static_cast<std::int64_t>(k));
+    Row r = validate(ctx_, checks, inputs[k], static_cast<std::int64_t>(k));
     ids.push_back(insert(ctx_, r));
     if (r.refund_of) history::record(ctx_, "order", *r.refund_of, "refund", std::nullopt, money(-r.cents), r.note);
     auto& a = per_customer[r.customer_id];
     a.cents += r.cents;
     if (r.cents > 0) {
-      ++a.count;
-      a.first = a.first ? std::min(*a.first, r.at) : r.at;
-      a.last = a.last ? std::max(*a.last, r.at) : r.at;
+      ++a.positive_count;
+      a.first_at = a.first_at ? std::min(*a.first_at, r.at) : r.at;
+      a.last_at = a.last_at ? std::max(*a.last_at, r.at) : r.at;
     }
   }
-  for (const auto& [customer, a] : per_customer) detail::facts_order_added(ctx_, customer, a.count, a.cents, a.first, a.last);
+  detail::facts_orders_added(ctx_, per_customer);
   tx.commit();
   log::logger().debug("orders.add_many count={}", ids.size());
   return ids;

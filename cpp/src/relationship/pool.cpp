@@ -88,14 +88,21 @@ std::optional<std::string> won_time_column(const Context& ctx) {
 // `horizon`, with why. Columns: customer_id, name, owner_id, reason, last_contact_at,
 // last_order_at, owned_since, due_at. The idle clock starts at the later of the last contact and
 // the owner's arrival (the last owner change in history, else the creation).
+// The innermost query carries "LIMIT -1 OFFSET 0" (which limits nothing) so that SQLite runs it as
+// a co-routine instead of flattening it into the outer queries: flattened, owned_since's history
+// lookup (and won_at's) was copied into every expression that uses it, a dozen index seeks per
+// customer instead of one.
 std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t horizon, std::vector<Value>& params) {
   bool opportunities = table_exists(ctx, "opportunities");
   std::string won_at = "NULL";
   std::string exempt;
   if (r.exempt_won) {
     exempt = " AND f.order_count = 0";
+    // One list of the customers with a won deal rather than one lookup per customer; without NULLs
+    // in the list NOT IN means what NOT EXISTS would.
     if (opportunities)
-      exempt += " AND NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.customer_id = c.id AND o.status = 'won')";
+      exempt += " AND c.id NOT IN (SELECT o.customer_id FROM opportunities o WHERE o.status = 'won' AND "
+                "o.customer_id IS NOT NULL)";
   } else if (opportunities) {
     if (auto col = won_time_column(ctx))
       won_at = "(SELECT max(o." + *col + ") FROM opportunities o WHERE o.customer_id = c.id AND o.status = 'won')";
@@ -116,7 +123,7 @@ std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t 
       "coalesce((SELECT max(h.at) FROM history h WHERE h.entity = 'customer' AND h.field = 'owner_id' AND "
       "h.entity_id = c.id), c.created_at) AS owned_since, " +
       won_at + " AS won_at FROM customers c JOIN customer_facts f ON f.customer_id = c.id WHERE c.owner_id IS NOT NULL AND " +
-      scope.sql + exempt + ") s) WHERE coalesce(min(idle_due, deal_due), idle_due, deal_due) <= ?";
+      scope.sql + exempt + " LIMIT -1 OFFSET 0) s) WHERE coalesce(min(idle_due, deal_due), idle_due, deal_due) <= ?";
   for (auto id : scope.params) params.emplace_back(id);
   params.emplace_back(horizon);
   return sql;

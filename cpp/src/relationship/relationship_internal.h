@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "crmkit/context.hpp"
@@ -26,6 +29,29 @@ void require_user(const Context& ctx, std::int64_t user_id, const std::string& f
 // The author of a write: `by`, else the acting user. A non-admin view may act only as itself.
 std::optional<std::int64_t> resolve_author(const Context& ctx, std::optional<std::int64_t> by, const std::string& field,
                                            std::optional<std::int64_t> row = std::nullopt);
+
+// The checks of require_customer and resolve_author for the rows of one bulk call. The owners of
+// all the batch's customers are read by one statement up front and users already verified are
+// remembered, so that a batch does not pay two lookup statements per row; every error is the one
+// the per-row functions raise, at the same row, because the checks still run row by row in input
+// order (nothing a bulk call writes changes a customer's owner or the set of users).
+class BatchChecks {
+ public:
+  BatchChecks(const Context& ctx, const std::vector<std::int64_t>& customer_ids);
+  std::optional<std::int64_t> require_customer(std::int64_t customer_id, const std::string& action,
+                                               std::optional<std::int64_t> row) const;
+  std::optional<std::int64_t> resolve_author(std::optional<std::int64_t> by, const std::string& field,
+                                             std::optional<std::int64_t> row);
+
+ private:
+  struct Owner {
+    std::optional<std::int64_t> id;
+  };
+  const Context& ctx_;
+  // Every announced customer; nullopt for one that does not exist.
+  std::unordered_map<std::int64_t, std::optional<Owner>> owners_;
+  std::unordered_set<std::int64_t> users_;  // users known to exist
+};
 
 // A condition restricting `customer_col` to customers in the principal's scope ("1" for all).
 std::string customer_scope_sql(const Context& ctx, const std::string& customer_col, std::vector<Value>& params);
@@ -54,6 +80,19 @@ void facts_order_added(const Context& ctx, std::int64_t customer_id, std::int64_
                        std::int64_t cents, std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at);
 void facts_tickets_changed(const Context& ctx, std::int64_t customer_id, std::int64_t open_delta,
                            std::int64_t satisfaction_sum_delta, std::int64_t satisfaction_count_delta);
+// The per-customer sums of a bulk call, applied with one UPDATE for all the customers rather than
+// one per customer (same values as calling the functions above once per customer).
+struct ContactDelta {
+  std::int64_t count = 0;
+  std::int64_t last_at = 0;
+};
+struct OrderDelta {
+  std::int64_t positive_count = 0;
+  std::int64_t cents = 0;
+  std::optional<std::int64_t> first_at, last_at;
+};
+void facts_contacts_added(const Context& ctx, const std::map<std::int64_t, ContactDelta>& per_customer);
+void facts_orders_added(const Context& ctx, const std::map<std::int64_t, OrderDelta>& per_customer);
 // Recomputes the interaction / order / ticket facts of one customer from scratch (after deletes).
 void facts_recompute_contacts(const Context& ctx, std::int64_t customer_id);
 void facts_recompute_orders(const Context& ctx, std::int64_t customer_id);

@@ -1,6 +1,9 @@
 #include "crmkit/segments/analytics.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "crmkit/error.hpp"
 #include "crmkit/segments/rfm_model.hpp"
@@ -17,21 +20,44 @@ TimeUnit parse_time_unit(const std::string& unit) {
 Table Rfm::score(std::optional<std::int64_t> asof_ms) const {
   db::Transaction tx(ctx_.db(), false);
   std::int64_t asof = asof_ms.value_or(ctx_.now());
-  auto scope = ctx_.who->owner_filter("customers", "c.owner_id");
-  // One pass over the orders: purchases are positive orders, spend is net of refunds.
-  auto q = ctx_.db().prepare(
-      "SELECT o.customer_id, max(CASE WHEN o.amount_cents > 0 THEN o.at END), "
-      "sum(o.amount_cents > 0), sum(o.amount_cents) FROM orders o JOIN customers c ON c.id = o.customer_id "
-      "WHERE o.at <= ? AND " + scope.sql + " GROUP BY o.customer_id HAVING sum(o.amount_cents > 0) > 0 "
-      "ORDER BY o.customer_id");
-  int i = 0;
-  q.bind(++i, asof);
-  for (auto id : scope.params) q.bind(++i, id);
-  std::vector<RfmInput> inputs;
+  // One sequential pass over the orders, aggregated in memory: a GROUP BY through the
+  // (customer_id, at) index reads the table in index order, which costs several times more on
+  // millions of orders. Purchases are positive orders; spend is net of refunds.
+  struct Agg {
+    std::int64_t last = 0;
+    std::int64_t purchases = 0;
+    std::int64_t cents = 0;
+  };
+  std::unordered_map<std::int64_t, Agg> per_customer;
+  auto q = ctx_.db().prepare("SELECT customer_id, at, amount_cents FROM orders WHERE at <= ?");
+  q.bind(1, asof);
   while (q.step()) {
-    double recency = std::floor(static_cast<double>(asof - q.get_int(1)) / kMillisPerDay);
-    inputs.push_back(RfmInput{q.get_int(0), recency, static_cast<double>(q.get_int(2)), q.get_int(3) / 100.0});
+    Agg& a = per_customer[q.get_int(0)];
+    std::int64_t cents = q.get_int(2);
+    a.cents += cents;
+    if (cents > 0) {
+      ++a.purchases;
+      a.last = std::max(a.last, q.get_int(1));
+    }
   }
+  std::optional<std::unordered_set<std::int64_t>> visible;
+  if (auto owners = ctx_.who->visible_owners("customers")) {
+    auto scope = ctx_.who->owner_filter("customers", "c.owner_id");
+    auto v = ctx_.db().prepare("SELECT c.id FROM customers c WHERE " + scope.sql);
+    int i = 0;
+    for (auto id : scope.params) v.bind(++i, id);
+    visible.emplace();
+    while (v.step()) visible->insert(v.get_int(0));
+  }
+  std::vector<RfmInput> inputs;
+  inputs.reserve(per_customer.size());
+  for (const auto& [id, a] : per_customer) {
+    if (a.purchases == 0 || (visible && !visible->count(id))) continue;
+    double recency = std::floor(static_cast<double>(asof - a.last) / kMillisPerDay);
+    inputs.push_back(RfmInput{id, recency, static_cast<double>(a.purchases), static_cast<double>(a.cents) / 100.0});
+  }
+  std::sort(inputs.begin(), inputs.end(),
+            [](const RfmInput& x, const RfmInput& y) { return x.customer_id < y.customer_id; });
   auto scores = rfm_scores(inputs);
   Table t;
   for (auto [n, ty] : {std::pair{"customer_id", ColumnType::Int}, {"recency_days", ColumnType::Int},

@@ -13,7 +13,6 @@
 
 #include "crmkit/context.hpp"
 #include "crmkit/customers/customer.hpp"
-#include "crmkit/rules/catalog.hpp"
 
 namespace crmkit::relationship {
 
@@ -32,10 +31,5 @@ class Facts {
  private:
   Context ctx_;
 };
-
-// The facts as rule-language fields over a customers table aliased `c` (each a correlated read of
-// customer_facts by primary key): last_contact_at, days_since_contact, interaction_count,
-// order_count, lifetime_value, first_order_at, last_order_at, avg_satisfaction, open_tickets.
-const std::vector<rules::FieldInfo>& fact_rule_fields();
 
 }  // namespace crmkit::relationship
