@@ -8,14 +8,6 @@
 
 namespace crmkit::customers {
 
-namespace {
-
-constexpr const char* kFactColumns =
-    "f.last_contact_at, f.interaction_count, f.order_count, f.lifetime_value_cents, f.first_order_at, "
-    "f.last_order_at, f.satisfaction_sum, f.satisfaction_count, f.open_tickets";
-
-}  // namespace
-
 std::int64_t floor_days(std::int64_t ms) {
   return ms >= 0 ? ms / kMillisPerDay : -((-ms + kMillisPerDay - 1) / kMillisPerDay);
 }
