@@ -101,10 +101,17 @@ def _iter(self):
 def _getitem(self, key):
     if isinstance(key, str):
         return _column(self, key)
-    rows = _rows(self)
     if isinstance(key, slice):
-        return [Row(d) for d in rows[key]]
-    return Row(rows[key])
+        return [Row(d) for d in _rows(self)[key]]
+    # One row: convert just that cell of each column, not the whole table.
+    n = len(self)
+    index = key + n if key < 0 else key
+    if not 0 <= index < n:
+        raise IndexError(f"row {key} is outside a table of {n} rows")
+    data = {}
+    for name, kind, values, valid in _columns(self):
+        data[name] = _python_values(kind, values[index:index + 1], valid[index:index + 1])[0]
+    return Row(data)
 
 
 def _require_pandas():

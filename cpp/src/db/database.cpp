@@ -324,3 +324,25 @@ void Transaction::commit() {
 }
 
 }  // namespace crmkit::db
+
+namespace crmkit::db {
+
+Table read_table(Stmt& q, std::initializer_list<std::pair<const char*, ColumnType>> columns) {
+  Table t;
+  for (const auto& [name, type] : columns) t.add_column(name, type);
+  while (q.step()) {
+    for (std::size_t i = 0; i < t.width(); ++i) {
+      Column& c = t.column(i);
+      int col = static_cast<int>(i);
+      switch (c.type) {
+        case ColumnType::Float: c.push_opt(q.get_opt_double(col)); break;
+        case ColumnType::Text: c.push_opt(q.get_opt_text(col)); break;
+        case ColumnType::TextList: c.push_null(); break;  // lists are never a plain SQL column
+        default: c.push_opt(q.get_opt_int(col));
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace crmkit::db

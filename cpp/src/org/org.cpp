@@ -164,22 +164,12 @@ Team Teams::set_lead(std::int64_t id, std::optional<std::int64_t> lead) {
 
 Table Teams::list() const {
   db::Transaction tx(ctx_.db(), false);
-  Table t;
-  for (auto [n, ty] : {std::pair{"id", ColumnType::Int}, {"name", ColumnType::Text}, {"parent_id", ColumnType::Int},
-                       {"lead_id", ColumnType::Int}, {"members", ColumnType::Int}, {"created_at", ColumnType::Time}})
-    t.add_column(n, ty);
   auto q = ctx_.db().prepare(
       "SELECT t.id, t.name, t.parent_id, t.lead_id, (SELECT count(*) FROM users u WHERE u.team_id = t.id), "
       "t.created_at FROM teams t ORDER BY t.id");
-  while (q.step()) {
-    t.column(0).push_int(q.get_int(0));
-    t.column(1).push_text(q.get_text(1));
-    t.column(2).push_opt(q.get_opt_int(2));
-    t.column(3).push_opt(q.get_opt_int(3));
-    t.column(4).push_int(q.get_int(4));
-    t.column(5).push_int(q.get_int(5));
-  }
-  return t;
+  return db::read_table(q, {{"id", ColumnType::Int}, {"name", ColumnType::Text}, {"parent_id", ColumnType::Int},
+                            {"lead_id", ColumnType::Int}, {"members", ColumnType::Int},
+                            {"created_at", ColumnType::Time}});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,28 +306,13 @@ User Users::update(std::int64_t id, const std::map<std::string, Value>& values,
 
 Table Users::list(std::optional<std::int64_t> team, std::optional<std::string> role) const {
   db::Transaction tx(ctx_.db(), false);
-  Table t;
-  for (auto [n, ty] : {std::pair{"id", ColumnType::Int}, {"login", ColumnType::Text}, {"name", ColumnType::Text},
-                       {"email", ColumnType::Text}, {"role", ColumnType::Text}, {"team_id", ColumnType::Int},
-                       {"manager_id", ColumnType::Int}, {"active", ColumnType::Bool},
-                       {"created_at", ColumnType::Time}})
-    t.add_column(n, ty);
   auto q = ctx_.db().prepare(std::string("SELECT ") + kUserColumns +
                              " FROM users WHERE (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR role = ?2) ORDER BY id");
   q.bind(1, team).bind(2, role);
-  while (q.step()) {
-    User u = read_user(q);
-    t.column(0).push_int(u.id);
-    t.column(1).push_text(u.login);
-    t.column(2).push_text(u.name);
-    t.column(3).push_opt(u.email);
-    t.column(4).push_text(u.role);
-    t.column(5).push_opt(u.team_id);
-    t.column(6).push_opt(u.manager_id);
-    t.column(7).push_int(u.active);
-    t.column(8).push_int(u.created_at.ms);
-  }
-  return t;
+  return db::read_table(q, {{"id", ColumnType::Int}, {"login", ColumnType::Text}, {"name", ColumnType::Text},
+                            {"email", ColumnType::Text}, {"role", ColumnType::Text}, {"team_id", ColumnType::Int},
+                            {"manager_id", ColumnType::Int}, {"active", ColumnType::Bool},
+                            {"created_at", ColumnType::Time}});
 }
 
 // ---------------------------------------------------------------------------------------------

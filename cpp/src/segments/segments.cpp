@@ -159,20 +159,9 @@ void Segments::remove(const std::string& name) {
 
 Table Segments::list() const {
   db::Transaction tx(ctx_.db(), false);
-  Table t;
-  for (auto [n, ty] : {std::pair{"id", ColumnType::Int}, {"name", ColumnType::Text}, {"rule", ColumnType::Text},
-                       {"created_at", ColumnType::Time}, {"updated_at", ColumnType::Time}})
-    t.add_column(n, ty);
-  auto q = ctx_.db().prepare("SELECT id, name, rule, created_at, updated_at, version FROM segments ORDER BY name");
-  while (q.step()) {
-    Segment s = read_segment(q);
-    t.column(0).push_int(s.id);
-    t.column(1).push_text(s.name);
-    t.column(2).push_text(s.rule);
-    t.column(3).push_int(s.created_at.ms);
-    t.column(4).push_int(s.updated_at.ms);
-  }
-  return t;
+  auto q = ctx_.db().prepare("SELECT id, name, rule, created_at, updated_at FROM segments ORDER BY name");
+  return db::read_table(q, {{"id", ColumnType::Int}, {"name", ColumnType::Text}, {"rule", ColumnType::Text},
+                            {"created_at", ColumnType::Time}, {"updated_at", ColumnType::Time}});
 }
 
 std::int64_t Segments::count(const std::string& name, Evaluator how) const {
@@ -302,18 +291,9 @@ SegmentDiff Segments::diff(const std::string& name, std::optional<std::int64_t> 
 Table Segments::snapshots(const std::string& name) const {
   db::Transaction tx(ctx_.db(), false);
   Segment s = load_segment(ctx_, name);
-  Table t;
-  t.add_column("id", ColumnType::Int);
-  t.add_column("taken_at", ColumnType::Time);
-  t.add_column("count", ColumnType::Int);
   auto q = ctx_.db().prepare("SELECT id, taken_at, count FROM segment_snapshots WHERE segment_id = ? ORDER BY id");
   q.bind_all(s.id);
-  while (q.step()) {
-    t.column(0).push_int(q.get_int(0));
-    t.column(1).push_int(q.get_int(1));
-    t.column(2).push_int(q.get_int(2));
-  }
-  return t;
+  return db::read_table(q, {{"id", ColumnType::Int}, {"taken_at", ColumnType::Time}, {"count", ColumnType::Int}});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,21 +376,11 @@ Table Groups::members(const std::string& name) const {
 
 Table Groups::list() const {
   db::Transaction tx(ctx_.db(), false);
-  Table t;
-  t.add_column("id", ColumnType::Int);
-  t.add_column("name", ColumnType::Text);
-  t.add_column("members", ColumnType::Int);
-  t.add_column("created_at", ColumnType::Time);
   auto q = ctx_.db().prepare(
       "SELECT g.id, g.name, (SELECT count(*) FROM group_members m WHERE m.group_id = g.id), g.created_at "
       "FROM groups g ORDER BY g.name");
-  while (q.step()) {
-    t.column(0).push_int(q.get_int(0));
-    t.column(1).push_text(q.get_text(1));
-    t.column(2).push_int(q.get_int(2));
-    t.column(3).push_int(q.get_int(3));
-  }
-  return t;
+  return db::read_table(q, {{"id", ColumnType::Int}, {"name", ColumnType::Text}, {"members", ColumnType::Int},
+                            {"created_at", ColumnType::Time}});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,18 +416,10 @@ void AutoRules::remove(const std::string& target) {
 
 Table AutoRules::list() const {
   db::Transaction tx(ctx_.db(), false);
-  Table t;
-  t.add_column(kind_, ColumnType::Text);
-  t.add_column("rule", ColumnType::Text);
-  t.add_column("position", ColumnType::Int);
   auto q = ctx_.db().prepare("SELECT target, rule, position FROM auto_rules WHERE kind = ? ORDER BY position");
   q.bind_all(kind_);
-  while (q.step()) {
-    t.column(0).push_text(q.get_text(0));
-    t.column(1).push_text(q.get_text(1));
-    t.column(2).push_int(q.get_int(2));
-  }
-  return t;
+  return db::read_table(q, {{kind_.c_str(), ColumnType::Text}, {"rule", ColumnType::Text},
+                            {"position", ColumnType::Int}});
 }
 
 Table AutoRules::apply() {

@@ -848,28 +848,11 @@ Table Approvals::list(const std::optional<std::string>& status, const std::optio
   sql += " ORDER BY r.id";
   auto q = ctx_.db().prepare(sql);
   for (std::size_t i = 0; i < params.size(); ++i) q.bind(static_cast<int>(i + 1), params[i]);
-  Table t;
-  auto c_id = t.add_column("id", ColumnType::Int);
-  auto c_wf = t.add_column("workflow", ColumnType::Text);
-  auto c_entity = t.add_column("entity", ColumnType::Text);
-  auto c_eid = t.add_column("entity_id", ColumnType::Int);
-  auto c_sub = t.add_column("submitter_id", ColumnType::Int);
-  auto c_status = t.add_column("status", ColumnType::Text);
-  auto c_step = t.add_column("current_step", ColumnType::Text);
-  auto c_round = t.add_column("round", ColumnType::Int);
-  auto c_created = t.add_column("created_at", ColumnType::Time);
-  while (q.step()) {
-    t.column(c_id).push_int(q.get_int(0));
-    t.column(c_wf).push_text(q.get_text(1));
-    t.column(c_entity).push_text(q.get_text(2));
-    t.column(c_eid).push_int(q.get_int(3));
-    t.column(c_sub).push_opt(q.get_opt_int(4));
-    t.column(c_status).push_text(q.get_text(5));
-    t.column(c_step).push_opt(q.get_opt_text(6));
-    t.column(c_round).push_int(q.get_int(7));
-    t.column(c_created).push_int(q.get_int(8));
-  }
-  return t;
+  return db::read_table(q, {{"id", ColumnType::Int}, {"workflow", ColumnType::Text},
+                            {"entity", ColumnType::Text}, {"entity_id", ColumnType::Int},
+                            {"submitter_id", ColumnType::Int}, {"status", ColumnType::Text},
+                            {"current_step", ColumnType::Text}, {"round", ColumnType::Int},
+                            {"created_at", ColumnType::Time}});
 }
 
 Delegation Approvals::delegate(std::int64_t delegator, std::int64_t to, Timestamp start, Timestamp end) {
@@ -963,22 +946,9 @@ Table Approvals::delegations(std::optional<std::int64_t> user) const {
   sql += " ORDER BY id";
   auto q = ctx_.db().prepare(sql);
   if (who) q.bind_all(*who, *who);
-  Table t;
-  auto c_id = t.add_column("id", ColumnType::Int);
-  auto c_from = t.add_column("delegator_id", ColumnType::Int);
-  auto c_to = t.add_column("delegate_id", ColumnType::Int);
-  auto c_start = t.add_column("start", ColumnType::Time);
-  auto c_end = t.add_column("end", ColumnType::Time);
-  auto c_rev = t.add_column("revoked_at", ColumnType::Time);
-  while (q.step()) {
-    t.column(c_id).push_int(q.get_int(0));
-    t.column(c_from).push_int(q.get_int(1));
-    t.column(c_to).push_int(q.get_int(2));
-    t.column(c_start).push_int(q.get_int(3));
-    t.column(c_end).push_int(q.get_int(4));
-    t.column(c_rev).push_opt(q.get_opt_int(5));
-  }
-  return t;
+  return db::read_table(q, {{"id", ColumnType::Int}, {"delegator_id", ColumnType::Int},
+                            {"delegate_id", ColumnType::Int}, {"start", ColumnType::Time},
+                            {"end", ColumnType::Time}, {"revoked_at", ColumnType::Time}});
 }
 
 Table Approvals::inbox(std::int64_t user) const {

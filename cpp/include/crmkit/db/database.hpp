@@ -176,3 +176,14 @@ class Transaction {
 [[noreturn]] void rethrow_storage_error(const std::string& context);
 
 }  // namespace crmkit::db
+
+#include "crmkit/table.hpp"
+
+namespace crmkit::db {
+
+// Steps `q` to the end and returns its rows as a Table: result column i fills the i-th named
+// column, read according to its type (NULL stays NULL). The one place where "a query becomes a
+// Table" is written, for the many lists whose columns are exactly a SELECT's.
+Table read_table(Stmt& q, std::initializer_list<std::pair<const char*, ColumnType>> columns);
+
+}  // namespace crmkit::db
