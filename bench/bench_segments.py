@@ -1,6 +1,5 @@
 """Segmentation analytics: RFM over millions of orders against pandas, and the CLV fit on CDNOW."""
 
-import pathlib
 import random
 import sqlite3
 
@@ -56,16 +55,11 @@ def rfm_vs_pandas(scale, workdir):
 def clv_fit_cdnow(scale, workdir):
     import crmkit
 
-    log = run.ROOT.parent / "shared" / "datasets" / "cdnow" / "CDNOW_master.txt"
     crm = crmkit.open(str(workdir / "cdnow.db"))
-    lines = pathlib.Path(log).read_text().split("\n")[1:]
-    rows = [l.split() for l in lines if l.strip()]
+    rows = crmkit.datasets.load_cdnow()
     if scale < 1:
         rows = rows[: max(2000, int(len(rows) * scale))]
-    customers = sorted({int(r[0]) for r in rows})
-    ids = dict(zip(customers, crm.customers.add_many([{"name": f"#{c}"} for c in customers])))
-    crm.orders.add_many([{"customer": ids[int(r[0])], "amount": float(r[3]),
-                          "at": f"{r[1][:4]}-{r[1][4:6]}-{r[1][6:]}"} for r in rows if float(r[3]) > 0])
+    customers = crmkit.datasets.cdnow_into(crm, rows)
     seconds, fit = run.timed(crm.clv.fit, asof="1997-09-30", time_unit="week")
     return {"name": f"clv.fit on CDNOW ({len(customers):,} customers)", "crmkit_s": seconds,
             "baseline": "(none: reported in seconds)", "baseline_s": seconds, "ratio": 1.0,

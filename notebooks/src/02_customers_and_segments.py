@@ -17,28 +17,25 @@ import pandas as pd
 
 import crmkit
 
-repo = Path(os.environ.get("CRMKIT_REPO", Path.cwd().parent))
-log_path = repo.parent / "shared" / "datasets" / "cdnow" / "CDNOW_master.txt"
 img_dir = Path(os.environ.get("CRMKIT_IMG_DIR", "."))
-raw = pd.read_csv(log_path, sep=r"\s+", header=0, names=["customer", "date", "cds", "amount"],
-                  dtype={"customer": int, "date": str, "cds": int, "amount": float})
-raw["when"] = pd.to_datetime(raw["date"], format="%Y%m%d", utc=True)
+# The log ships inside the package (crmkit.datasets), so the notebook needs no file of its own.
+print(crmkit.datasets.CDNOW_CITATION)
+raw = pd.DataFrame(crmkit.datasets.load_cdnow())
+raw["when"] = pd.to_datetime(raw["at"]).dt.tz_localize("UTC")
 raw.head()
 
 # %% [markdown]
 # ## Load the log
-# Customers go in with one `add_many` call (one transaction); the orders likewise. Zero-dollar
-# rows are not purchases, so they are skipped. Derived facts (order count, lifetime value, first
-# and last order) are maintained by the engine as the orders arrive.
+# `crmkit.datasets.cdnow_into` makes one customer per CDNOW number with one `add_many` call (one
+# transaction) and the orders likewise. Zero-dollar rows are not purchases here, so they are
+# left out. Derived facts (order count, lifetime value, first and last order) are maintained by
+# the engine as the orders arrive.
 
 # %%
 crm = crmkit.open("cdnow.db")
 crm.clock.freeze("1998-07-01T00:00:00Z")
-ids = crm.customers.add_many([{"name": f"CDNOW #{n:05d}", "source": "CDNOW"} for n in sorted(raw.customer.unique())])
-id_of = dict(zip(sorted(raw.customer.unique()), ids))
+id_of = crmkit.datasets.cdnow_into(crm)
 paid = raw[raw.amount > 0]
-crm.orders.add_many([{"customer": id_of[c], "amount": a, "at": t.to_pydatetime()}
-                     for c, a, t in zip(paid.customer, paid.amount, paid["when"])])
 print(crm.customers.count(), "customers,", len(paid), "orders")
 
 # %% [markdown]

@@ -15,6 +15,7 @@ from . import _crmkit
 # Every public name of the engine is part of the package: records, services, errors, open().
 globals().update({name: getattr(_crmkit, name) for name in dir(_crmkit) if not name.startswith("_")})
 from . import _records, table as _table
+from . import datasets  # noqa: E402  (data that ships in the package)
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,7 @@
 // Tests of the customer-value models: transaction summaries, BG/NBD, Gamma-Gamma, the
 // hypergeometric function they rely on, and RFM scoring.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -9,7 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <utility>
 #include <limits>
 #include <map>
 #include <numbers>
@@ -420,17 +421,15 @@ TEST(GammaGamma, ExpectedSpendAndErrors) {
 // CDNOW
 
 TEST(Cdnow, CalibrationPeriodFitsNearPublishedEstimates) {
-  const char* env = std::getenv("CRMKIT_CDNOW");
-  const std::string path = env != nullptr && *env != '\0'
-                               ? env
-                               : "/work/shared/datasets/cdnow/CDNOW_master.txt";
-  std::ifstream in(path);
-  if (!in) GTEST_SKIP() << "CDNOW purchase log not found at " << path << " (set CRMKIT_CDNOW)";
+  // The log ships gzip-compressed inside the Python package (crmkit/datasets); CMake passes its path.
+  gzFile in = gzopen(CRMKIT_CDNOW_GZ, "rb");
+  ASSERT_NE(in, nullptr) << "cannot open " << CRMKIT_CDNOW_GZ;
   std::vector<seg::Purchase> purchases;
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
+  char buffer[256];
+  bool header = true;
+  while (gzgets(in, buffer, sizeof buffer) != nullptr) {
+    if (std::exchange(header, false)) continue;
+    std::istringstream fields(buffer);
     std::int64_t id = 0, date = 0, cds = 0;
     double dollars = 0;
     if (!(fields >> id >> date >> cds >> dollars)) continue;
@@ -439,6 +438,7 @@ TEST(Cdnow, CalibrationPeriodFitsNearPublishedEstimates) {
     const auto d = static_cast<unsigned>(date % 100);
     purchases.push_back({id, ms_of(y, m, d), dollars});
   }
+  gzclose(in);
   ASSERT_EQ(purchases.size(), 69659u);
   const auto start = std::chrono::steady_clock::now();
   const auto summaries = seg::summarize(purchases, ms_of(1997, 9, 30), seg::TimeUnit::Week);

@@ -30,6 +30,12 @@ std::size_t code_points(std::string_view s, const std::string& field);
 std::optional<std::string> clean(std::string_view s, const std::string& field, std::size_t max_len,
                                  bool required, std::optional<std::int64_t> row = std::nullopt);
 
+// Unicode NFKC (full-width forms become their ASCII letters and digits). `s` must be valid UTF-8.
+std::string nfkc(std::string_view s);
+
+// Trims and collapses every run of Unicode white space inside to one ASCII space.
+std::string collapse_space(std::string_view s);
+
 // NFKC folding plus case folding and white-space collapsing: the key under which two spellings
 // of one company ("ＡＢＣ 科技" and "abc 科技") compare equal.
 std::string fold_key(std::string_view s);

@@ -65,29 +65,46 @@ std::optional<std::string> clean(std::string_view s, const std::string& field, s
   return t;
 }
 
-std::string fold_key(std::string_view s) {
+namespace {
+
+std::string normalize(const icu::Normalizer2* (*instance)(UErrorCode&), std::string_view s) {
   UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  const icu::Normalizer2* form = instance(status);
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
-  icu::UnicodeString folded = U_SUCCESS(status) ? nfkc->normalize(u, status) : u;
-  if (U_FAILURE(status)) folded = u;
-  // Collapse runs of white space to one ASCII space and drop it at the ends.
-  icu::UnicodeString out;
-  bool pending_space = false;
-  for (int32_t i = 0; i < folded.length();) {
-    UChar32 c = folded.char32At(i);
-    i += U16_LENGTH(c);
-    if (is_space(c)) {
-      pending_space = !out.isEmpty();
-      continue;
-    }
-    if (pending_space) out.append(static_cast<UChar>(' '));
-    pending_space = false;
-    out.append(c);
-  }
+  icu::UnicodeString out = U_SUCCESS(status) ? form->normalize(u, status) : u;
+  if (U_FAILURE(status)) out = u;
   std::string result;
   out.toUTF8String(result);
   return result;
+}
+
+}  // namespace
+
+std::string nfkc(std::string_view s) { return normalize(&icu::Normalizer2::getNFKCInstance, s); }
+
+std::string collapse_space(std::string_view s) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
+  const auto n = static_cast<int32_t>(s.size());
+  std::string out;
+  out.reserve(s.size());
+  bool pending_space = false;
+  for (int32_t i = 0; i < n;) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c >= 0 && is_space(c)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out += ' ';
+    pending_space = false;
+    out.append(s.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(i - start)));
+  }
+  return out;
+}
+
+std::string fold_key(std::string_view s) {
+  return collapse_space(normalize(&icu::Normalizer2::getNFKCCasefoldInstance, s));
 }
 
 }  // namespace crmkit::text
