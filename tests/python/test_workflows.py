@@ -450,3 +450,35 @@ def test_records_about_a_locked_customer_are_allowed(locked):
     c = crm.customers.get(org.customer)
     assert c.facts.order_count == 1 and c.facts.interaction_count == 1
     assert crm.approvals.get(req).status == "pending"
+
+
+def test_migration_6_back_fills_escalations_and_customer_locks(wf, db_path):
+    crm = wf.crm
+    crm.fields.add("customer", "region", type="enum", options=["华东", "华南"])
+    crm.workflows.define(CUSTOMER_REVIEW)
+    customer_req = crm.approvals.submit("customer", wf.customer, workflow="customer_review", by=wf.alice)
+    opp, req = started(wf, 2000000)
+    crm.approvals.approve(req, by=wf.wang)
+    crm.clock.advance(hours=49)
+    assert crm.approvals.escalate_overdue().rows()[0]["users"] == ["root"]
+    crm.close()
+    # Take the file back to version 5: without the columns, as a crmkit of then left it.
+    con = sqlite3.connect(db_path)
+    con.executescript("ALTER TABLE approval_assignees DROP COLUMN escalated; "
+                      "ALTER TABLE customers DROP COLUMN locked_step; "
+                      "ALTER TABLE customers DROP COLUMN locked_by_request; PRAGMA user_version = 5;")
+    con.close()
+    with crmkit.open(str(db_path)) as again:
+        assert again.schema_version == crmkit.SCHEMA_VERSION
+        with pytest.raises(crmkit.Conflict, match=rf"locked by approval request {customer_req.id} "
+                                                  r"\(pending at step 'manager'\)"):
+            again.customers.update(wf.customer, name="x")
+        con = sqlite3.connect(db_path)
+        marks = dict(con.execute(
+            "SELECT u.login, a.escalated FROM approval_assignees a JOIN users u ON u.id = a.user_id "
+            "JOIN approval_steps s ON s.id = a.step_id WHERE s.request_id = ? AND s.name = 'director'",
+            (req.id,)).fetchall())
+        con.close()
+        assert marks == {"zhang": 0, "root": 1}
+        assert again.approvals.recall(customer_req, by=wf.alice).status == "recalled"
+        assert again.customers.update(wf.customer, name="x").name == "x"
