@@ -412,3 +412,115 @@ TEST(Ledger, VerifyNamesTheDamage) {
   EXPECT_EQ(v.first_bad, last - 1);
   EXPECT_NE(v.reason.find("expected head"), std::string::npos);
 }
+
+// ---- customer locking -------------------------------------------------------------------------
+
+namespace {
+
+const char* kCustomerReview = R"({
+  "name": "customer_review", "entity": "customer",
+  "steps": [{"name": "manager", "approvers": "owner.manager",
+             "on_approve": {"set": {"industry": "制造"}}},
+            {"name": "director", "approvers": {"role": "director"}, "mode": "all"}],
+  "on_approve": {"stage": "active"}, "on_reject": {"stage": "churned"}})";
+
+customers::CustomerInput rename(const std::string& name) {
+  customers::CustomerInput in;
+  in.attrs["name"] = name;
+  return in;
+}
+
+// Runs `f` and returns the Conflict's message, or fails the test when it does not raise one.
+template <typename F>
+std::string conflict_of(F&& f) {
+  try {
+    f();
+  } catch (const Conflict& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no Conflict";
+  return "";
+}
+
+}  // namespace
+
+TEST(CustomerLock, APendingRequestRefusesEditsUntilItIsApproved) {
+  Org o;
+  o.crm.workflows().define(kCustomerReview);
+  auto req = o.crm.approvals().submit("customer", o.customer, std::string("customer_review"), o.alice.id);
+  auto svc = o.crm.customers();
+  auto message = conflict_of([&] { svc.update(o.customer, rename("新名字")); });
+  EXPECT_NE(message.find("customer " + std::to_string(o.customer) + " is locked by approval request " +
+                         std::to_string(req.id) + " (pending at step 'manager')"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(conflict_of([&] { svc.set_stage(o.customer, "loyal"); }).find("cannot move to another stage"),
+            std::string::npos);
+  EXPECT_NE(conflict_of([&] { svc.tag(o.customer, "vip"); }).find("cannot be tagged"), std::string::npos);
+  EXPECT_NE(conflict_of([&] { svc.untag(o.customer, "vip"); }).find("cannot be untagged"), std::string::npos);
+  EXPECT_NE(conflict_of([&] { svc.remove(o.customer); }).find("cannot be deleted"), std::string::npos);
+  // A scoped view of the owner is refused the same way.
+  auto alice = o.crm.as_user(o.alice.id);
+  EXPECT_NE(conflict_of([&] { alice.customers().update(o.customer, rename("x")); }).find("locked"),
+            std::string::npos);
+
+  // The first step's own action still applies (the engine changes the record), and the lock
+  // moves on to the next step.
+  o.crm.approvals().approve(req.id, o.wang.id);
+  EXPECT_EQ(svc.get(o.customer).industry, "制造");
+  EXPECT_NE(conflict_of([&] { svc.update(o.customer, rename("x")); }).find("pending at step 'director'"),
+            std::string::npos);
+  o.crm.approvals().approve(req.id, o.zhang.id);
+  EXPECT_EQ(o.crm.approvals().get(req.id).status, "pending");
+  auto before = svc.get(o.customer);
+  auto done = o.crm.approvals().approve(req.id, o.zhao.id);
+  EXPECT_EQ(done.status, "approved");
+  // The workflow's on_approve moved the stage; now the customer is editable again, also by the
+  // version read while it was locked (the lock itself is not an edit).
+  auto after = svc.get(o.customer);
+  EXPECT_EQ(after.stage, "active");
+  auto renamed = svc.update(o.customer, rename("新名字"), after.version);
+  EXPECT_EQ(renamed.name, "新名字");
+  EXPECT_EQ(alice.customers().tag(o.customer, "vip").tags, std::vector<std::string>{"vip"});
+  EXPECT_EQ(before.version + 1, after.version);  // only the stage action changed it
+}
+
+TEST(CustomerLock, RejectionAndRecallUnlock) {
+  Org o;
+  o.crm.workflows().define(kCustomerReview);
+  auto svc = o.crm.customers();
+  auto req = o.crm.approvals().submit("customer", o.customer, std::string("customer_review"), o.alice.id);
+  o.crm.approvals().reject(req.id, o.wang.id, std::string("不行"));
+  EXPECT_EQ(svc.get(o.customer).stage, "churned");  // on_reject ran although the customer was locked
+  svc.set_stage(o.customer, "prospect");
+  auto again = o.crm.approvals().resubmit(req.id, o.alice.id);
+  EXPECT_EQ(again.round, 2);
+  conflict_of([&] { svc.set_stage(o.customer, "loyal"); });
+  o.crm.approvals().recall(req.id, o.alice.id);
+  EXPECT_EQ(svc.set_stage(o.customer, "loyal").stage, "loyal");
+  EXPECT_EQ(svc.update(o.customer, rename("改名")).name, "改名");
+}
+
+TEST(CustomerLock, RecordsAboutTheCustomerStayAllowed) {
+  Org o;
+  o.crm.workflows().define(kCustomerReview);
+  o.crm.approvals().submit("customer", o.customer, std::string("customer_review"), o.alice.id);
+  // Contacts and opportunities are records of their own, not edits of the customer.
+  customers::ContactInput c;
+  c.attrs["name"] = "李四";
+  EXPECT_GT(o.crm.contacts().add(o.customer, c).id, 0);
+  EXPECT_GT(o.opp(5000, o.alice.id).id, 0);
+}
+
+TEST(Approvals, EscalationIsACellNotAReason) {
+  Org o;
+  o.crm.workflows().define(R"({"name": "two_of_two", "entity": "opportunity",
+      "steps": [{"name": "check", "approvers": {"users": ["fin1", "fin2"]}, "mode": "all"}]})");
+  auto opp = o.opp(1000, o.alice.id);
+  auto rid = o.crm.approvals().submit("opportunity", opp.id, std::nullopt, o.alice.id).id;
+  // A reason that merely reads like an escalation does not make fin1's approval decisive.
+  o.crm.database().raw().exec("UPDATE approval_assignees SET reason = 'escalated after 1h: look-alike' "
+                              "WHERE user_id = " + std::to_string(o.fin1.id));
+  EXPECT_EQ(o.crm.approvals().approve(rid, o.fin1.id).status, "pending");
+  EXPECT_EQ(o.crm.approvals().approve(rid, o.fin2.id).status, "approved");
+}

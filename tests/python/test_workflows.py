@@ -372,3 +372,113 @@ def test_an_approved_resubmission_does_not_restart_its_own_workflow():
     after = crm.opportunities.get(o.id)
     assert after.stage == "需求确认" and after.locked_by_request is None
     assert crm.approvals.get(r).status == "approved"
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer locking: a customer under a pending request refuses edits until the request ends.
+
+CUSTOMER_REVIEW = {
+    "name": "customer_review", "entity": "customer",
+    "steps": [{"name": "manager", "approvers": "owner.manager"}],
+    "on_approve": {"stage": "active", "set": {"region": "华东"}}}
+
+
+@pytest.fixture
+def locked(wf):
+    crm = wf.crm
+    crm.fields.add("customer", "region", type="enum", options=["华东", "华南"])
+    crm.workflows.define(CUSTOMER_REVIEW)
+    req = crm.approvals.submit("customer", wf.customer, workflow="customer_review", by=wf.alice)
+    return wf, req
+
+
+@pytest.mark.parametrize("edit, verb", [
+    (lambda crm, c: crm.customers.update(c, name="新名字"), "be changed"),
+    (lambda crm, c: crm.customers.update(c, region="华南"), "be changed"),
+    (lambda crm, c: crm.customers.set_stage(c, "loyal"), "move to another stage"),
+    (lambda crm, c: crm.customers.tag(c, "vip"), "be tagged"),
+    (lambda crm, c: crm.customers.untag(c, "vip"), "be untagged"),
+    (lambda crm, c: crm.customers.delete(c), "be deleted"),
+])
+@pytest.mark.parametrize("scoped", [False, True])
+def test_a_customer_under_a_pending_request_refuses_edits(locked, edit, verb, scoped):
+    org, req = locked
+    crm = org.crm.as_user(org.alice) if scoped else org.crm
+    before = org.crm.customers.get(org.customer)
+    with pytest.raises(crmkit.Conflict) as info:
+        edit(crm, org.customer.id)
+    assert str(info.value) == (
+        f"customer {org.customer.id} is locked by approval request {req.id} (pending at step 'manager'); "
+        f"it cannot {verb} until the request is approved, rejected or recalled")
+    assert org.crm.customers.get(org.customer) == before
+
+
+def test_approval_unlocks_the_customer_after_its_actions_ran(locked):
+    org, req = locked
+    crm = org.crm
+    seen = crm.customers.get(org.customer)
+    done = crm.as_user(org.wang).approvals.approve(req, comment="同意")
+    assert done.status == "approved"
+    c = crm.customers.get(org.customer)
+    assert (c.stage, c.fields["region"]) == ("active", "华东")  # the engine's own changes applied
+    assert c.version == seen.version + 2  # the stage move and the set, each one change; locking is none
+    alice = crm.as_user(org.alice)
+    assert alice.customers.update(org.customer, name="新名字", expected_version=c.version).name == "新名字"
+    assert alice.customers.tag(org.customer, "vip").tags == ["vip"]
+
+
+def test_recall_and_rejection_unlock_the_customer(locked):
+    org, req = locked
+    crm = org.crm
+    crm.approvals.recall(req, by=org.alice)
+    assert crm.customers.set_stage(org.customer, "loyal").stage == "loyal"
+    again = crm.approvals.resubmit(req, by=org.alice)
+    assert again.status == "pending" and again.round == 2
+    with pytest.raises(crmkit.Conflict):
+        crm.customers.update(org.customer, name="x")
+    assert crm.approvals.reject(req, by=org.wang).status == "rejected"
+    assert crm.customers.update(org.customer, name="x").name == "x"
+
+
+def test_records_about_a_locked_customer_are_allowed(locked):
+    org, req = locked
+    crm = org.crm
+    crm.contacts.add(org.customer, name="李四")
+    crm.interactions.log(org.customer, kind="call", by=org.alice, summary="跟进")
+    crm.orders.add(org.customer, amount=100.0, at="2026-01-01")
+    crm.opportunities.add(customer=org.customer, title="新机会", amount=50000, owner=org.alice)
+    c = crm.customers.get(org.customer)
+    assert c.facts.order_count == 1 and c.facts.interaction_count == 1
+    assert crm.approvals.get(req).status == "pending"
+
+
+def test_migration_6_back_fills_escalations_and_customer_locks(wf, db_path):
+    crm = wf.crm
+    crm.fields.add("customer", "region", type="enum", options=["华东", "华南"])
+    crm.workflows.define(CUSTOMER_REVIEW)
+    customer_req = crm.approvals.submit("customer", wf.customer, workflow="customer_review", by=wf.alice)
+    opp, req = started(wf, 2000000)
+    crm.approvals.approve(req, by=wf.wang)
+    crm.clock.advance(hours=49)
+    assert crm.approvals.escalate_overdue().rows()[0]["users"] == ["root"]
+    crm.close()
+    # Take the file back to version 5: without the columns, as a crmkit of then left it.
+    con = sqlite3.connect(db_path)
+    con.executescript("ALTER TABLE approval_assignees DROP COLUMN escalated; "
+                      "ALTER TABLE customers DROP COLUMN locked_step; "
+                      "ALTER TABLE customers DROP COLUMN locked_by_request; PRAGMA user_version = 5;")
+    con.close()
+    with crmkit.open(str(db_path)) as again:
+        assert again.schema_version == crmkit.SCHEMA_VERSION
+        with pytest.raises(crmkit.Conflict, match=rf"locked by approval request {customer_req.id} "
+                                                  r"\(pending at step 'manager'\)"):
+            again.customers.update(wf.customer, name="x")
+        con = sqlite3.connect(db_path)
+        marks = dict(con.execute(
+            "SELECT u.login, a.escalated FROM approval_assignees a JOIN users u ON u.id = a.user_id "
+            "JOIN approval_steps s ON s.id = a.step_id WHERE s.request_id = ? AND s.name = 'director'",
+            (req.id,)).fetchall())
+        con.close()
+        assert marks == {"zhang": 0, "root": 1}
+        assert again.approvals.recall(customer_req, by=wf.alice).status == "recalled"
+        assert again.customers.update(wf.customer, name="x").name == "x"

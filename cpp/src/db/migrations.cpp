@@ -574,6 +574,25 @@ CREATE TRIGGER segment_changes_groups_upd AFTER UPDATE OF name ON groups BEGIN
   INSERT INTO segment_changes(customer_id) SELECT customer_id FROM group_members WHERE group_id = NEW.id;
 END;
 )sql";
+
+// Version 6: approval state held in columns rather than read out of text. An approver added by SLA
+// escalation is marked on the assignment (formerly recognised by its reason starting with
+// "escalated"), and a customer carries the approval lock opportunities and documents already
+// have: the pending request and the step it waits at, so that the customers domain can refuse
+// and explain an edit without reading the approval tables. Both are back-filled.
+constexpr const char* kApprovalColumns = R"sql(
+ALTER TABLE approval_assignees ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
+UPDATE approval_assignees SET escalated = 1 WHERE reason LIKE 'escalated%';
+ALTER TABLE customers ADD COLUMN locked_by_request INTEGER;   -- the pending approval request that locks it
+ALTER TABLE customers ADD COLUMN locked_step TEXT;            -- the step that request waits at
+UPDATE customers SET
+  locked_by_request = (SELECT r.id FROM approval_requests r WHERE r.entity = 'customer' AND
+                       r.entity_id = customers.id AND r.status = 'pending' ORDER BY r.id LIMIT 1),
+  locked_step = (SELECT s.name FROM approval_requests r JOIN approval_steps s ON s.id = r.current_step_id
+                 WHERE r.entity = 'customer' AND r.entity_id = customers.id AND r.status = 'pending'
+                 ORDER BY r.id LIMIT 1)
+WHERE id IN (SELECT entity_id FROM approval_requests WHERE entity = 'customer' AND status = 'pending');
+)sql";
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -583,6 +602,7 @@ const std::vector<Migration>& migrations() {
       {3, kV3},
       {4, kSegments},
       {5, kSegmentChanges},
+      {6, kApprovalColumns},
   };
   return all;
 }

@@ -149,10 +149,13 @@ class Analyzer {
     }
     check_keys(t, "$.trigger", {"on", "stage", "when"});
     auto on = t["on"].get<std::string>();
-    def_->trigger_on = on;
-    if (on == "submit") {
+    auto parsed = workflow::parse_trigger(on);
+    if (parsed) def_->trigger_on = *parsed;
+    // An unknown trigger shares no trigger with any stored workflow: nothing to compare it with.
+    trigger_known_ = parsed.has_value();
+    if (parsed == TriggerOn::Submit) {
       if (t.contains("stage")) problem("$.trigger.stage", "a submit trigger takes no stage");
-    } else if (on == "stage_enter") {
+    } else if (parsed == TriggerOn::StageEnter) {
       if (entity_ && entity_->entity != "opportunity")
         problem("$.trigger.on", "stage_enter triggers exist only for opportunities, not " + entity_->entity);
       if (!t.contains("stage") || !t["stage"].is_string()) {
@@ -161,7 +164,7 @@ class Analyzer {
         def_->trigger_stage = t["stage"].get<std::string>();
         require_pipeline_stage(*def_->trigger_stage, "$.trigger.stage");
       }
-    } else if (on == "field_change") {
+    } else if (parsed == TriggerOn::FieldChange) {
       if (!t.contains("when"))
         problem("$.trigger.when", "a field_change trigger needs a condition, such as \"discount > 0.2\"");
       else
@@ -410,9 +413,11 @@ class Analyzer {
       if (!s["mode"].is_string()) {
         problem(path + ".mode", "mode must be \"any\", \"all\" or \"quorum\"");
       } else {
-        step.mode = s["mode"].get<std::string>();
-        if (step.mode != "any" && step.mode != "all" && step.mode != "quorum")
-          problem(path + ".mode", "unknown mode " + quote_name(step.mode) + " (use any, all or quorum)");
+        auto mode = s["mode"].get<std::string>();
+        if (auto m = parse_step_mode(mode))
+          step.mode = *m;
+        else
+          problem(path + ".mode", "unknown mode " + quote_name(mode) + " (use any, all or quorum)");
       }
     }
     if (s.contains("quorum")) {
@@ -421,9 +426,9 @@ class Analyzer {
         problem(path + ".quorum", "quorum must be a whole number of approvals, at least 1");
       } else {
         step.quorum = static_cast<int>(s["quorum"].get<std::int64_t>());
-        if (step.mode != "quorum") problem(path + ".quorum", "quorum is only used with \"mode\": \"quorum\"");
+        if (step.mode != StepMode::Quorum) problem(path + ".quorum", "quorum is only used with \"mode\": \"quorum\"");
       }
-    } else if (step.mode == "quorum") {
+    } else if (step.mode == StepMode::Quorum) {
       problem(path + ".quorum", "mode quorum needs \"quorum\": the number of approvals required");
     }
     if (s.contains("when") && !s["when"].is_null()) step.when = parse_rule(s["when"], path + ".when");
@@ -435,11 +440,12 @@ class Analyzer {
     }
     if (s.contains("escalate_to")) step.escalate_to = parse_approvers(s["escalate_to"], path + ".escalate_to", true);
     if (s.contains("auto_decision")) {
-      if (!s["auto_decision"].is_string() ||
-          (s["auto_decision"] != "approve" && s["auto_decision"] != "reject"))
+      std::optional<Decision> d;
+      if (s["auto_decision"].is_string()) d = parse_verb(s["auto_decision"].get<std::string>());
+      if (!d)
         problem(path + ".auto_decision", "auto_decision must be \"approve\" or \"reject\"");
       else
-        step.auto_decision = s["auto_decision"].get<std::string>();
+        step.auto_decision = d;
     }
     bool escalation = s.contains("escalate_to") || s.contains("auto_decision");
     if (s.contains("escalate_to") && s.contains("auto_decision"))
@@ -599,11 +605,11 @@ class Analyzer {
                                          "manager level");
       }
       if (all_known) total = static_cast<std::int64_t>(members.size());
-      if (step.mode == "quorum" && total > 0 && step.quorum > total) {
+      if (step.mode == StepMode::Quorum && total > 0 && step.quorum > total) {
         problem(path + ".quorum", "step " + quote_name(step.name) + ": quorum " + std::to_string(step.quorum) +
                                       " is larger than the approver set (at most " + std::to_string(total) +
                                       " approvers)");
-      } else if (step.mode == "quorum" && all_known && step.quorum > total - 1 && total > 0) {
+      } else if (step.mode == StepMode::Quorum && all_known && step.quorum > total - 1 && total > 0) {
         for (auto m : members)
           if (could_submit(m)) {
             problem(path + ".quorum",
@@ -660,13 +666,13 @@ class Analyzer {
 
   void check_overlap() {
     // A condition that does not parse is reported already; comparing without it would mislead.
-    if (!def_->active || !conditions_ok_) return;
+    if (!def_->active || !conditions_ok_ || !trigger_known_) return;
     auto mine = combined(*def_);
     for (const auto& [version, other] : others()) {
       if (other->entity != def_->entity || other->trigger_on != def_->trigger_on ||
           other->trigger_stage != def_->trigger_stage)
         continue;
-      std::string trigger = def_->trigger_on + (def_->trigger_stage ? " " + *def_->trigger_stage : "");
+      std::string trigger = std::string(to_string(def_->trigger_on)) + (def_->trigger_stage ? " " + *def_->trigger_stage : "");
       std::string head = "overlaps the active workflow " + quote_name(other->name) + " (version " + std::to_string(version) +
                          ") on the same trigger (" + trigger + ")";
       auto theirs = combined(*other);
@@ -688,10 +694,10 @@ class Analyzer {
 
   // Returning to a stage that starts another (or the same) approval whose rejection returns here.
   void check_cycles() {
-    if (def_->entity != "opportunity" || def_->trigger_on != "stage_enter" || !def_->trigger_stage) return;
+    if (def_->entity != "opportunity" || def_->trigger_on != TriggerOn::StageEnter || !def_->trigger_stage) return;
     std::map<std::string, std::vector<std::pair<std::string, std::string>>> edges;  // stage -> (stage, workflow)
     auto add = [&](const Definition& d) {
-      if (d.entity != "opportunity" || d.trigger_on != "stage_enter" || !d.trigger_stage || !d.active) return;
+      if (d.entity != "opportunity" || d.trigger_on != TriggerOn::StageEnter || !d.trigger_stage || !d.active) return;
       auto returns = [&](const Action& a) {
         if (a.stage) edges[*d.trigger_stage].push_back({*a.stage, d.name});
       };
@@ -744,6 +750,7 @@ class Analyzer {
   std::vector<TeamRef> team_refs_;
   int depth_cache_ = -1;
   bool conditions_ok_ = true;
+  bool trigger_known_ = true;
 };
 
 }  // namespace

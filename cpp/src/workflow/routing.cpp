@@ -203,7 +203,7 @@ Routed route_step(const Context& ctx, const Step& step, std::optional<std::int64
                   std::optional<std::int64_t> submitter, std::int64_t) {
   Router r(ctx, owner, submitter);
   for (const auto& a : step.approvers) r.resolve(a, {});
-  std::size_t need = step.mode == "quorum" ? static_cast<std::size_t>(step.quorum) : 1;
+  std::size_t need = step.mode == StepMode::Quorum ? static_cast<std::size_t>(step.quorum) : 1;
   if (r.out().approvers.size() < need) {
     std::string why = r.out().approvers.empty()
                           ? "the step's approvers resolved to nobody"
@@ -262,10 +262,10 @@ Route simulate_route(const Context& ctx, const Definition& def, std::int64_t ver
   for (const auto& step : def.steps) {
     RouteStep rs;
     rs.name = step.name;
-    rs.mode = step.mode;
-    rs.quorum = step.mode == "quorum" ? step.quorum : (step.mode == "all" ? 0 : 1);
+    rs.mode = std::string(to_string(step.mode));
+    rs.quorum = step.mode == StepMode::Quorum ? step.quorum : (step.mode == StepMode::All ? 0 : 1);
     rs.sla_hours = step.sla_hours;
-    rs.auto_decision = step.auto_decision;
+    if (step.auto_decision) rs.auto_decision = std::string(verb(*step.auto_decision));
     for (const auto& e : step.escalate_to) rs.escalate_to += (rs.escalate_to.empty() ? "" : ", ") + e.text;
     auto [runs, reason] = step_condition(step, r, now);
     rs.runs = runs;
@@ -275,7 +275,7 @@ Route simulate_route(const Context& ctx, const Definition& def, std::int64_t ver
         auto routed = route_step(ctx, step, r.owner, who, now);
         rs.approvers = routed.approvers;
         rs.notes = routed.notes;
-        if (step.mode == "all") rs.quorum = static_cast<int>(rs.approvers.size());
+        if (step.mode == StepMode::All) rs.quorum = static_cast<int>(rs.approvers.size());
       } catch (const WorkflowError& e) {
         rs.notes.push_back(e.what());
       }

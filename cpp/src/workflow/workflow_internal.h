@@ -13,6 +13,7 @@
 #include "crmkit/pipeline/observer.hpp"
 #include "crmkit/rules/catalog.hpp"
 #include "crmkit/rules/evaluate.hpp"
+#include "crmkit/table.hpp"
 #include "crmkit/workflow/definition.hpp"
 #include "crmkit/workflow/workflows.hpp"
 
@@ -121,5 +122,7 @@ struct LedgerEntry {
 
 // Appends inside the caller's write transaction; returns the new entry's hash.
 std::string append(const Context& ctx, const LedgerEntry& entry);
+// The entries of one request, oldest first (see Approvals::history for the columns).
+Table request_history(const Context& ctx, std::int64_t request_id);
 
 }  // namespace crmkit::workflow::internal

@@ -16,7 +16,7 @@ using namespace internal;
 namespace {
 
 std::string trigger_text(const Definition& d) {
-  return d.trigger_on + (d.trigger_stage ? ":" + *d.trigger_stage : "");
+  return std::string(to_string(d.trigger_on)) + (d.trigger_stage ? ":" + *d.trigger_stage : "");
 }
 
 WorkflowInfo read_info(db::Stmt& q) {
@@ -71,7 +71,7 @@ WorkflowInfo Workflows::define(const std::string& definition_json) {
   ctx_.db()
       .prepare("INSERT INTO workflows(name, version, entity, trigger_on, trigger_stage, definition, current, active, "
                "created_by, created_at) VALUES (?,?,?,?,?,?,1,?,?,?)")
-      .bind_all(def.name, version, def.entity, def.trigger_on, def.trigger_stage, def.json, def.active, ctx_.actor(),
+      .bind_all(def.name, version, def.entity, to_string(def.trigger_on), def.trigger_stage, def.json, def.active, ctx_.actor(),
                 ctx_.now())
       .exec();
   LedgerEntry e;

@@ -18,6 +18,7 @@
 
 #include "crmkit/rules/rule.hpp"
 #include "crmkit/value.hpp"
+#include "crmkit/workflow/states.hpp"
 
 namespace crmkit::workflow {
 
@@ -48,12 +49,12 @@ struct Action {
 struct Step {
   std::string name;
   std::vector<ApproverSpec> approvers;
-  std::string mode = "any";  // any | all | quorum
+  StepMode mode = StepMode::Any;
   int quorum = 1;
   std::optional<rules::Rule> when;
   std::optional<double> sla_hours;
   std::vector<ApproverSpec> escalate_to;
-  std::optional<std::string> auto_decision;  // "approve" | "reject" when the SLA passes
+  std::optional<Decision> auto_decision;  // what the step decides when its SLA passes
   Action on_approve;
   Action on_reject;
 };
@@ -71,7 +72,7 @@ struct Definition {
   std::string name;
   std::string entity;
   std::string description;
-  std::string trigger_on = "submit";  // submit | stage_enter | field_change
+  TriggerOn trigger_on = TriggerOn::Submit;
   std::optional<std::string> trigger_stage;
   std::optional<rules::Rule> trigger_when;
   std::optional<rules::Rule> when;

@@ -1,0 +1,28 @@
+// The approval lock of a customer (see locks_internal.h).
+#include "locks_internal.h"
+
+#include "crmkit/error.hpp"
+
+namespace crmkit::customers::internal {
+
+void set_lock(const Context& ctx, std::int64_t customer_id, std::optional<std::int64_t> request,
+              const std::optional<std::string>& step) {
+  // Neither version nor updated_at moves: the lock is not an edit of the customer, and a caller
+  // holding the version it read before the request started can edit once the request ends.
+  ctx.db()
+      .prepare("UPDATE customers SET locked_by_request = ?, locked_step = ? WHERE id = ?")
+      .bind_all(request, request ? step : std::optional<std::string>(), customer_id)
+      .exec();
+}
+
+void require_unlocked(const Context& ctx, std::int64_t customer_id, const char* action) {
+  auto q = ctx.db().prepare("SELECT locked_by_request, locked_step FROM customers WHERE id = ?");
+  q.bind_all(customer_id);
+  if (!q.step() || q.is_null(0)) return;
+  std::string step = q.is_null(1) ? "" : " at step '" + q.get_text(1) + "'";
+  throw Conflict("customer " + std::to_string(customer_id) + " is locked by approval request " +
+                 std::to_string(q.get_int(0)) + " (pending" + step + "); it cannot " + action +
+                 " until the request is approved, rejected or recalled");
+}
+
+}  // namespace crmkit::customers::internal
