@@ -12,7 +12,7 @@
 #include "crmkit/schema/stages.hpp"
 #include "crmkit/text.hpp"
 #include "customers_internal.h"
-#include "locks_internal.h"
+#include "crmkit/customers/locks.hpp"
 
 namespace crmkit::customers {
 
@@ -400,7 +400,7 @@ Customer Customers::update(std::int64_t id, const CustomerInput& changes, std::o
   db::Transaction tx(ctx_.db());
   auto rules = WriteRules::load(ctx_, "customer");
   Customer before = load_in_scope(ctx_, id, rules.fields, "change");
-  internal::require_unlocked(ctx_, id, "be changed");
+  require_unlocked(ctx_, id, "be changed");
   check_version(before, expected_version);
   Customer after = before;
   for (const auto& [key, v] : changes.attrs) apply_attr(after, key, v, rules, std::nullopt);
@@ -425,7 +425,7 @@ void Customers::remove(std::int64_t id, std::optional<std::int64_t> expected_ver
   db::Transaction tx(ctx_.db());
   auto fields = schema::Fields(ctx_).of("customer");
   Customer c = load_in_scope(ctx_, id, fields, "delete");
-  internal::require_unlocked(ctx_, id, "be deleted");
+  require_unlocked(ctx_, id, "be deleted");
   check_version(c, expected_version);
   ctx_.db().prepare("DELETE FROM customers WHERE id = ?").bind_all(id).exec();
   history::record(ctx_, "customer", id, "deleted", c.name, std::nullopt);
@@ -544,7 +544,7 @@ Customer Customers::tag(std::int64_t id, const std::string& tag, const std::opti
   db::Transaction tx(ctx_.db());
   auto rules = WriteRules::load(ctx_, "customer");
   Customer before = load_in_scope(ctx_, id, rules.fields, "tag");
-  internal::require_unlocked(ctx_, id, "be tagged");
+  require_unlocked(ctx_, id, "be tagged");
   Customer after = before;
   after.tags.push_back(*text::clean(tag, "tag", text::kMaxTag, true));
   after.tags = clean_tags(after.tags, std::nullopt);
@@ -557,7 +557,7 @@ Customer Customers::untag(std::int64_t id, const std::string& tag, const std::op
   db::Transaction tx(ctx_.db());
   auto rules = WriteRules::load(ctx_, "customer");
   Customer before = load_in_scope(ctx_, id, rules.fields, "untag");
-  internal::require_unlocked(ctx_, id, "be untagged");
+  require_unlocked(ctx_, id, "be untagged");
   Customer after = before;
   std::string t = text::trim(tag);
   after.tags.erase(std::remove(after.tags.begin(), after.tags.end(), t), after.tags.end());
@@ -570,7 +570,7 @@ Customer Customers::set_stage(std::int64_t id, const std::string& stage, const s
   db::Transaction tx(ctx_.db());
   auto rules = WriteRules::load(ctx_, "customer");
   Customer before = load_in_scope(ctx_, id, rules.fields, "change the stage of");
-  internal::require_unlocked(ctx_, id, "move to another stage");
+  require_unlocked(ctx_, id, "move to another stage");
   Customer after = before;
   apply_attr(after, "stage", Value{stage}, rules, std::nullopt);
   if (after.stage != before.stage) write_changes(ctx_, before, after, rules, reason);

@@ -1,11 +1,11 @@
-// The approval lock of a customer (see locks_internal.h).
-#include "locks_internal.h"
+// The approval lock of a customer (see crmkit/customers/locks.hpp).
+#include "crmkit/customers/locks.hpp"
 
 #include "crmkit/error.hpp"
 
-namespace crmkit::customers::internal {
+namespace crmkit::customers {
 
-void set_lock(const Context& ctx, std::int64_t customer_id, std::optional<std::int64_t> request,
+void set_approval_lock(const Context& ctx, std::int64_t customer_id, std::optional<std::int64_t> request,
               const std::optional<std::string>& step) {
   // Neither version nor updated_at moves: the lock is not an edit of the customer, and a caller
   // holding the version it read before the request started can edit once the request ends.
@@ -25,4 +25,4 @@ void require_unlocked(const Context& ctx, std::int64_t customer_id, const char* 
                  " until the request is approved, rejected or recalled");
 }
 
-}  // namespace crmkit::customers::internal
+}  // namespace crmkit::customers

@@ -7,7 +7,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/schema/stages.hpp"
-#include "customers/locks_internal.h"
+#include "crmkit/customers/locks.hpp"
 #include "engine_internal.h"
 #include "pipeline/pipeline_internal.h"
 
@@ -16,14 +16,14 @@ namespace crmkit::workflow::internal {
 void lock_record(const Context& ctx, const std::string& entity, std::int64_t id, std::int64_t request,
                  const std::string& step) {
   if (entity == "customer")
-    customers::internal::set_lock(ctx, id, request, step);
+    customers::set_approval_lock(ctx, id, request, step);
   else
     pipeline::internal::set_lock(ctx, entity, id, request);
 }
 
 void unlock_record(const Context& ctx, const std::string& entity, std::int64_t id) {
   if (entity == "customer")
-    customers::internal::set_lock(ctx, id, std::nullopt, std::nullopt);
+    customers::set_approval_lock(ctx, id, std::nullopt, std::nullopt);
   else
     pipeline::internal::set_lock(ctx, entity, id, std::nullopt);
 }

@@ -1,0 +1,2 @@
+// Compiled against the customers domain's include tree: its own headers are there.
+#include "crmkit/customers/customers.hpp"
