@@ -116,11 +116,11 @@ void init_customers(py::module_& m) {
           Drain())
       .def(
           "add_many",
-          [](Customers& s, py::iterable rows) {
+          [](Customers& s, Iterable rows) {
             std::vector<CustomerInput> inputs;
-            if (py::hasattr(rows, "__len__")) inputs.reserve(py::len(rows));
+            if (py::hasattr(rows.items, "__len__")) inputs.reserve(py::len(rows.items));
             std::int64_t i = 0;
-            for (auto row : rows) {
+            for (auto row : rows.items) {
               inputs.push_back(customer_input(row_dict(row, i), i));
               ++i;
             }

@@ -26,11 +26,14 @@ InteractionInput interaction_input(Ref customer, const std::string& kind, std::o
   return in;
 }
 
-std::vector<OrderItem> order_items(const std::optional<py::iterable>& items, std::optional<std::int64_t> row) {
+// The items of an order (None: none), each a dict with sku, qty and price.
+std::vector<OrderItem> order_items(py::handle items, std::optional<std::int64_t> row) {
   std::vector<OrderItem> out;
-  if (!items) return out;
+  if (!items || items.is_none()) return out;
   std::string prefix = row_prefix(row);
-  for (auto it : *items) {
+  if (!py::isinstance<py::iterable>(items) || py::isinstance<py::str>(items) || py::isinstance<py::dict>(items))
+    throw ValidationError(prefix + "items must be a list of dicts with sku, qty and price", "items", row);
+  for (auto it : items) {
     if (!py::isinstance<py::dict>(it))
       throw ValidationError(prefix + "items: each item must be a dict with sku, qty and price", "items", row);
     auto d = it.cast<py::dict>();
@@ -154,10 +157,10 @@ void init_relationship(py::module_& m) {
           "Logs one interaction; `next_follow_up` creates a follow-up task for its author.")
       .def(
           "log_many",
-          [](Interactions& s, py::iterable rows) {
+          [](Interactions& s, Iterable rows) {
             std::vector<InteractionInput> inputs;
             std::int64_t r = 0;
-            for (auto row : rows) {
+            for (auto row : rows.items) {
               auto d = row_dict(row, r);
               inputs.push_back(interaction_input(
                   required_ref_field(d, "customer", r), opt_field<std::string>(d, "kind", r).value_or(""),
@@ -314,12 +317,12 @@ void init_relationship(py::module_& m) {
       .def(
           "add",
           [](Orders& s, Ref customer, std::optional<double> amount, std::optional<TimeArg> at,
-             std::optional<py::iterable> items, std::optional<std::string> note, std::optional<Ref> refund_of) {
+             std::optional<Iterable> items, std::optional<std::string> note, std::optional<Ref> refund_of) {
             OrderInput in;
             in.customer_id = customer.id;
             in.amount = amount;
             in.at = opt_time(at, "at");
-            in.items = order_items(items, std::nullopt);
+            if (items) in.items = order_items(items->items, std::nullopt);
             in.note = note;
             in.refund_of = opt_id(refund_of);
             py::gil_scoped_release release;
@@ -330,16 +333,16 @@ void init_relationship(py::module_& m) {
           "Adds an order; items are dicts with sku, qty and price.")
       .def(
           "add_many",
-          [](Orders& s, py::iterable rows) {
+          [](Orders& s, Iterable rows) {
             std::vector<OrderInput> inputs;
             std::int64_t r = 0;
-            for (auto row : rows) {
+            for (auto row : rows.items) {
               auto d = row_dict(row, r);
               OrderInput in;
               in.customer_id = required_ref_field(d, "customer", r).id;
               in.amount = opt_field<double>(d, "amount", r);
               in.at = opt_time(opt_field<TimeArg>(d, "at", r), "at");
-              if (auto its = item(d, "items")) in.items = order_items(py::iterable(*its), r);
+              if (auto its = item(d, "items")) in.items = order_items(*its, r);
               in.note = opt_field<std::string>(d, "note", r);
               in.refund_of = opt_id(ref_field(d, "refund_of", r));
               inputs.push_back(std::move(in));

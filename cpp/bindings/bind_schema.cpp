@@ -52,10 +52,10 @@ void init_schema(py::module_& m) {
   py::class_<Stages>(m, "Stages", "crm.lifecycle / crm.pipeline: ordered, configurable stages.")
       .def(
           "set_stages",
-          [](Stages& s, py::iterable stages) {
+          [](Stages& s, Iterable stages) {
             std::vector<Stage> list;
             const char* shape = "stages: each stage is a name or a (name, probability) pair";
-            for (auto item : stages) {
+            for (auto item : stages.items) {
               Stage st;
               if (py::isinstance<py::str>(item)) {
                 st.name = detail::utf8(item);

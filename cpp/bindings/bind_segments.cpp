@@ -16,9 +16,9 @@ struct SegmentHandle {
   segments::Segment segment;
 };
 
-std::vector<std::int64_t> id_list(py::iterable items) {
+std::vector<std::int64_t> id_list(const Iterable& items) {
   std::vector<std::int64_t> ids;
-  for (auto item : items) {
+  for (auto item : items.items) {
     auto id = detail::id_of(item);
     if (!id) throw ValidationError("customer ids must be integers or records with .id", "customers");
     ids.push_back(*id);
@@ -144,7 +144,7 @@ void init_segments(py::module_& m) {
       .def("remove", &segments::Groups::remove, py::arg("name"), Release())
       .def(
           "add_members",
-          [](segments::Groups& g, const std::string& name, py::iterable customers) {
+          [](segments::Groups& g, const std::string& name, Iterable customers) {
             auto ids = id_list(customers);
             py::gil_scoped_release release;
             return g.add_members(name, ids);
@@ -152,7 +152,7 @@ void init_segments(py::module_& m) {
           py::arg("name"), py::arg("customers"), Drain())
       .def(
           "remove_members",
-          [](segments::Groups& g, const std::string& name, py::iterable customers) {
+          [](segments::Groups& g, const std::string& name, Iterable customers) {
             auto ids = id_list(customers);
             py::gil_scoped_release release;
             return g.remove_members(name, ids);

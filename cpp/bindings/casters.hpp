@@ -35,6 +35,11 @@ struct Integer {
   std::int64_t value = 0;
 };
 
+// An iterable argument (the rows of a batch call, a list of ids) that rejects other types by name.
+struct Iterable {
+  pybind11::iterable items;
+};
+
 // A time as the caller gave it: already an instant, or text still to be parsed.
 struct TimeArg {
   std::optional<Timestamp> instant;
@@ -162,6 +167,22 @@ struct type_caster<crmkit::bindings::Ref> {
   }
   static handle cast(const crmkit::bindings::Ref& r, return_value_policy, handle) {
     return PyLong_FromLongLong(r.id);
+  }
+};
+
+template <>
+struct type_caster<crmkit::bindings::Iterable> {
+  PYBIND11_TYPE_CASTER(crmkit::bindings::Iterable, const_name("collections.abc.Iterable"));
+  bool load(handle src, bool convert) {
+    if (isinstance<iterable>(src)) {
+      value.items = reinterpret_borrow<iterable>(src);
+      return true;
+    }
+    if (!convert) return false;
+    crmkit::bindings::detail::reject_argument(src, "an iterable");
+  }
+  static handle cast(const crmkit::bindings::Iterable& i, return_value_policy, handle) {
+    return i.items.inc_ref();
   }
 };
 

@@ -146,6 +146,58 @@ def test_wrong_typed_row_values_name_the_row_and_key(filled):
     assert info.value.field == "fields"
 
 
+def test_batch_arguments_must_be_iterable(filled):
+    c = filled.customers.find().column("id")[0]
+    filled.groups.add("展会名单")
+    cases = [
+        ("rows", lambda: filled.customers.add_many(5)),
+        ("rows", lambda: filled.interactions.log_many(None)),
+        ("rows", lambda: filled.orders.add_many(3.5)),
+        ("customers", lambda: filled.groups.add_members("展会名单", 7)),
+        ("stages", lambda: filled.lifecycle.set_stages(1)),
+        ("items", lambda: filled.orders.add(c, amount=1.0, items=5)),
+    ]
+    for name, call in cases:
+        with pytest.raises(crmkit.ValidationError) as info:
+            call()
+        assert info.value.field == name, (name, str(info.value))
+        assert str(info.value).startswith(f"{name}: expected an iterable"), str(info.value)
+    with pytest.raises(crmkit.ValidationError) as info:
+        filled.orders.add(c, amount=1.0, items="A1")
+    assert info.value.field == "items"
+    with pytest.raises(crmkit.ValidationError) as info:
+        filled.orders.add_many([{"customer": c, "amount": 1.0, "items": 5}])
+    assert (info.value.field, info.value.row) == ("items", 0)
+
+
+def test_pipeline_stages_may_be_lists_and_bad_shapes_are_named(crm):
+    crm.pipeline.set_stages([["接洽", 0.2], ("赢单", 1.0)])
+    assert crm.pipeline.probabilities() == [("接洽", 0.2), ("赢单", 1.0)]
+    for bad in ([("接洽",)], [("接洽", "高")], [5], [(1, 0.5)]):
+        with pytest.raises(crmkit.ValidationError) as info:
+            crm.pipeline.set_stages(bad)
+        assert info.value.field == "stages"
+
+
+def test_every_record_lists_only_attributes_it_has():
+    """Each record class's `_fields` (declared with its attributes) names readable attributes,
+    once each, and to_dict() follows it."""
+    records = [getattr(crmkit, n) for n in dir(crmkit)
+               if isinstance(getattr(crmkit, n), type) and "_fields" in getattr(crmkit, n).__dict__]
+    assert len(records) >= 25
+    for cls in records:
+        assert len(set(cls._fields)) == len(cls._fields), cls
+        for name in cls._fields:
+            assert isinstance(getattr(cls, name, None), property), (cls, name)
+
+
+def test_to_dict_follows_the_declared_fields(filled):
+    c = filled.customers.get(filled.customers.find().column("id")[0])
+    assert list(c.to_dict()) == list(type(c)._fields)
+    assert c.to_dict()["name"] == c.name
+    assert c.lifetime_value == c.facts.lifetime_value  # the facts also read on the customer
+
+
 def test_a_list_of_records_rejects_a_bad_element(filled):
     with pytest.raises(crmkit.ValidationError):
         filled.approvals.approve_many([1, "two"])
