@@ -3,6 +3,12 @@
 #include "crmkit/crm.hpp"
 #include "crmkit/log.hpp"
 
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 namespace crmkit::bindings {
 namespace {
 
@@ -11,49 +17,111 @@ struct ClockView {
   Context ctx;
 };
 
-// `with crm.transaction():` — nested calls join it; an exception rolls all of it back.
-struct TransactionScope {
-  Context ctx;
-  std::unique_lock<std::recursive_mutex> lock;
-  bool active = false;
+// A transaction whose scope was dropped on a thread other than the one that entered it (a
+// generator closed elsewhere): only the entering thread may end it, so it waits here until that
+// thread's next binding call (reap_orphaned_transactions, run by every call guard).
+struct Orphan {
+  std::thread::id owner;
+  Context ctx;  // keeps the database alive; declared first so that the transaction ends before it
+  std::unique_ptr<db::Transaction> tx;
+};
+std::mutex orphans_mutex;
+std::vector<Orphan> orphans;
+std::atomic<bool> have_orphans{false};
+
+// `with crm.transaction():` — owns one heap-allocated db::Transaction from __enter__ to __exit__.
+// Nested scopes join the outer one as savepoints (db::Transaction nests); an exception rolls the
+// scope back, a clean exit commits it. The db::Transaction holds the connection's mutex, which
+// belongs to the thread that entered: every misuse that would unlock it from elsewhere or end
+// scopes out of order is refused with a crmkit error and leaves the transaction as it was.
+class TransactionScope {
+ public:
+  explicit TransactionScope(py::object crm) : crm_(std::move(crm)) {}
+  TransactionScope(const TransactionScope&) = delete;
+
+  ~TransactionScope() {
+    if (!tx_) return;
+    if (std::this_thread::get_id() == owner_) {
+      // Dropped without __exit__ (a generator abandoned mid-block): undo it. ROLLBACK waits for
+      // no lock, so holding the GIL here (deallocation runs with it) cannot stall other threads.
+      tx_.reset();
+    } else {
+      // Only the entering thread may release the connection's mutex (unlocking it here would be
+      // undefined behaviour): that thread rolls it back at its next call.
+      std::lock_guard<std::mutex> lock(orphans_mutex);
+      orphans.push_back(Orphan{owner_, ctx_, std::move(tx_)});
+      have_orphans.store(true, std::memory_order_release);
+    }
+  }
 
   void enter() {
-    auto& db = ctx.db();
+    if (tx_) throw Error("this crm.transaction() is already in progress; nested blocks need their own crm.transaction()");
+    const Crm& crm = crm_.cast<const Crm&>();
+    if (crm.closed()) throw StorageError("the CRM is closed");
+    ctx_ = crm.context();
+    db::Database& db = ctx_.db();
     {
-      py::gil_scoped_release release;  // another thread may hold the connection and want the GIL
-      lock = std::unique_lock<std::recursive_mutex>(db.mutex());
+      // Waiting for the mutex (another thread's transaction) or for another process's write
+      // lock (busy_timeout) must not hold the GIL.
+      py::gil_scoped_release release;
+      tx_ = std::make_unique<db::Transaction>(db, true);
+      depth_ = db.depth();
     }
-    try {
-      db.begin(true);
-    } catch (...) {
-      lock.unlock();
-      throw;
-    }
-    active = true;
+    owner_ = std::this_thread::get_id();
   }
 
   void exit(bool failed) {
-    if (!active) return;
-    active = false;
-    auto& db = ctx.db();
+    if (!tx_) throw Error("crm.transaction() exited without being entered");
+    if (std::this_thread::get_id() != owner_)
+      throw Error("a crm.transaction() must end on the thread that began it");
+    db::Database& db = ctx_.db();
+    if (db.depth() != depth_)
+      throw Error("nested crm.transaction() blocks must end in the reverse order they began");
+    const bool closed = crm_.cast<const Crm&>().closed();
     py::gil_scoped_release release;
-    if (failed) {
-      db.rollback();
-      lock.unlock();
+    // Declared inside the released scope, so that whatever way this ends (a failed COMMIT
+    // included), the transaction is finished before the GIL is taken back.
+    std::unique_ptr<db::Transaction> tx = std::move(tx_);
+    if (failed || closed) {
+      tx.reset();  // rolls back this scope (the savepoint, or all of it when outermost)
+      if (closed && !failed) throw StorageError("the CRM was closed inside crm.transaction(); its changes were rolled back");
       return;
     }
-    try {
-      db.commit();
-    } catch (...) {
-      db.rollback();
-      lock.unlock();
-      throw;
-    }
-    lock.unlock();
+    tx->commit();  // a failed COMMIT leaves it open: the destructor then rolls it back
   }
+
+ private:
+  py::object crm_;  // the Python Crm: closing it ends what a scope may do
+  Context ctx_;     // keeps the engine alive while a transaction is open
+  std::unique_ptr<db::Transaction> tx_;
+  std::thread::id owner_;
+  int depth_ = 0;
 };
 
 }  // namespace
+
+void reap_orphaned_transactions() {
+  if (!have_orphans.load(std::memory_order_acquire)) return;
+  std::vector<Orphan> mine;
+  {
+    std::lock_guard<std::mutex> lock(orphans_mutex);
+    auto here = std::this_thread::get_id();
+    for (auto it = orphans.begin(); it != orphans.end();) {
+      if (it->owner == here) {
+        mine.push_back(std::move(*it));
+        it = orphans.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    have_orphans.store(!orphans.empty(), std::memory_order_release);
+  }
+  // Innermost first (they were entered in order), each rolled back on the thread that owns it.
+  while (!mine.empty()) {
+    log::logger().warn("rolling back a crm.transaction() abandoned on another thread");
+    mine.pop_back();
+  }
+}
 
 void init_crm(py::module_& m) {
   install_log_forwarder();
@@ -63,8 +131,10 @@ void init_crm(py::module_& m) {
           int n = level.cast<int>();
           log::set_level(n <= 5 ? "trace" : n <= 10 ? "debug" : n <= 20 ? "info" : n <= 30 ? "warning"
                          : n <= 40 ? "error" : "critical");
+        } else if (py::isinstance<py::str>(level)) {
+          log::set_level(detail::utf8(level));
         } else {
-          log::set_level(level.cast<std::string>());
+          throw ValidationError("level: expected a level name or a logging level number", "level");
         }
       }, py::arg("level"),
         "Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also "
@@ -74,7 +144,7 @@ void init_crm(py::module_& m) {
   py::class_<ClockView>(m, "Clock", "crm.clock: the engine's notion of now; freeze and advance it in tests.")
       .def("now", [](ClockView& c) { return Timestamp{c.ctx.now()}; })
       .def("freeze", [](ClockView& c, const TimeArg& at) { c.ctx.live().clock.freeze(at.resolve("at").ms); },
-           py::arg("at"))
+           py::arg("at"), Drain())
       .def(
           "advance",
           [](ClockView& c, double days, double hours, double minutes, double seconds) {
@@ -86,14 +156,20 @@ void init_crm(py::module_& m) {
       .def_property_readonly("frozen", [](ClockView& c) { return c.ctx.live().clock.frozen(); });
 
   py::class_<TransactionScope>(m, "Transaction", "A transaction scope: use `with crm.transaction():`.")
-      .def("__enter__", [](TransactionScope& t) -> TransactionScope& {
-        t.enter();
-        return t;
-      }, py::return_value_policy::reference_internal)
-      .def("__exit__", [](TransactionScope& t, py::object exc_type, py::object, py::object) {
-        t.exit(!exc_type.is_none());
-        return false;
-      }, Drain());
+      .def(
+          "__enter__",
+          [](TransactionScope& t) -> TransactionScope& {
+            t.enter();
+            return t;
+          },
+          py::return_value_policy::reference_internal, Drain())
+      .def(
+          "__exit__",
+          [](TransactionScope& t, py::object exc_type, py::object, py::object) {
+            t.exit(!exc_type.is_none());
+            return false;
+          },
+          Drain());
 
   py::class_<Crm>(m, "Crm", "One opened CRM database: the system view, or a view scoped to a user.")
       .def(
@@ -139,14 +215,21 @@ void init_crm(py::module_& m) {
       .def_property_readonly("facts", &Crm::facts)
       .def_property_readonly("reports", &Crm::reports)
       .def_property_readonly("clock", [](const Crm& c) { return ClockView{c.context()}; })
-      .def("history", [](const Crm& c, const std::string& entity, Ref id) { return c.history(entity, id.id); },
+      .def("history", [](const Crm& c, const std::string& entity, Ref record) { return c.history(entity, record.id); },
            py::arg("entity"), py::arg("id"), Release())
-      .def("transaction", [](const Crm& c) { return TransactionScope{c.context(), {}, false}; })
+      .def(
+          "transaction", [](py::object self) { return std::make_unique<TransactionScope>(std::move(self)); },
+          "A scope: `with crm.transaction():` commits on a clean exit and rolls back on an exception; "
+          "nested blocks are savepoints.")
       .def_property_readonly("path", [](const Crm& c) { return c.database().path(); })
-      .def_property_readonly("schema_version", [](const Crm& c) {
-        db::Transaction tx(c.database(), false);
-        return c.database().schema_version();
-      })
+      .def_property_readonly(
+          "schema_version",
+          [](const Crm& c) {
+            // A property cannot take a call guard: release by hand (the read waits for the mutex).
+            py::gil_scoped_release release;
+            db::Transaction tx(c.database(), false);
+            return c.database().schema_version();
+          })
       .def_property_readonly("user", [](const Crm& c) -> std::optional<org::User> {
         if (c.principal().is_system()) return std::nullopt;
         py::gil_scoped_release release;
@@ -155,10 +238,14 @@ void init_crm(py::module_& m) {
       .def_property_readonly("closed", &Crm::closed)
       .def("close", &Crm::close, Release())
       .def("__enter__", [](Crm& c) -> Crm& { return c; }, py::return_value_policy::reference_internal)
-      .def("__exit__", [](Crm& c, py::object, py::object, py::object) {
-        c.close();
-        return false;
-      });
+      .def(
+          "__exit__",
+          [](Crm& c, py::object, py::object, py::object) {
+            py::gil_scoped_release release;  // the last view closes the connection (a WAL checkpoint)
+            c.close();
+            return false;
+          },
+          Drain());
 
   m.def(
       "open",

@@ -4,48 +4,38 @@
 
 namespace crmkit::bindings {
 
-namespace {
-std::optional<std::int64_t> opt_id(const std::optional<Ref>& r) {
-  return r ? std::optional<std::int64_t>(r->id) : std::nullopt;
-}
-}  // namespace
-
 void init_org(py::module_& m) {
   using namespace org;
-  auto team = py::class_<Team>(m, "Team", "A team (a node of the organisation tree).")
-                  .def_readonly("id", &Team::id)
-                  .def_readonly("name", &Team::name)
-                  .def_readonly("parent_id", &Team::parent_id)
-                  .def_readonly("lead_id", &Team::lead_id)
-                  .def_readonly("created_at", &Team::created_at)
-                  .def_readonly("version", &Team::version);
-  set_record_fields(team, {"id", "name", "parent_id", "lead_id", "created_at", "version"});
+  Record<Team>(m, "Team", "A team (a node of the organisation tree).")
+      .field("id", &Team::id)
+      .field("name", &Team::name)
+      .field("parent_id", &Team::parent_id)
+      .field("lead_id", &Team::lead_id)
+      .field("created_at", &Team::created_at)
+      .field("version", &Team::version);
 
-  auto user = py::class_<User>(m, "User", "A user of the CRM.")
-                  .def_readonly("id", &User::id)
-                  .def_readonly("login", &User::login)
-                  .def_readonly("name", &User::name)
-                  .def_readonly("email", &User::email)
-                  .def_readonly("role", &User::role)
-                  .def_readonly("team_id", &User::team_id)
-                  .def_readonly("manager_id", &User::manager_id)
-                  .def_readonly("active", &User::active)
-                  .def_readonly("created_at", &User::created_at)
-                  .def_readonly("version", &User::version);
-  set_record_fields(user, {"id", "login", "name", "email", "role", "team_id", "manager_id", "active", "created_at",
-                           "version"});
+  Record<User>(m, "User", "A user of the CRM.")
+      .field("id", &User::id)
+      .field("login", &User::login)
+      .field("name", &User::name)
+      .field("email", &User::email)
+      .field("role", &User::role)
+      .field("team_id", &User::team_id)
+      .field("manager_id", &User::manager_id)
+      .field("active", &User::active)
+      .field("created_at", &User::created_at)
+      .field("version", &User::version);
 
-  auto role = py::class_<Role>(m, "Role", "A role: a scope per entity, and whether it approves or administers.")
-                  .def_readonly("name", &Role::name)
-                  .def_property_readonly("scopes",
-                                         [](const Role& r) {
-                                           py::dict d;
-                                           for (const auto& [e, s] : r.scopes) d[py::str(e)] = scope_name(s);
-                                           return d;
-                                         })
-                  .def_readonly("approve", &Role::can_approve)
-                  .def_readonly("admin", &Role::is_admin);
-  set_record_fields(role, {"name", "scopes", "approve", "admin"});
+  Record<Role>(m, "Role", "A role: a scope per entity, and whether it approves or administers.")
+      .field("name", &Role::name)
+      .computed("scopes",
+                [](const Role& r) {
+                  py::dict d;
+                  for (const auto& [e, s] : r.scopes) d[py::str(e)] = scope_name(s);
+                  return d;
+                })
+      .field("approve", &Role::can_approve)
+      .field("admin", &Role::is_admin);
 
   py::class_<Teams>(m, "Teams", "crm.teams: the organisation tree.")
       .def(

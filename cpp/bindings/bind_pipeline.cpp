@@ -8,103 +8,73 @@ namespace {
 
 using namespace pipeline;
 
-std::optional<std::int64_t> opt_id(const std::optional<Ref>& r) {
-  return r ? std::optional<std::int64_t>(r->id) : std::nullopt;
-}
-
-// kwargs (or a dict) → attributes and custom fields.
-template <typename Input>
-Input split_input(const py::dict& kw) {
-  Input in;
-  for (auto item : kw) {
-    std::string key = py::str(item.first);
-    if (key == "fields") {
-      if (item.second.is_none()) continue;
-      if (!py::isinstance<py::dict>(item.second)) throw ValidationError("fields must be a dict", "fields");
-      in.fields = to_value_map(item.second.cast<py::dict>());
-    } else {
-      in.attrs[key] = detail::to_value(item.second);
-    }
-  }
-  return in;
-}
-
 }  // namespace
 
 void init_pipeline(py::module_& m) {
-  auto lead = py::class_<Lead>(m, "Lead", "A lead (线索): a prospect not yet a customer.")
-                  .def_readonly("id", &Lead::id)
-                  .def_readonly("name", &Lead::name)
-                  .def_readonly("company", &Lead::company)
-                  .def_readonly("phone", &Lead::phone)
-                  .def_readonly("email", &Lead::email)
-                  .def_readonly("source", &Lead::source)
-                  .def_readonly("status", &Lead::status)
-                  .def_readonly("owner_id", &Lead::owner_id)
-                  .def_readonly("reason", &Lead::reason)
-                  .def_readonly("fields", &Lead::fields)
-                  .def_readonly("customer_id", &Lead::customer_id)
-                  .def_readonly("contact_id", &Lead::contact_id)
-                  .def_readonly("opportunity_id", &Lead::opportunity_id)
-                  .def_readonly("created_by", &Lead::created_by)
-                  .def_readonly("created_at", &Lead::created_at)
-                  .def_readonly("updated_at", &Lead::updated_at)
-                  .def_readonly("qualified_at", &Lead::qualified_at)
-                  .def_readonly("converted_at", &Lead::converted_at)
-                  .def_readonly("version", &Lead::version);
-  set_record_fields(lead, {"id", "name", "company", "phone", "email", "source", "status", "owner_id", "reason",
-                           "fields", "customer_id", "contact_id", "opportunity_id", "created_by", "created_at",
-                           "updated_at", "qualified_at", "converted_at", "version"});
+  Record<Lead>(m, "Lead", "A lead (线索): a prospect not yet a customer.")
+      .field("id", &Lead::id)
+      .field("name", &Lead::name)
+      .field("company", &Lead::company)
+      .field("phone", &Lead::phone)
+      .field("email", &Lead::email)
+      .field("source", &Lead::source)
+      .field("status", &Lead::status)
+      .field("owner_id", &Lead::owner_id)
+      .field("reason", &Lead::reason)
+      .field("fields", &Lead::fields)
+      .field("customer_id", &Lead::customer_id)
+      .field("contact_id", &Lead::contact_id)
+      .field("opportunity_id", &Lead::opportunity_id)
+      .field("created_by", &Lead::created_by)
+      .field("created_at", &Lead::created_at)
+      .field("updated_at", &Lead::updated_at)
+      .field("qualified_at", &Lead::qualified_at)
+      .field("converted_at", &Lead::converted_at)
+      .field("version", &Lead::version);
 
-  auto opp = py::class_<Opportunity>(m, "Opportunity", "An opportunity (商机) in the sales pipeline.")
-                 .def_readonly("id", &Opportunity::id)
-                 .def_readonly("customer_id", &Opportunity::customer_id)
-                 .def_readonly("title", &Opportunity::title)
-                 .def_readonly("amount", &Opportunity::amount)
-                 .def_readonly("owner_id", &Opportunity::owner_id)
-                 .def_readonly("close_date", &Opportunity::close_date)
-                 .def_readonly("stage", &Opportunity::stage)
-                 .def_readonly("probability", &Opportunity::probability)
-                 .def_readonly("probability_override", &Opportunity::probability_override)
-                 .def_readonly("status", &Opportunity::status)
-                 .def_readonly("lost_reason", &Opportunity::lost_reason)
-                 .def_readonly("lead_id", &Opportunity::lead_id)
-                 .def_readonly("fields", &Opportunity::fields)
-                 .def_readonly("locked_by_request", &Opportunity::locked_by_request)
-                 .def_readonly("created_by", &Opportunity::created_by)
-                 .def_readonly("created_at", &Opportunity::created_at)
-                 .def_readonly("updated_at", &Opportunity::updated_at)
-                 .def_readonly("closed_at", &Opportunity::closed_at)
-                 .def_readonly("version", &Opportunity::version)
-                 .def_property_readonly("locked", [](const Opportunity& o) { return o.locked_by_request.has_value(); });
-  set_record_fields(opp, {"id", "customer_id", "title", "amount", "owner_id", "close_date", "stage", "probability",
-                          "probability_override", "status", "lost_reason", "lead_id", "fields", "locked_by_request",
-                          "created_by", "created_at", "updated_at", "closed_at", "version"});
+  Record<Opportunity>(m, "Opportunity", "An opportunity (商机) in the sales pipeline.")
+      .field("id", &Opportunity::id)
+      .field("customer_id", &Opportunity::customer_id)
+      .field("title", &Opportunity::title)
+      .field("amount", &Opportunity::amount)
+      .field("owner_id", &Opportunity::owner_id)
+      .field("close_date", &Opportunity::close_date)
+      .field("stage", &Opportunity::stage)
+      .field("probability", &Opportunity::probability)
+      .field("probability_override", &Opportunity::probability_override)
+      .field("status", &Opportunity::status)
+      .field("lost_reason", &Opportunity::lost_reason)
+      .field("lead_id", &Opportunity::lead_id)
+      .field("fields", &Opportunity::fields)
+      .field("locked_by_request", &Opportunity::locked_by_request)
+      .field("created_by", &Opportunity::created_by)
+      .field("created_at", &Opportunity::created_at)
+      .field("updated_at", &Opportunity::updated_at)
+      .field("closed_at", &Opportunity::closed_at)
+      .field("version", &Opportunity::version)
+      .extra("locked", [](const Opportunity& o) { return o.locked_by_request.has_value(); });
 
-  auto doc = py::class_<Document>(m, "Document", "A document attached to an opportunity (a quote, a contract, ...).")
-                 .def_readonly("id", &Document::id)
-                 .def_readonly("opportunity_id", &Document::opportunity_id)
-                 .def_readonly("kind", &Document::kind)
-                 .def_readonly("title", &Document::title)
-                 .def_readonly("amount", &Document::amount)
-                 .def_readonly("discount", &Document::discount)
-                 .def_readonly("fields", &Document::fields)
-                 .def_readonly("locked_by_request", &Document::locked_by_request)
-                 .def_readonly("created_by", &Document::created_by)
-                 .def_readonly("created_at", &Document::created_at)
-                 .def_readonly("updated_at", &Document::updated_at)
-                 .def_readonly("version", &Document::version);
-  set_record_fields(doc, {"id", "opportunity_id", "kind", "title", "amount", "discount", "fields", "locked_by_request",
-                          "created_by", "created_at", "updated_at", "version"});
+  Record<Document>(m, "Document", "A document attached to an opportunity (a quote, a contract, ...).")
+      .field("id", &Document::id)
+      .field("opportunity_id", &Document::opportunity_id)
+      .field("kind", &Document::kind)
+      .field("title", &Document::title)
+      .field("amount", &Document::amount)
+      .field("discount", &Document::discount)
+      .field("fields", &Document::fields)
+      .field("locked_by_request", &Document::locked_by_request)
+      .field("created_by", &Document::created_by)
+      .field("created_at", &Document::created_at)
+      .field("updated_at", &Document::updated_at)
+      .field("version", &Document::version);
 
-  auto conv = py::class_<ConvertResult>(m, "ConvertResult", "What leads.convert() created or matched.")
-                  .def_readonly("customer", &ConvertResult::customer)
-                  .def_readonly("contact", &ConvertResult::contact)
-                  .def_readonly("opportunity", &ConvertResult::opportunity)
-                  .def_readonly("matched_existing", &ConvertResult::matched_existing)
-                  .def_readonly("matched_on", &ConvertResult::matched_on)
-                  .def_readonly("lead", &ConvertResult::lead);
-  set_record_fields(conv, {"customer", "contact", "opportunity", "matched_existing", "matched_on", "lead"});
+  Record<ConvertResult>(m, "ConvertResult", "What leads.convert() created or matched.")
+      .field("customer", &ConvertResult::customer)
+      .field("contact", &ConvertResult::contact)
+      .field("opportunity", &ConvertResult::opportunity)
+      .field("matched_existing", &ConvertResult::matched_existing)
+      .field("matched_on", &ConvertResult::matched_on)
+      .field("lead", &ConvertResult::lead);
 
   m.def("normalize_phone", &normalize_phone, py::arg("phone"),
         "Digits only, +86/0086 removed: the key leads and customers are matched on.");
@@ -140,17 +110,17 @@ void init_pipeline(py::module_& m) {
       .def(
           "find",
           [](Leads& s, std::optional<std::string> status, std::optional<std::string> source, std::optional<Ref> owner,
-             std::optional<std::int64_t> limit, std::int64_t offset) {
+             std::optional<Integer> limit, Integer offset) {
             LeadQuery q;
             q.status = status;
             q.source = source;
             q.owner = opt_id(owner);
-            if (limit) q.limit = *limit;
-            q.offset = offset;
+            q.limit = limit_arg(limit);
+            q.offset = offset.value;
             return s.find(q);
           },
           py::arg("status") = py::none(), py::arg("source") = py::none(), py::arg("owner") = py::none(),
-          py::arg("limit") = py::none(), py::arg("offset") = 0, Release())
+          py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release())
       .def(
           "list",
           [](Leads& s, std::optional<std::string> status, std::optional<std::string> source) {
@@ -218,21 +188,21 @@ void init_pipeline(py::module_& m) {
       .def(
           "find",
           [](Opportunities& s, std::optional<Ref> owner, std::optional<Ref> customer, std::optional<std::string> stage,
-             std::optional<std::string> status, std::optional<std::string> where, std::optional<std::int64_t> limit,
-             std::int64_t offset) {
+             std::optional<std::string> status, std::optional<std::string> where, std::optional<Integer> limit,
+             Integer offset) {
             OpportunityQuery q;
             q.owner = opt_id(owner);
             q.customer = opt_id(customer);
             q.stage = stage;
             q.status = status;
             q.where = where;
-            if (limit) q.limit = *limit;
-            q.offset = offset;
+            q.limit = limit_arg(limit);
+            q.offset = offset.value;
             return s.find(q);
           },
           py::arg("owner") = py::none(), py::arg("customer") = py::none(), py::arg("stage") = py::none(),
           py::arg("status") = py::none(), py::arg("where") = py::none(), py::arg("limit") = py::none(),
-          py::arg("offset") = 0, Release())
+          py::arg("offset") = Integer{0}, Release())
       .def("stage_history", [](Opportunities& s, Ref o) { return s.stage_history(o.id); }, py::arg("opportunity"),
            Release())
       .def("history", [](Opportunities& s, Ref o) { return s.history(o.id); }, py::arg("opportunity"), Release());

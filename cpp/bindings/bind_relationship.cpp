@@ -8,24 +8,6 @@ namespace {
 
 using namespace relationship;
 
-std::optional<std::int64_t> opt_id(const std::optional<Ref>& r) {
-  return r ? std::optional<std::int64_t>(r->id) : std::nullopt;
-}
-std::optional<Timestamp> opt_time(const std::optional<TimeArg>& t, const std::string& field) {
-  return t ? std::optional<Timestamp>(t->resolve(field)) : std::nullopt;
-}
-std::int64_t limit_of(const std::optional<std::int64_t>& limit) {
-  if (!limit) return -1;
-  if (*limit < 0) throw ValidationError("limit must not be negative", "limit");
-  return *limit;
-}
-
-// A dict row (log_many / add_many) → the same arguments as the single call.
-std::optional<py::object> item(const py::dict& row, const char* key) {
-  if (!row.contains(key) || row[key].is_none()) return std::nullopt;
-  return py::reinterpret_borrow<py::object>(row[key]);
-}
-
 InteractionInput interaction_input(Ref customer, const std::string& kind, std::optional<Ref> by,
                                    const std::string& summary, std::optional<TimeArg> at, std::optional<Ref> contact,
                                    std::optional<TimeArg> next_follow_up, std::optional<std::string> follow_up_title) {
@@ -44,11 +26,14 @@ InteractionInput interaction_input(Ref customer, const std::string& kind, std::o
   return in;
 }
 
-std::vector<OrderItem> order_items(const std::optional<py::iterable>& items, std::optional<std::int64_t> row) {
+// The items of an order (None: none), each a dict with sku, qty and price.
+std::vector<OrderItem> order_items(py::handle items, std::optional<std::int64_t> row) {
   std::vector<OrderItem> out;
-  if (!items) return out;
-  std::string prefix = row ? "row " + std::to_string(*row) + ": " : "";
-  for (auto it : *items) {
+  if (!items || items.is_none()) return out;
+  std::string prefix = row_prefix(row);
+  if (!py::isinstance<py::iterable>(items) || py::isinstance<py::str>(items) || py::isinstance<py::dict>(items))
+    throw ValidationError(prefix + "items must be a list of dicts with sku, qty and price", "items", row);
+  for (auto it : items) {
     if (!py::isinstance<py::dict>(it))
       throw ValidationError(prefix + "items: each item must be a dict with sku, qty and price", "items", row);
     auto d = it.cast<py::dict>();
@@ -65,118 +50,95 @@ std::vector<OrderItem> order_items(const std::optional<py::iterable>& items, std
   return out;
 }
 
-template <typename T>
-T cast_field(const py::dict& row, const char* key, std::int64_t r) {
-  try {
-    return row[key].cast<T>();
-  } catch (const py::cast_error&) {
-    throw ValidationError("row " + std::to_string(r) + ": " + key + " has the wrong type", key, r);
-  }
-}
-
 }  // namespace
 
 void init_relationship(py::module_& m) {
   // ---- records ----
-  auto interaction = py::class_<Interaction>(m, "Interaction", "One contact with a customer (沟通记录).")
-                         .def_readonly("id", &Interaction::id)
-                         .def_readonly("customer_id", &Interaction::customer_id)
-                         .def_readonly("kind", &Interaction::kind)
-                         .def_readonly("user_id", &Interaction::user_id)
-                         .def_readonly("at", &Interaction::at)
-                         .def_readonly("summary", &Interaction::summary)
-                         .def_readonly("contact_id", &Interaction::contact_id)
-                         .def_readonly("follow_up_task_id", &Interaction::follow_up_task_id)
-                         .def_readonly("created_at", &Interaction::created_at);
-  set_record_fields(interaction, {"id", "customer_id", "kind", "user_id", "at", "summary", "contact_id",
-                                  "follow_up_task_id", "created_at"});
+  Record<Interaction>(m, "Interaction", "One contact with a customer (沟通记录).")
+      .field("id", &Interaction::id)
+      .field("customer_id", &Interaction::customer_id)
+      .field("kind", &Interaction::kind)
+      .field("user_id", &Interaction::user_id)
+      .field("at", &Interaction::at)
+      .field("summary", &Interaction::summary)
+      .field("contact_id", &Interaction::contact_id)
+      .field("follow_up_task_id", &Interaction::follow_up_task_id)
+      .field("created_at", &Interaction::created_at);
 
-  auto task = py::class_<Task>(m, "Task", "A follow-up task or reminder (跟进提醒).")
-                  .def_readonly("id", &Task::id)
-                  .def_readonly("customer_id", &Task::customer_id)
-                  .def_readonly("title", &Task::title)
-                  .def_readonly("kind", &Task::kind)
-                  .def_readonly("due_at", &Task::due_at)
-                  .def_readonly("all_day", &Task::all_day)
-                  .def_readonly("assignee_id", &Task::assignee_id)
-                  .def_readonly("status", &Task::status)
-                  .def_readonly("notes", &Task::notes)
-                  .def_readonly("interaction_id", &Task::interaction_id)
-                  .def_readonly("plan_id", &Task::plan_id)
-                  .def_readonly("created_by", &Task::created_by)
-                  .def_readonly("created_at", &Task::created_at)
-                  .def_readonly("closed_at", &Task::closed_at)
-                  .def_readonly("updated_at", &Task::updated_at)
-                  .def_readonly("version", &Task::version);
-  set_record_fields(task, {"id", "customer_id", "title", "kind", "due_at", "all_day", "assignee_id", "status", "notes",
-                           "interaction_id", "plan_id", "created_by", "created_at", "closed_at", "updated_at",
-                           "version"});
+  Record<Task>(m, "Task", "A follow-up task or reminder (跟进提醒).")
+      .field("id", &Task::id)
+      .field("customer_id", &Task::customer_id)
+      .field("title", &Task::title)
+      .field("kind", &Task::kind)
+      .field("due_at", &Task::due_at)
+      .field("all_day", &Task::all_day)
+      .field("assignee_id", &Task::assignee_id)
+      .field("status", &Task::status)
+      .field("notes", &Task::notes)
+      .field("interaction_id", &Task::interaction_id)
+      .field("plan_id", &Task::plan_id)
+      .field("created_by", &Task::created_by)
+      .field("created_at", &Task::created_at)
+      .field("closed_at", &Task::closed_at)
+      .field("updated_at", &Task::updated_at)
+      .field("version", &Task::version);
 
-  auto plan = py::class_<RevisitPlan>(m, "RevisitPlan", "A periodic revisit plan (定期回访).")
-                  .def_readonly("id", &RevisitPlan::id)
-                  .def_readonly("name", &RevisitPlan::name)
-                  .def_readonly("target_kind", &RevisitPlan::target_kind)
-                  .def_readonly("target", &RevisitPlan::target)
-                  .def_readonly("every_days", &RevisitPlan::every_days)
-                  .def_readonly("assignee_id", &RevisitPlan::assignee_id)
-                  .def_property_readonly("assignee",
-                                         [](const RevisitPlan& p) -> py::object {
-                                           if (p.assignee_id) return py::int_(*p.assignee_id);
-                                           return py::str("owner");
-                                         })
-                  .def_readonly("title", &RevisitPlan::title)
-                  .def_readonly("created_at", &RevisitPlan::created_at)
-                  .def_readonly("updated_at", &RevisitPlan::updated_at)
-                  .def_readonly("version", &RevisitPlan::version);
-  set_record_fields(plan, {"id", "name", "target_kind", "target", "every_days", "assignee", "title", "created_at",
-                           "updated_at", "version"});
+  Record<RevisitPlan>(m, "RevisitPlan", "A periodic revisit plan (定期回访).")
+      .field("id", &RevisitPlan::id)
+      .field("name", &RevisitPlan::name)
+      .field("target_kind", &RevisitPlan::target_kind)
+      .field("target", &RevisitPlan::target)
+      .field("every_days", &RevisitPlan::every_days)
+      .extra_member("assignee_id", &RevisitPlan::assignee_id)
+      .computed("assignee",
+                [](const RevisitPlan& p) -> py::object {
+                  if (p.assignee_id) return py::int_(*p.assignee_id);
+                  return py::str("owner");
+                })
+      .field("title", &RevisitPlan::title)
+      .field("created_at", &RevisitPlan::created_at)
+      .field("updated_at", &RevisitPlan::updated_at)
+      .field("version", &RevisitPlan::version);
 
-  auto ticket = py::class_<Ticket>(m, "Ticket", "A service ticket (服务记录).")
-                    .def_readonly("id", &Ticket::id)
-                    .def_readonly("customer_id", &Ticket::customer_id)
-                    .def_readonly("title", &Ticket::title)
-                    .def_readonly("status", &Ticket::status)
-                    .def_readonly("opened_by", &Ticket::opened_by)
-                    .def_readonly("opened_at", &Ticket::opened_at)
-                    .def_readonly("closed_by", &Ticket::closed_by)
-                    .def_readonly("closed_at", &Ticket::closed_at)
-                    .def_readonly("satisfaction", &Ticket::satisfaction)
-                    .def_readonly("reopened", &Ticket::reopened)
-                    .def_readonly("updated_at", &Ticket::updated_at)
-                    .def_readonly("version", &Ticket::version);
-  set_record_fields(ticket, {"id", "customer_id", "title", "status", "opened_by", "opened_at", "closed_by", "closed_at",
-                             "satisfaction", "reopened", "updated_at", "version"});
+  Record<Ticket>(m, "Ticket", "A service ticket (服务记录).")
+      .field("id", &Ticket::id)
+      .field("customer_id", &Ticket::customer_id)
+      .field("title", &Ticket::title)
+      .field("status", &Ticket::status)
+      .field("opened_by", &Ticket::opened_by)
+      .field("opened_at", &Ticket::opened_at)
+      .field("closed_by", &Ticket::closed_by)
+      .field("closed_at", &Ticket::closed_at)
+      .field("satisfaction", &Ticket::satisfaction)
+      .field("reopened", &Ticket::reopened)
+      .field("updated_at", &Ticket::updated_at)
+      .field("version", &Ticket::version);
 
-  auto order_item = py::class_<OrderItem>(m, "OrderItem", "A line of an order.")
-                        .def_readonly("sku", &OrderItem::sku)
-                        .def_readonly("qty", &OrderItem::qty)
-                        .def_readonly("price", &OrderItem::price);
-  set_record_fields(order_item, {"sku", "qty", "price"});
+  Record<OrderItem>(m, "OrderItem", "A line of an order.")
+      .field("sku", &OrderItem::sku)
+      .field("qty", &OrderItem::qty)
+      .field("price", &OrderItem::price);
 
-  auto order = py::class_<Order>(m, "Order", "An order (成交/复购), or a refund (a negative order).")
-                   .def_readonly("id", &Order::id)
-                   .def_readonly("customer_id", &Order::customer_id)
-                   .def_readonly("amount", &Order::amount)
-                   .def_readonly("at", &Order::at)
-                   .def_readonly("refund_of", &Order::refund_of)
-                   .def_readonly("items", &Order::items)
-                   .def_readonly("note", &Order::note)
-                   .def_readonly("refunded", &Order::refunded)
-                   .def_readonly("created_by", &Order::created_by)
-                   .def_readonly("created_at", &Order::created_at);
-  set_record_fields(order, {"id", "customer_id", "amount", "at", "refund_of", "items", "note", "refunded", "created_by",
-                            "created_at"});
+  Record<Order>(m, "Order", "An order (成交/复购), or a refund (a negative order).")
+      .field("id", &Order::id)
+      .field("customer_id", &Order::customer_id)
+      .field("amount", &Order::amount)
+      .field("at", &Order::at)
+      .field("refund_of", &Order::refund_of)
+      .field("items", &Order::items)
+      .field("note", &Order::note)
+      .field("refunded", &Order::refunded)
+      .field("created_by", &Order::created_by)
+      .field("created_at", &Order::created_at);
 
-  auto rules = py::class_<PoolRules>(m, "PoolRules", "The public pool's rules (0 disables a rule).")
-                   .def_readonly("idle_days", &PoolRules::idle_days)
-                   .def_readonly("no_deal_days", &PoolRules::no_deal_days)
-                   .def_readonly("warn_days", &PoolRules::warn_days)
-                   .def_readonly("max_held_per_user", &PoolRules::max_held_per_user)
-                   .def_readonly("max_claims_per_day", &PoolRules::max_claims_per_day)
-                   .def_readonly("reclaim_cooldown_days", &PoolRules::reclaim_cooldown_days)
-                   .def_readonly("exempt_won", &PoolRules::exempt_won);
-  set_record_fields(rules, {"idle_days", "no_deal_days", "warn_days", "max_held_per_user", "max_claims_per_day",
-                            "reclaim_cooldown_days", "exempt_won"});
+  Record<PoolRules>(m, "PoolRules", "The public pool's rules (0 disables a rule).")
+      .field("idle_days", &PoolRules::idle_days)
+      .field("no_deal_days", &PoolRules::no_deal_days)
+      .field("warn_days", &PoolRules::warn_days)
+      .field("max_held_per_user", &PoolRules::max_held_per_user)
+      .field("max_claims_per_day", &PoolRules::max_claims_per_day)
+      .field("reclaim_cooldown_days", &PoolRules::reclaim_cooldown_days)
+      .field("exempt_won", &PoolRules::exempt_won);
 
   // ---- services ----
   py::class_<Interactions>(m, "Interactions", "crm.interactions: calls, visits, emails, wechat, meetings (沟通记录).")
@@ -195,28 +157,16 @@ void init_relationship(py::module_& m) {
           "Logs one interaction; `next_follow_up` creates a follow-up task for its author.")
       .def(
           "log_many",
-          [](Interactions& s, py::iterable rows) {
+          [](Interactions& s, Iterable rows) {
             std::vector<InteractionInput> inputs;
             std::int64_t r = 0;
-            for (auto row : rows) {
-              if (!py::isinstance<py::dict>(row))
-                throw ValidationError("row " + std::to_string(r) + ": each row must be a dict", "", r);
-              auto d = row.cast<py::dict>();
-              auto ref = [&](const char* key) -> std::optional<Ref> {
-                auto v = item(d, key);
-                if (!v) return std::nullopt;
-                auto id = detail::id_of(*v);
-                if (!id) throw ValidationError("row " + std::to_string(r) + ": " + key + " must be an id or a record", key, r);
-                return Ref{*id};
-              };
-              auto time = [&](const char* key) { return item(d, key) ? std::optional(cast_field<TimeArg>(d, key, r)) : std::nullopt; };
-              auto customer = ref("customer");
-              if (!customer) throw ValidationError("row " + std::to_string(r) + ": customer is required", "customer", r);
+            for (auto row : rows.items) {
+              auto d = row_dict(row, r);
               inputs.push_back(interaction_input(
-                  *customer, item(d, "kind") ? cast_field<std::string>(d, "kind", r) : "", ref("by"),
-                  item(d, "summary") ? cast_field<std::string>(d, "summary", r) : "", time("at"), ref("contact"),
-                  time("next_follow_up"),
-                  item(d, "follow_up_title") ? std::optional(cast_field<std::string>(d, "follow_up_title", r)) : std::nullopt));
+                  required_ref_field(d, "customer", r), opt_field<std::string>(d, "kind", r).value_or(""),
+                  ref_field(d, "by", r), opt_field<std::string>(d, "summary", r).value_or(""),
+                  opt_field<TimeArg>(d, "at", r), ref_field(d, "contact", r), opt_field<TimeArg>(d, "next_follow_up", r),
+                  opt_field<std::string>(d, "follow_up_title", r)));
               ++r;
             }
             py::gil_scoped_release release;
@@ -229,19 +179,19 @@ void init_relationship(py::module_& m) {
       .def(
           "list",
           [](Interactions& s, std::optional<Ref> customer, std::optional<Ref> by, std::optional<TimeArg> since,
-             std::optional<TimeArg> until, std::optional<std::int64_t> limit, std::int64_t offset) {
+             std::optional<TimeArg> until, std::optional<Integer> limit, Integer offset) {
             InteractionQuery q;
             q.customer_id = opt_id(customer);
             q.by = opt_id(by);
             q.since = opt_time(since, "since");
             q.until = opt_time(until, "until");
-            q.limit = limit_of(limit);
-            q.offset = offset;
+            q.limit = limit_arg(limit);
+            q.offset = offset.value;
             py::gil_scoped_release release;
             return s.list(q);
           },
           py::arg("customer") = py::none(), py::arg("by") = py::none(), py::arg("since") = py::none(),
-          py::arg("until") = py::none(), py::arg("limit") = 50, py::arg("offset") = 0, Drain(),
+          py::arg("until") = py::none(), py::arg("limit") = Integer{50}, py::arg("offset") = Integer{0}, Drain(),
           "Interactions, newest first (a Table).");
 
   py::class_<Tasks>(m, "Tasks", "crm.tasks: follow-up tasks and reminders (跟进提醒).")
@@ -289,19 +239,19 @@ void init_relationship(py::module_& m) {
       .def(
           "list",
           [](Tasks& s, std::optional<Ref> customer, std::optional<Ref> assignee, std::optional<std::string> status,
-             std::optional<std::string> kind, std::optional<std::int64_t> limit, std::int64_t offset) {
+             std::optional<std::string> kind, std::optional<Integer> limit, Integer offset) {
             TaskQuery q;
             q.customer_id = opt_id(customer);
             q.assignee = opt_id(assignee);
             q.status = status;
             q.kind = kind;
-            q.limit = limit_of(limit);
-            q.offset = offset;
+            q.limit = limit_arg(limit);
+            q.offset = offset.value;
             py::gil_scoped_release release;
             return s.list(q);
           },
           py::arg("customer") = py::none(), py::arg("assignee") = py::none(), py::arg("status") = py::none(),
-          py::arg("kind") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = 0, Drain());
+          py::arg("kind") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Drain());
 
   py::class_<Revisits>(m, "Revisits", "crm.revisits: periodic revisit plans (定期回访).")
       .def(
@@ -358,21 +308,21 @@ void init_relationship(py::module_& m) {
       .def("notes", [](Tickets& s, Ref t) { return s.notes(t.id); }, py::arg("ticket"), Release())
       .def(
           "list",
-          [](Tickets& s, std::optional<Ref> customer, std::optional<std::string> status, std::optional<std::int64_t> limit,
-             std::int64_t offset) { return s.list(opt_id(customer), status, limit_of(limit), offset); },
+          [](Tickets& s, std::optional<Ref> customer, std::optional<std::string> status, std::optional<Integer> limit,
+             Integer offset) { return s.list(opt_id(customer), status, limit_arg(limit), offset.value); },
           py::arg("customer") = py::none(), py::arg("status") = py::none(), py::arg("limit") = py::none(),
-          py::arg("offset") = 0, Release());
+          py::arg("offset") = Integer{0}, Release());
 
   py::class_<Orders>(m, "Orders", "crm.orders: orders, repeat purchases and refunds (成交/复购).")
       .def(
           "add",
           [](Orders& s, Ref customer, std::optional<double> amount, std::optional<TimeArg> at,
-             std::optional<py::iterable> items, std::optional<std::string> note, std::optional<Ref> refund_of) {
+             std::optional<Iterable> items, std::optional<std::string> note, std::optional<Ref> refund_of) {
             OrderInput in;
             in.customer_id = customer.id;
             in.amount = amount;
             in.at = opt_time(at, "at");
-            in.items = order_items(items, std::nullopt);
+            if (items) in.items = order_items(items->items, std::nullopt);
             in.note = note;
             in.refund_of = opt_id(refund_of);
             py::gil_scoped_release release;
@@ -383,23 +333,18 @@ void init_relationship(py::module_& m) {
           "Adds an order; items are dicts with sku, qty and price.")
       .def(
           "add_many",
-          [](Orders& s, py::iterable rows) {
+          [](Orders& s, Iterable rows) {
             std::vector<OrderInput> inputs;
             std::int64_t r = 0;
-            for (auto row : rows) {
-              if (!py::isinstance<py::dict>(row))
-                throw ValidationError("row " + std::to_string(r) + ": each row must be a dict", "", r);
-              auto d = row.cast<py::dict>();
+            for (auto row : rows.items) {
+              auto d = row_dict(row, r);
               OrderInput in;
-              auto customer = item(d, "customer");
-              auto cid = customer ? detail::id_of(*customer) : std::nullopt;
-              if (!cid) throw ValidationError("row " + std::to_string(r) + ": customer is required", "customer", r);
-              in.customer_id = *cid;
-              if (item(d, "amount")) in.amount = cast_field<double>(d, "amount", r);
-              if (item(d, "at")) in.at = cast_field<TimeArg>(d, "at", r).resolve("at");
-              if (auto its = item(d, "items")) in.items = order_items(py::iterable(*its), r);
-              if (item(d, "note")) in.note = cast_field<std::string>(d, "note", r);
-              if (auto ro = item(d, "refund_of")) in.refund_of = detail::id_of(*ro);
+              in.customer_id = required_ref_field(d, "customer", r).id;
+              in.amount = opt_field<double>(d, "amount", r);
+              in.at = opt_time(opt_field<TimeArg>(d, "at", r), "at");
+              if (auto its = item(d, "items")) in.items = order_items(*its, r);
+              in.note = opt_field<std::string>(d, "note", r);
+              in.refund_of = opt_id(ref_field(d, "refund_of", r));
               inputs.push_back(std::move(in));
               ++r;
             }
@@ -420,10 +365,10 @@ void init_relationship(py::module_& m) {
       .def("delete", [](Orders& s, Ref o) { s.remove(o.id); }, py::arg("order"), Release())
       .def(
           "list",
-          [](Orders& s, std::optional<Ref> customer, std::optional<std::int64_t> limit, std::int64_t offset) {
-            return s.list(opt_id(customer), limit_of(limit), offset);
+          [](Orders& s, std::optional<Ref> customer, std::optional<Integer> limit, Integer offset) {
+            return s.list(opt_id(customer), limit_arg(limit), offset.value);
           },
-          py::arg("customer") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = 0, Release());
+          py::arg("customer") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release());
 
   py::class_<Pool>(m, "Pool", "crm.pool: the public pool (公海) and its rules.")
       .def("release", [](Pool& s, Ref c, std::optional<std::string> reason) { s.release(c.id, reason); },
@@ -431,8 +376,8 @@ void init_relationship(py::module_& m) {
       .def("claim", [](Pool& s, Ref c, std::optional<Ref> by) { s.claim(c.id, opt_id(by)); }, py::arg("customer"),
            py::arg("by") = py::none(), Release())
       .def(
-          "list", [](Pool& s, std::optional<std::int64_t> limit, std::int64_t offset) { return s.list(limit_of(limit), offset); },
-          py::arg("limit") = py::none(), py::arg("offset") = 0, Release())
+          "list", [](Pool& s, std::optional<Integer> limit, Integer offset) { return s.list(limit_arg(limit), offset.value); },
+          py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release())
       .def("rules", &Pool::rules, Release())
       .def(
           "set_rules",

@@ -12,10 +12,10 @@ ReportFilter filter_of(const std::optional<TimeArg>& start, const std::optional<
                        const std::optional<Ref>& owner, const std::optional<Ref>& team,
                        const std::optional<std::string>& where) {
   ReportFilter f;
-  if (start) f.start_ms = start->resolve("start").ms;
-  if (end) f.end_ms = end->resolve("end").ms;
-  if (owner) f.owner = owner->id;
-  if (team) f.team = team->id;
+  f.start_ms = opt_ms(start, "start");
+  f.end_ms = opt_ms(end, "end");
+  f.owner = opt_id(owner);
+  f.team = opt_id(team);
   f.where = where;
   return f;
 }
@@ -29,6 +29,15 @@ using OptTime = std::optional<TimeArg>;
 using OptRef = std::optional<Ref>;
 using OptText = std::optional<std::string>;
 
+// A report's binding: its own leading arguments (`Leading...`: by=, period=), then the filter
+// keywords, turned into one ReportFilter. Nothing here touches Python, so it runs with the GIL
+// released (Release) like the report itself.
+template <typename... Leading, typename Report>
+auto filtered(Report report) {
+  return [report](const Reports& r, Leading... leading, OptTime start, OptTime end, OptRef owner, OptRef team,
+                  OptText where) { return report(r, filter_of(start, end, owner, team, where), leading...); };
+}
+
 }  // namespace
 
 void init_reports(py::module_& m) {
@@ -37,98 +46,47 @@ void init_reports(py::module_& m) {
                       "repurchase, activity, lifecycle and approval-step analytics (docs/reports.md). Every "
                       "report takes start= and end= (start <= t < end on the report's timestamp), owner=, "
                       "team= (with its sub-teams) and where= (a rule), and respects the view's scope.")
-      .def(
-          "funnel",
-          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.funnel(f);
-          },
-          CRMKIT_FILTER_ARGS, Drain(),
-          "Per pipeline stage: stage, count, amount, weighted_amount, reached, conversion_to_next.")
-      .def(
-          "conversion",
-          [](const Reports& r, const std::string& by, const std::string& period, OptTime start, OptTime end,
-             OptRef owner, OptRef team, OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.conversion(by, f, period);
-          },
-          py::arg("by") = "source", py::arg("period") = "month", CRMKIT_FILTER_ARGS, Drain(),
-          "Leads -> qualified -> converted -> won by source | owner | team | period, with rates.")
-      .def(
-          "win_rate",
-          [](const Reports& r, const std::string& by, const std::string& period, OptTime start, OptTime end,
-             OptRef owner, OptRef team, OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.win_rate(by, f, period);
-          },
-          py::arg("by") = "owner", py::arg("period") = "month", CRMKIT_FILTER_ARGS, Drain(),
-          "Won, lost and win_rate of closed opportunities by owner | team | source | period.")
-      .def(
-          "velocity",
-          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.velocity(f);
-          },
-          CRMKIT_FILTER_ARGS, Drain(),
-          "One row: open_opportunities, win_rate, avg_won_amount, avg_cycle_days and velocity per day.")
-      .def(
-          "stage_durations",
-          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.stage_durations(f);
-          },
-          CRMKIT_FILTER_ARGS, Drain(), "Per pipeline stage: opportunities, mean_days, median_days, p90_days.")
-      .def(
-          "forecast",
-          [](const Reports& r, const std::string& period, OptTime start, OptTime end, OptRef owner, OptRef team,
-             OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.forecast(period, f);
-          },
-          py::arg("period") = "month", CRMKIT_FILTER_ARGS, Drain(),
-          "Weighted pipeline by expected close period plus won amounts, per month | quarter | year.")
-      .def(
-          "repurchase_rate",
-          [](const Reports& r, const std::string& period, OptTime start, OptTime end, OptRef owner, OptRef team,
-             OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.repurchase_rate(period, f);
-          },
-          py::arg("period") = "quarter", CRMKIT_FILTER_ARGS, Drain(),
-          "Per period: customers who bought, those who had bought before, and the repurchase rate.")
-      .def(
-          "activity",
-          [](const Reports& r, const std::string& by, OptTime start, OptTime end, OptRef owner, OptRef team,
-             OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.activity(by, f);
-          },
-          py::arg("by") = "owner", CRMKIT_FILTER_ARGS, Drain(),
-          "Interactions, tasks done and overdue, tickets opened and closed, mean satisfaction by owner | team.")
-      .def(
-          "lifecycle",
-          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.lifecycle(f);
-          },
-          CRMKIT_FILTER_ARGS, Drain(), "Per lifecycle stage: customers now, entered and left in the window.")
-      .def(
-          "lifecycle_flows",
-          [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where) {
-            auto f = filter_of(start, end, owner, team, where);
-            py::gil_scoped_release release;
-            return r.lifecycle_flows(f);
-          },
-          CRMKIT_FILTER_ARGS, Drain(), "Lifecycle stage changes in the window: from_stage, to_stage, changes, customers.")
+      .def("funnel", filtered([](const Reports& r, const ReportFilter& f) { return r.funnel(f); }),
+           CRMKIT_FILTER_ARGS, Release(),
+           "Per pipeline stage: stage, count, amount, weighted_amount, reached, conversion_to_next.")
+      .def("conversion",
+           filtered<std::string, std::string>([](const Reports& r, const ReportFilter& f, const std::string& by,
+                                                 const std::string& period) { return r.conversion(by, f, period); }),
+           py::arg("by") = "source", py::arg("period") = "month", CRMKIT_FILTER_ARGS, Release(),
+           "Leads -> qualified -> converted -> won by source | owner | team | period, with rates.")
+      .def("win_rate",
+           filtered<std::string, std::string>([](const Reports& r, const ReportFilter& f, const std::string& by,
+                                                 const std::string& period) { return r.win_rate(by, f, period); }),
+           py::arg("by") = "owner", py::arg("period") = "month", CRMKIT_FILTER_ARGS, Release(),
+           "Won, lost and win_rate of closed opportunities by owner | team | source | period.")
+      .def("velocity", filtered([](const Reports& r, const ReportFilter& f) { return r.velocity(f); }),
+           CRMKIT_FILTER_ARGS, Release(),
+           "One row: open_opportunities, win_rate, avg_won_amount, avg_cycle_days and velocity per day.")
+      .def("stage_durations", filtered([](const Reports& r, const ReportFilter& f) { return r.stage_durations(f); }),
+           CRMKIT_FILTER_ARGS, Release(), "Per pipeline stage: opportunities, mean_days, median_days, p90_days.")
+      .def("forecast",
+           filtered<std::string>([](const Reports& r, const ReportFilter& f, const std::string& period) {
+             return r.forecast(period, f);
+           }),
+           py::arg("period") = "month", CRMKIT_FILTER_ARGS, Release(),
+           "Weighted pipeline by expected close period plus won amounts, per month | quarter | year.")
+      .def("repurchase_rate",
+           filtered<std::string>([](const Reports& r, const ReportFilter& f, const std::string& period) {
+             return r.repurchase_rate(period, f);
+           }),
+           py::arg("period") = "quarter", CRMKIT_FILTER_ARGS, Release(),
+           "Per period: customers who bought, those who had bought before, and the repurchase rate.")
+      .def("activity",
+           filtered<std::string>([](const Reports& r, const ReportFilter& f, const std::string& by) {
+             return r.activity(by, f);
+           }),
+           py::arg("by") = "owner", CRMKIT_FILTER_ARGS, Release(),
+           "Interactions, tasks done and overdue, tickets opened and closed, mean satisfaction by owner | team.")
+      .def("lifecycle", filtered([](const Reports& r, const ReportFilter& f) { return r.lifecycle(f); }),
+           CRMKIT_FILTER_ARGS, Release(), "Per lifecycle stage: customers now, entered and left in the window.")
+      .def("lifecycle_flows", filtered([](const Reports& r, const ReportFilter& f) { return r.lifecycle_flows(f); }),
+           CRMKIT_FILTER_ARGS, Release(),
+           "Lifecycle stage changes in the window: from_stage, to_stage, changes, customers.")
       .def(
           "approval_steps",
           [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where,

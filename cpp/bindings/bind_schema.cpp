@@ -7,17 +7,16 @@ namespace crmkit::bindings {
 
 void init_schema(py::module_& m) {
   using namespace schema;
-  auto field = py::class_<FieldDef>(m, "FieldDef", "A custom field definition.")
-                   .def_readonly("id", &FieldDef::id)
-                   .def_readonly("entity", &FieldDef::entity)
-                   .def_readonly("name", &FieldDef::name)
-                   .def_property_readonly("type", [](const FieldDef& d) { return std::string(type_name(d.type)); })
-                   .def_readonly("label", &FieldDef::label)
-                   .def_readonly("options", &FieldDef::options)
-                   .def_readonly("min", &FieldDef::min)
-                   .def_readonly("max", &FieldDef::max)
-                   .def_readonly("required", &FieldDef::required);
-  set_record_fields(field, {"id", "entity", "name", "type", "label", "options", "min", "max", "required"});
+  Record<FieldDef>(m, "FieldDef", "A custom field definition.")
+      .field("id", &FieldDef::id)
+      .field("entity", &FieldDef::entity)
+      .field("name", &FieldDef::name)
+      .computed("type", [](const FieldDef& d) { return std::string(type_name(d.type)); })
+      .field("label", &FieldDef::label)
+      .field("options", &FieldDef::options)
+      .field("min", &FieldDef::min)
+      .field("max", &FieldDef::max)
+      .field("required", &FieldDef::required);
 
   py::class_<Fields>(m, "Fields", "crm.fields: custom fields of customers, contacts, opportunities and leads.")
       .def(
@@ -53,18 +52,24 @@ void init_schema(py::module_& m) {
   py::class_<Stages>(m, "Stages", "crm.lifecycle / crm.pipeline: ordered, configurable stages.")
       .def(
           "set_stages",
-          [](Stages& s, py::iterable stages) {
+          [](Stages& s, Iterable stages) {
             std::vector<Stage> list;
-            for (auto item : stages) {
+            const char* shape = "stages: each stage is a name or a (name, probability) pair";
+            for (auto item : stages.items) {
               Stage st;
               if (py::isinstance<py::str>(item)) {
-                st.name = item.cast<std::string>();
+                st.name = detail::utf8(item);
               } else {
-                auto pair = item.cast<py::tuple>();
-                if (pair.size() != 2)
-                  throw ValidationError("stages: each stage is a name or a (name, probability) pair", "stages");
-                st.name = pair[0].cast<std::string>();
-                st.probability = pair[1].cast<double>();
+                if (!py::isinstance<py::tuple>(item) && !py::isinstance<py::list>(item))
+                  throw ValidationError(shape, "stages");
+                auto pair = py::reinterpret_borrow<py::sequence>(item);
+                if (pair.size() != 2 || !py::isinstance<py::str>(pair[0])) throw ValidationError(shape, "stages");
+                st.name = detail::utf8(pair[0]);
+                try {
+                  st.probability = pair[1].cast<double>();
+                } catch (const py::cast_error&) {
+                  throw ValidationError("stages: the probability of '" + st.name + "' must be a number", "stages");
+                }
               }
               list.push_back(st);
             }

@@ -16,14 +16,9 @@ struct SegmentHandle {
   segments::Segment segment;
 };
 
-std::optional<std::int64_t> opt_time(const std::optional<TimeArg>& t, const char* field) {
-  if (!t) return std::nullopt;
-  return t->resolve(field).ms;
-}
-
-std::vector<std::int64_t> id_list(py::iterable items) {
+std::vector<std::int64_t> id_list(const Iterable& items) {
   std::vector<std::int64_t> ids;
-  for (auto item : items) {
+  for (auto item : items.items) {
     auto id = detail::id_of(item);
     if (!id) throw ValidationError("customer ids must be integers or records with .id", "customers");
     ids.push_back(*id);
@@ -45,43 +40,47 @@ py::dict counts(const Table& t) {
 }  // namespace
 
 void init_segments(py::module_& m) {
-  auto snap = py::class_<segments::Snapshot>(m, "Snapshot", "Who was in a segment at one moment.")
-                  .def_readonly("id", &segments::Snapshot::id)
-                  .def_readonly("segment", &segments::Snapshot::segment)
-                  .def_readonly("taken_at", &segments::Snapshot::taken_at)
-                  .def_readonly("count", &segments::Snapshot::count);
-  set_record_fields(snap, {"id", "segment", "taken_at", "count"});
+  Record<segments::Snapshot>(m, "Snapshot", "Who was in a segment at one moment.")
+      .field("id", &segments::Snapshot::id)
+      .field("segment", &segments::Snapshot::segment)
+      .field("taken_at", &segments::Snapshot::taken_at)
+      .field("count", &segments::Snapshot::count);
 
-  auto diff = py::class_<segments::SegmentDiff>(m, "SegmentDiff", "Who entered and who left since a snapshot.")
-                  .def_readonly("segment", &segments::SegmentDiff::segment)
-                  .def_readonly("since", &segments::SegmentDiff::since)
-                  .def_readonly("entered", &segments::SegmentDiff::entered)
-                  .def_readonly("left", &segments::SegmentDiff::left);
-  set_record_fields(diff, {"segment", "since", "entered", "left"});
+  Record<segments::SegmentDiff>(m, "SegmentDiff", "Who entered and who left since a snapshot.")
+      .field("segment", &segments::SegmentDiff::segment)
+      .field("since", &segments::SegmentDiff::since)
+      .field("entered", &segments::SegmentDiff::entered)
+      .field("left", &segments::SegmentDiff::left);
 
-  auto handle = py::class_<SegmentHandle>(m, "Segment", "A saved segment: a named rule re-evaluated on every read.")
-                    .def_property_readonly("id", [](const SegmentHandle& h) { return h.segment.id; })
-                    .def_property_readonly("name", [](const SegmentHandle& h) { return h.segment.name; })
-                    .def_property_readonly("rule", [](const SegmentHandle& h) { return h.segment.rule; })
-                    .def_property_readonly("created_at", [](const SegmentHandle& h) { return h.segment.created_at; })
-                    .def_property_readonly("updated_at", [](const SegmentHandle& h) { return h.segment.updated_at; })
-                    .def_property_readonly("version", [](const SegmentHandle& h) { return h.segment.version; })
-                    .def("count", [](SegmentHandle& h, const std::string& engine) {
-                      return h.service.count(h.segment.name, segments::parse_evaluator(engine));
-                    }, py::arg("engine") = "columns", Release())
-                    .def("ids", [](SegmentHandle& h, const std::string& engine) {
-                      return h.service.ids(h.segment.name, segments::parse_evaluator(engine));
-                    }, py::arg("engine") = "columns", Release())
-                    .def(
-                        "members",
-                        [](SegmentHandle& h, std::optional<std::int64_t> limit, std::int64_t offset) {
-                          return h.service.members(h.segment.name, limit.value_or(-1), offset);
-                        },
-                        py::arg("limit") = py::none(), py::arg("offset") = 0, Release())
-                    .def("explain", [](SegmentHandle& h, Ref c) { return h.service.explain(h.segment.name, c.id); },
-                         py::arg("customer"), Release())
-                    .def("snapshot", [](SegmentHandle& h) { return h.service.snapshot(h.segment.name); }, Release());
-  set_record_fields(handle, {"id", "name", "rule", "created_at", "updated_at", "version"});
+  Record<SegmentHandle> handle(m, "Segment", "A saved segment: a named rule re-evaluated on every read.");
+  handle.field("id", &SegmentHandle::segment, &segments::Segment::id)
+      .field("name", &SegmentHandle::segment, &segments::Segment::name)
+      .field("rule", &SegmentHandle::segment, &segments::Segment::rule)
+      .field("created_at", &SegmentHandle::segment, &segments::Segment::created_at)
+      .field("updated_at", &SegmentHandle::segment, &segments::Segment::updated_at)
+      .field("version", &SegmentHandle::segment, &segments::Segment::version);
+  handle.cls()
+      .def(
+          "count",
+          [](SegmentHandle& h, const std::string& engine) {
+            return h.service.count(h.segment.name, segments::parse_evaluator(engine));
+          },
+          py::arg("engine") = "columns", Release())
+      .def(
+          "ids",
+          [](SegmentHandle& h, const std::string& engine) {
+            return h.service.ids(h.segment.name, segments::parse_evaluator(engine));
+          },
+          py::arg("engine") = "columns", Release())
+      .def(
+          "members",
+          [](SegmentHandle& h, std::optional<Integer> limit, Integer offset) {
+            return h.service.members(h.segment.name, limit_arg(limit), offset.value);
+          },
+          py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release())
+      .def("explain", [](SegmentHandle& h, Ref c) { return h.service.explain(h.segment.name, c.id); },
+           py::arg("customer"), Release())
+      .def("snapshot", [](SegmentHandle& h) { return h.service.snapshot(h.segment.name); }, Release());
 
   py::class_<Segments>(m, "Segments", "crm.segments: saved rule-based segments.")
       .def(
@@ -109,16 +108,16 @@ void init_segments(py::module_& m) {
       "Member ids, ascending; engine='columns' (in-memory, the default) or 'sql'.")
       .def(
           "members",
-          [](Segments& s, const std::string& name, std::optional<std::int64_t> limit, std::int64_t offset) {
-            return s.members(name, limit.value_or(-1), offset);
+          [](Segments& s, const std::string& name, std::optional<Integer> limit, Integer offset) {
+            return s.members(name, limit_arg(limit), offset.value);
           },
-          py::arg("name"), py::arg("limit") = py::none(), py::arg("offset") = 0, Release())
+          py::arg("name"), py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release())
       .def(
           "evaluate",
-          [](Segments& s, const std::string& rule, std::optional<std::int64_t> limit, std::int64_t offset) {
-            return s.evaluate(rule, limit.value_or(-1), offset);
+          [](Segments& s, const std::string& rule, std::optional<Integer> limit, Integer offset) {
+            return s.evaluate(rule, limit_arg(limit), offset.value);
           },
-          py::arg("rule"), py::arg("limit") = py::none(), py::arg("offset") = 0, Release(),
+          py::arg("rule"), py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release(),
           "Evaluates an ad hoc rule; the matching customers as a Table.")
       .def("count_rule", [](Segments& s, const std::string& rule, const std::string& engine) {
         return s.count_rule(rule, segments::parse_evaluator(engine));
@@ -134,7 +133,7 @@ void init_segments(py::module_& m) {
       .def(
           "diff",
           [](Segments& s, const std::string& name, std::optional<Ref> since) {
-            return s.diff(name, since ? std::optional<std::int64_t>(since->id) : std::nullopt);
+            return s.diff(name, opt_id(since));
           },
           py::arg("name"), py::arg("since") = py::none(), Release(),
           "Who entered and left since a snapshot (default: the latest).")
@@ -145,7 +144,7 @@ void init_segments(py::module_& m) {
       .def("remove", &segments::Groups::remove, py::arg("name"), Release())
       .def(
           "add_members",
-          [](segments::Groups& g, const std::string& name, py::iterable customers) {
+          [](segments::Groups& g, const std::string& name, Iterable customers) {
             auto ids = id_list(customers);
             py::gil_scoped_release release;
             return g.add_members(name, ids);
@@ -153,7 +152,7 @@ void init_segments(py::module_& m) {
           py::arg("name"), py::arg("customers"), Drain())
       .def(
           "remove_members",
-          [](segments::Groups& g, const std::string& name, py::iterable customers) {
+          [](segments::Groups& g, const std::string& name, Iterable customers) {
             auto ids = id_list(customers);
             py::gil_scoped_release release;
             return g.remove_members(name, ids);
@@ -181,45 +180,41 @@ void init_segments(py::module_& m) {
 
   py::class_<segments::Rfm>(m, "Rfm", "crm.rfm: recency, frequency, monetary scores.")
       .def(
-          "score", [](segments::Rfm& r, std::optional<TimeArg> asof) { return r.score(opt_time(asof, "asof")); },
+          "score", [](segments::Rfm& r, std::optional<TimeArg> asof) { return r.score(opt_ms(asof, "asof")); },
           py::arg("asof") = py::none(), Release());
 
-  auto fit = py::class_<segments::ClvFit>(m, "ClvFit", "A fitted BG/NBD + Gamma-Gamma model.")
-                 .def_property_readonly("r", [](const segments::ClvFit& f) { return f.purchases.r; })
-                 .def_property_readonly("alpha", [](const segments::ClvFit& f) { return f.purchases.alpha; })
-                 .def_property_readonly("a", [](const segments::ClvFit& f) { return f.purchases.a; })
-                 .def_property_readonly("b", [](const segments::ClvFit& f) { return f.purchases.b; })
-                 .def_property_readonly("log_likelihood", [](const segments::ClvFit& f) { return f.purchases.log_likelihood; })
-                 .def_property_readonly("converged", [](const segments::ClvFit& f) { return f.purchases.converged; })
-                 .def_property_readonly("p", [](const segments::ClvFit& f) -> std::optional<double> {
-                   return f.spend_fitted ? std::optional<double>(f.spend.p) : std::nullopt;
-                 })
-                 .def_property_readonly("q", [](const segments::ClvFit& f) -> std::optional<double> {
-                   return f.spend_fitted ? std::optional<double>(f.spend.q) : std::nullopt;
-                 })
-                 .def_property_readonly("v", [](const segments::ClvFit& f) -> std::optional<double> {
-                   return f.spend_fitted ? std::optional<double>(f.spend.v) : std::nullopt;
-                 })
-                 .def_property_readonly("spend_log_likelihood", [](const segments::ClvFit& f) -> std::optional<double> {
-                   return f.spend_fitted ? std::optional<double>(f.spend.log_likelihood) : std::nullopt;
-                 })
-                 .def_readonly("time_unit", &segments::ClvFit::time_unit)
-                 .def_property_readonly("asof", [](const segments::ClvFit& f) { return Timestamp{f.asof_ms}; })
-                 .def_readonly("customers", &segments::ClvFit::customers);
-  set_record_fields(fit, {"r", "alpha", "a", "b", "log_likelihood", "converged", "p", "q", "v",
-                          "spend_log_likelihood", "time_unit", "asof", "customers"});
+  // The Gamma-Gamma parameters exist only when the spend model could be fitted.
+  auto spend = [](double segments::GammaGammaFit::*p) {
+    return [p](const segments::ClvFit& f) -> std::optional<double> {
+      return f.spend_fitted ? std::optional<double>(f.spend.*p) : std::nullopt;
+    };
+  };
+  Record<segments::ClvFit>(m, "ClvFit", "A fitted BG/NBD + Gamma-Gamma model.")
+      .field("r", &segments::ClvFit::purchases, &segments::BgNbdFit::r)
+      .field("alpha", &segments::ClvFit::purchases, &segments::BgNbdFit::alpha)
+      .field("a", &segments::ClvFit::purchases, &segments::BgNbdFit::a)
+      .field("b", &segments::ClvFit::purchases, &segments::BgNbdFit::b)
+      .field("log_likelihood", &segments::ClvFit::purchases, &segments::BgNbdFit::log_likelihood)
+      .field("converged", &segments::ClvFit::purchases, &segments::BgNbdFit::converged)
+      .computed("p", spend(&segments::GammaGammaFit::p))
+      .computed("q", spend(&segments::GammaGammaFit::q))
+      .computed("v", spend(&segments::GammaGammaFit::v))
+      .computed("spend_log_likelihood", spend(&segments::GammaGammaFit::log_likelihood))
+      .field("time_unit", &segments::ClvFit::time_unit)
+      .computed("asof", [](const segments::ClvFit& f) { return Timestamp{f.asof_ms}; })
+      .field("customers", &segments::ClvFit::customers);
 
   py::class_<segments::Clv>(m, "Clv", "crm.clv: customer lifetime value (BG/NBD + Gamma-Gamma).")
       .def(
           "fit",
           [](segments::Clv& c, std::optional<TimeArg> asof, const std::string& time_unit) {
-            return c.fit(opt_time(asof, "asof"), time_unit);
+            return c.fit(opt_ms(asof, "asof"), time_unit);
           },
           py::arg("asof") = py::none(), py::arg("time_unit") = "week", Release())
       .def(
           "predict",
           [](segments::Clv& c, double horizon_days, std::optional<segments::ClvFit> fit, std::optional<TimeArg> asof,
-             const std::string& time_unit) { return c.predict(horizon_days, fit, opt_time(asof, "asof"), time_unit); },
+             const std::string& time_unit) { return c.predict(horizon_days, fit, opt_ms(asof, "asof"), time_unit); },
           py::arg("horizon_days") = 365.0, py::arg("fit") = py::none(), py::arg("asof") = py::none(),
           py::arg("time_unit") = "week", Release());
 }

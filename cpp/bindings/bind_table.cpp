@@ -97,6 +97,7 @@ int python_level(const std::string& level) {
 }  // namespace
 
 LogDrain::~LogDrain() {
+  detail::forget_call_arguments();
   std::deque<std::pair<std::string, std::string>> records;
   {
     std::lock_guard<std::mutex> lock(pending_mutex);
@@ -116,30 +117,6 @@ void install_log_forwarder() {
     std::lock_guard<std::mutex> lock(pending_mutex);
     if (pending.size() < kMaxPending) pending.emplace_back(level, message);
   });
-}
-
-Value to_field_value(py::handle value, const std::string& field, std::optional<std::int64_t> row) {
-  try {
-    return detail::to_value(value);
-  } catch (const ValidationError& e) {
-    throw ValidationError((row ? "row " + std::to_string(*row) + ": " : "") + field + ": " + e.what(), field, row);
-  }
-}
-
-std::map<std::string, Value> to_value_map(const py::dict& d, std::optional<std::int64_t> row) {
-  std::map<std::string, Value> out;
-  for (auto item : d) {
-    std::string key = detail::utf8(py::str(item.first));
-    out[key] = to_field_value(item.second, key, row);
-  }
-  return out;
-}
-
-void set_record_fields(py::handle cls, std::initializer_list<const char*> names) {
-  py::tuple t(names.size());
-  std::size_t i = 0;
-  for (const char* n : names) t[i++] = py::str(n);
-  cls.attr("_fields") = t;
 }
 
 void init_table(py::module_& m) {

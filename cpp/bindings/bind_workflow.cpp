@@ -16,10 +16,6 @@ namespace {
 
 using namespace workflow;
 
-std::optional<std::int64_t> opt_id(const std::optional<Ref>& r) {
-  return r ? std::optional<std::int64_t>(r->id) : std::nullopt;
-}
-
 // A request snapshot that can fetch its own history.
 struct RequestView {
   Request r;
@@ -54,109 +50,97 @@ RequestView view(const ApprovalsHandle& h, Request r) { return RequestView{std::
 py::object make_approvals(const Context& ctx) { return py::cast(ApprovalsHandle{ctx}); }
 
 void init_workflow(py::module_& m) {
-  auto problem = py::class_<Problem>(m, "Problem", "One problem of a workflow definition, at its JSON path.")
-                     .def_readonly("path", &Problem::path)
-                     .def_readonly("message", &Problem::message)
-                     .def("__str__", [](const Problem& p) { return p.path + ": " + p.message; });
-  set_record_fields(problem, {"path", "message"});
+  Record<Problem> problem(m, "Problem", "One problem of a workflow definition, at its JSON path.");
+  problem.field("path", &Problem::path).field("message", &Problem::message);
+  problem.cls().def("__str__", [](const Problem& p) { return p.path + ": " + p.message; });
 
-  auto info = py::class_<WorkflowInfo>(m, "Workflow", "One version of a workflow definition.")
-                  .def_readonly("id", &WorkflowInfo::id)
-                  .def_readonly("name", &WorkflowInfo::name)
-                  .def_readonly("version", &WorkflowInfo::version)
-                  .def_readonly("entity", &WorkflowInfo::entity)
-                  .def_readonly("trigger", &WorkflowInfo::trigger)
-                  .def_readonly("active", &WorkflowInfo::active)
-                  .def_readonly("definition", &WorkflowInfo::definition)
-                  .def_readonly("created_at", &WorkflowInfo::created_at);
-  set_record_fields(info, {"id", "name", "version", "entity", "trigger", "active", "definition", "created_at"});
+  Record<WorkflowInfo>(m, "Workflow", "One version of a workflow definition.")
+      .field("id", &WorkflowInfo::id)
+      .field("name", &WorkflowInfo::name)
+      .field("version", &WorkflowInfo::version)
+      .field("entity", &WorkflowInfo::entity)
+      .field("trigger", &WorkflowInfo::trigger)
+      .field("active", &WorkflowInfo::active)
+      .field("definition", &WorkflowInfo::definition)
+      .field("created_at", &WorkflowInfo::created_at);
 
-  auto approver = py::class_<RoutedApprover>(m, "RoutedApprover", "A user a step would ask, and why.")
-                      .def_readonly("user_id", &RoutedApprover::user_id)
-                      .def_readonly("login", &RoutedApprover::login)
-                      .def_readonly("name", &RoutedApprover::name)
-                      .def_readonly("reason", &RoutedApprover::reason);
-  set_record_fields(approver, {"user_id", "login", "name", "reason"});
+  Record<RoutedApprover>(m, "RoutedApprover", "A user a step would ask, and why.")
+      .field("user_id", &RoutedApprover::user_id)
+      .field("login", &RoutedApprover::login)
+      .field("name", &RoutedApprover::name)
+      .field("reason", &RoutedApprover::reason);
 
-  auto rstep = py::class_<RouteStep>(m, "RouteStep", "One step of a simulated route.")
-                   .def_readonly("name", &RouteStep::name)
-                   .def_readonly("runs", &RouteStep::runs)
-                   .def_readonly("reason", &RouteStep::reason)
-                   .def_readonly("mode", &RouteStep::mode)
-                   .def_readonly("quorum", &RouteStep::quorum)
-                   .def_readonly("approvers", &RouteStep::approvers)
-                   .def_readonly("sla_hours", &RouteStep::sla_hours)
-                   .def_readonly("escalate_to", &RouteStep::escalate_to)
-                   .def_readonly("auto_decision", &RouteStep::auto_decision)
-                   .def_readonly("notes", &RouteStep::notes);
-  set_record_fields(rstep, {"name", "runs", "reason", "mode", "quorum", "approvers", "sla_hours", "escalate_to",
-                            "auto_decision", "notes"});
+  Record<RouteStep>(m, "RouteStep", "One step of a simulated route.")
+      .field("name", &RouteStep::name)
+      .field("runs", &RouteStep::runs)
+      .field("reason", &RouteStep::reason)
+      .field("mode", &RouteStep::mode)
+      .field("quorum", &RouteStep::quorum)
+      .field("approvers", &RouteStep::approvers)
+      .field("sla_hours", &RouteStep::sla_hours)
+      .field("escalate_to", &RouteStep::escalate_to)
+      .field("auto_decision", &RouteStep::auto_decision)
+      .field("notes", &RouteStep::notes);
 
-  auto route = py::class_<Route>(m, "Route", "The route a record would take through a workflow (nothing written).")
-                   .def_readonly("workflow", &Route::workflow)
-                   .def_readonly("version", &Route::version)
-                   .def_readonly("entity_id", &Route::entity_id)
-                   .def_readonly("applies", &Route::applies)
-                   .def_readonly("reason", &Route::reason)
-                   .def_readonly("steps", &Route::steps);
-  set_record_fields(route, {"workflow", "version", "entity_id", "applies", "reason", "steps"});
+  Record<Route>(m, "Route", "The route a record would take through a workflow (nothing written).")
+      .field("workflow", &Route::workflow)
+      .field("version", &Route::version)
+      .field("entity_id", &Route::entity_id)
+      .field("applies", &Route::applies)
+      .field("reason", &Route::reason)
+      .field("steps", &Route::steps);
 
-  auto replay = py::class_<ReplayResult>(m, "ReplayResult", "Existing records routed through a draft definition.")
-                    .def_readonly("routes", &ReplayResult::routes)
-                    .def_readonly("records", &ReplayResult::records)
-                    .def_readonly("requests", &ReplayResult::requests)
-                    .def_readonly("per_step", &ReplayResult::per_step)
-                    .def_readonly("per_approver", &ReplayResult::per_approver);
-  set_record_fields(replay, {"routes", "records", "requests", "per_step", "per_approver"});
+  Record<ReplayResult>(m, "ReplayResult", "Existing records routed through a draft definition.")
+      .field("routes", &ReplayResult::routes)
+      .field("records", &ReplayResult::records)
+      .field("requests", &ReplayResult::requests)
+      .field("per_step", &ReplayResult::per_step)
+      .field("per_approver", &ReplayResult::per_approver);
 
-  auto req = py::class_<RequestView>(m, "ApprovalRequest", "An approval request (a snapshot).")
-                 .def_property_readonly("id", [](const RequestView& v) { return v.r.id; })
-                 .def_property_readonly("workflow", [](const RequestView& v) { return v.r.workflow; })
-                 .def_property_readonly("workflow_version", [](const RequestView& v) { return v.r.workflow_version; })
-                 .def_property_readonly("entity", [](const RequestView& v) { return v.r.entity; })
-                 .def_property_readonly("entity_id", [](const RequestView& v) { return v.r.entity_id; })
-                 .def_property_readonly("submitter_id", [](const RequestView& v) { return v.r.submitter_id; })
-                 .def_property_readonly("status", [](const RequestView& v) { return v.r.status; })
-                 .def_property_readonly("current_step", [](const RequestView& v) { return v.r.current_step; })
-                 .def_property_readonly("round", [](const RequestView& v) { return v.r.round; })
-                 .def_property_readonly("created_at", [](const RequestView& v) { return v.r.created_at; })
-                 .def_property_readonly("updated_at", [](const RequestView& v) { return v.r.updated_at; })
-                 .def_property_readonly("ended_at", [](const RequestView& v) { return v.r.ended_at; })
-                 .def_property_readonly("version", [](const RequestView& v) { return v.r.version; })
-                 .def(
-                     "history", [](const RequestView& v) { return Approvals(v.ctx).history(v.r.id); }, Release(),
-                     "The ledger entries of this request, oldest first (a Table).")
-                 .def(
-                     "steps", [](const RequestView& v) { return Approvals(v.ctx).steps(v.r.id); }, Release(),
-                     "The step instances of every round with their approvers and routing trace (a Table).");
-  set_record_fields(req, {"id", "workflow", "workflow_version", "entity", "entity_id", "submitter_id", "status",
-                          "current_step", "round", "created_at", "updated_at", "ended_at", "version"});
+  Record<RequestView> req(m, "ApprovalRequest", "An approval request (a snapshot).");
+  req.field("id", &RequestView::r, &Request::id)
+      .field("workflow", &RequestView::r, &Request::workflow)
+      .field("workflow_version", &RequestView::r, &Request::workflow_version)
+      .field("entity", &RequestView::r, &Request::entity)
+      .field("entity_id", &RequestView::r, &Request::entity_id)
+      .field("submitter_id", &RequestView::r, &Request::submitter_id)
+      .field("status", &RequestView::r, &Request::status)
+      .field("current_step", &RequestView::r, &Request::current_step)
+      .field("round", &RequestView::r, &Request::round)
+      .field("created_at", &RequestView::r, &Request::created_at)
+      .field("updated_at", &RequestView::r, &Request::updated_at)
+      .field("ended_at", &RequestView::r, &Request::ended_at)
+      .field("version", &RequestView::r, &Request::version);
+  req.cls()
+      .def(
+          "history", [](const RequestView& v) { return Approvals(v.ctx).history(v.r.id); }, Release(),
+          "The ledger entries of this request, oldest first (a Table).")
+      .def(
+          "steps", [](const RequestView& v) { return Approvals(v.ctx).steps(v.r.id); }, Release(),
+          "The step instances of every round with their approvers and routing trace (a Table).");
 
-  auto batch = py::class_<BatchResult>(m, "BatchResult", "The outcome of one request in approve_many().")
-                   .def_readonly("request_id", &BatchResult::request_id)
-                   .def_readonly("ok", &BatchResult::ok)
-                   .def_readonly("status", &BatchResult::status)
-                   .def_readonly("current_step", &BatchResult::current_step)
-                   .def_readonly("error", &BatchResult::error)
-                   .def_readonly("message", &BatchResult::message);
-  set_record_fields(batch, {"request_id", "ok", "status", "current_step", "error", "message"});
+  Record<BatchResult>(m, "BatchResult", "The outcome of one request in approve_many().")
+      .field("request_id", &BatchResult::request_id)
+      .field("ok", &BatchResult::ok)
+      .field("status", &BatchResult::status)
+      .field("current_step", &BatchResult::current_step)
+      .field("error", &BatchResult::error)
+      .field("message", &BatchResult::message);
 
-  auto deleg = py::class_<Delegation>(m, "Delegation", "A delegation of approvals for a time window.")
-                   .def_readonly("id", &Delegation::id)
-                   .def_readonly("delegator_id", &Delegation::delegator_id)
-                   .def_readonly("delegate_id", &Delegation::delegate_id)
-                   .def_readonly("start", &Delegation::start)
-                   .def_readonly("end", &Delegation::end);
-  set_record_fields(deleg, {"id", "delegator_id", "delegate_id", "start", "end"});
+  Record<Delegation>(m, "Delegation", "A delegation of approvals for a time window.")
+      .field("id", &Delegation::id)
+      .field("delegator_id", &Delegation::delegator_id)
+      .field("delegate_id", &Delegation::delegate_id)
+      .field("start", &Delegation::start)
+      .field("end", &Delegation::end);
 
-  auto ver = py::class_<Verification>(m, "Verification", "The result of audit.verify().")
-                 .def_readonly("ok", &Verification::ok)
-                 .def_readonly("entries", &Verification::entries)
-                 .def_readonly("first_bad", &Verification::first_bad)
-                 .def_readonly("reason", &Verification::reason)
-                 .def_readonly("head", &Verification::head)
-                 .def("__bool__", [](const Verification& v) { return v.ok; });
-  set_record_fields(ver, {"ok", "entries", "first_bad", "reason", "head"});
+  Record<Verification> ver(m, "Verification", "The result of audit.verify().");
+  ver.field("ok", &Verification::ok)
+      .field("entries", &Verification::entries)
+      .field("first_bad", &Verification::first_bad)
+      .field("reason", &Verification::reason)
+      .field("head", &Verification::head);
+  ver.cls().def("__bool__", [](const Verification& v) { return v.ok; });
 
   py::class_<Workflows>(m, "Workflows", "crm.workflows: approval workflow definitions (data, versioned).")
       .def(
@@ -285,7 +269,12 @@ void init_workflow(py::module_& m) {
   py::class_<Audit>(m, "Audit", "crm.audit: the hash-chained approval ledger.")
       .def("head", &Audit::head, Release(), "The latest ledger hash ('' when empty), to keep elsewhere.")
       .def("verify", &Audit::verify, py::arg("expected_head") = py::none(), Release())
-      .def("entries", &Audit::entries, py::arg("after") = py::none(), py::arg("limit") = -1, Release());
+      .def(
+          "entries",
+          [](Audit& a, std::optional<Integer> after, std::optional<Integer> limit) {
+            return a.entries(after ? std::optional<std::int64_t>(after->value) : std::nullopt, limit_arg(limit));
+          },
+          py::arg("after") = py::none(), py::arg("limit") = py::none(), Release());
 }
 
 }  // namespace crmkit::bindings

@@ -1,5 +1,8 @@
 #include "casters.hpp"
 
+#include <algorithm>
+#include <string_view>
+
 namespace py = pybind11;
 
 namespace crmkit::bindings::detail {
@@ -57,13 +60,21 @@ py::object ms_to_date(std::int64_t ms) {
   return a.epoch_date + a.timedelta(py::arg("days") = days);
 }
 
+namespace {
+// An int that fits in 64 bits (ids never exceed it; a larger one is not an id).
+std::optional<std::int64_t> int64_of(py::handle obj) {
+  if (!PyLong_Check(obj.ptr()) || PyBool_Check(obj.ptr())) return std::nullopt;
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(obj.ptr(), &overflow);
+  if (overflow) return std::nullopt;
+  return v;
+}
+}  // namespace
+
 std::optional<std::int64_t> id_of(py::handle obj) {
   if (PyBool_Check(obj.ptr())) return std::nullopt;
-  if (PyLong_Check(obj.ptr())) return obj.cast<std::int64_t>();
-  if (py::hasattr(obj, "id")) {
-    py::object id = obj.attr("id");
-    if (PyLong_Check(id.ptr()) && !PyBool_Check(id.ptr())) return id.cast<std::int64_t>();
-  }
+  if (PyLong_Check(obj.ptr())) return int64_of(obj);
+  if (py::hasattr(obj, "id")) return int64_of(py::object(obj.attr("id")));
   return std::nullopt;
 }
 
@@ -110,6 +121,72 @@ Value to_value(py::handle obj) {
   throw ValidationError("cannot store a value of type " + py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
 }
 
+namespace {
+// Enough for every binding signature (the longest has fewer than 16 parameters); arguments past
+// it are converted as usual but cannot be named.
+constexpr std::size_t kMaxNamed = 24;
+struct CallArguments {
+  std::size_t count = 0;
+  PyObject* objects[kMaxNamed];
+  PyObject* defaults[kMaxNamed];  // the declared default (null when none)
+  const char* names[kMaxNamed];
+};
+thread_local CallArguments current_call;
+
+std::string type_name_of(py::handle obj) {
+  return py::str(py::type::of(obj).attr("__name__")).cast<std::string>();
+}
+}  // namespace
+
+void note_call_arguments(const py::detail::function_call& call) {
+  auto& c = current_call;
+  c.count = std::min({call.args.size(), call.func.args.size(), kMaxNamed});
+  for (std::size_t i = 0; i < c.count; ++i) {
+    c.objects[i] = call.args[i].ptr();
+    c.defaults[i] = call.func.args[i].value.ptr();
+    c.names[i] = call.func.args[i].name;
+  }
+}
+
+void forget_call_arguments() { current_call.count = 0; }
+
+std::optional<std::string> argument_name(py::handle src) {
+  // None, True and small ints are shared objects, so several arguments may hold `src`. Prefer
+  // one the caller wrote (its value is not its declared default: the arguments left out hold
+  // their default object itself), then any.
+  const auto& c = current_call;
+  const char* fallback = nullptr;
+  for (std::size_t i = 0; i < c.count; ++i) {
+    if (c.objects[i] != src.ptr() || !c.names[i] || std::string_view(c.names[i]) == "self") continue;
+    if (c.defaults[i] != src.ptr()) return std::string(c.names[i]);
+    if (!fallback) fallback = c.names[i];
+  }
+  if (fallback) return std::string(fallback);
+  return std::nullopt;
+}
+
+void reject_argument(py::handle src, const char* expected) {
+  auto name = argument_name(src);
+  std::string shown;
+  try {
+    shown = py::repr(src).cast<std::string>();
+  } catch (const py::error_already_set&) {
+    shown = "?";
+  }
+  if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+  std::string message = std::string("expected ") + expected + ", not " + type_name_of(src) + " " + shown;
+  if (!name) throw ValidationError(message);
+  throw ValidationError(*name + ": " + message, *name);
+}
+
+Timestamp parse_time_argument(py::handle src, const char* fallback_name) {
+  return parse_timestamp(utf8(src), argument_name(src).value_or(fallback_name));
+}
+
+Date parse_date_argument(py::handle src, const char* fallback_name) {
+  return parse_date(utf8(src), argument_name(src).value_or(fallback_name));
+}
+
 py::object from_value(const Value& v) {
   switch (v.v.index()) {
     case 0: return py::none();
@@ -124,3 +201,25 @@ py::object from_value(const Value& v) {
 }
 
 }  // namespace crmkit::bindings::detail
+
+namespace pybind11::detail {
+
+bool type_caster<crmkit::bindings::Integer>::load(handle src, bool convert) {
+  // bool is an int to Python, but limit=True is a mistake, not 1.
+  if (!PyBool_Check(src.ptr())) {
+    if (PyLong_Check(src.ptr()) || (convert && PyIndex_Check(src.ptr()))) {
+      long long v = PyLong_AsLongLong(src.ptr());
+      if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        if (!convert) return false;
+        crmkit::bindings::detail::reject_argument(src, "an integer that fits in 64 bits");
+      }
+      value.value = v;
+      return true;
+    }
+  }
+  if (!convert) return false;
+  crmkit::bindings::detail::reject_argument(src, "an integer");
+}
+
+}  // namespace pybind11::detail

@@ -6,6 +6,12 @@
 // - Value <-> None / bool / int / float / str / list[str] / date / datetime; an object with an
 //   integer `.id` (a User, a Customer) converts to its id.
 // - Ref: an id, or any record with `.id` (API: "any parameter that takes an entity also takes its id").
+// - Integer: an int (or an object with __index__, such as a numpy integer), never a bool.
+//
+// A value of the wrong type for one of these is a crmkit.ValidationError naming the argument
+// ("customer: expected an id or a record with .id, not str 'x'"), not pybind11's TypeError: the
+// Release/Drain call guards record the call's argument names before the arguments are converted
+// (see common.hpp), and the casters look the rejected object up among them.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -22,6 +28,16 @@ namespace crmkit::bindings {
 
 struct Ref {
   std::int64_t id = 0;
+};
+
+// An integer argument (a limit, an offset, a count) that rejects other types by name.
+struct Integer {
+  std::int64_t value = 0;
+};
+
+// An iterable argument (the rows of a batch call, a list of ids) that rejects other types by name.
+struct Iterable {
+  pybind11::iterable items;
 };
 
 // A time as the caller gave it: already an instant, or text still to be parsed.
@@ -46,6 +62,19 @@ std::optional<std::int64_t> id_of(pybind11::handle obj);
 std::string utf8(pybind11::handle s);
 Value to_value(pybind11::handle obj);
 pybind11::object from_value(const Value& v);
+
+// The argument objects and names of the binding call whose arguments are being converted.
+// Recorded per thread by the call guards' pre-call hook; only identities are compared, never
+// dereferenced, so a record left from an earlier call can at worst fail to name an argument.
+void note_call_arguments(const pybind11::detail::function_call& call);
+void forget_call_arguments();
+// The name of the argument `src` was passed as, when the current call recorded one.
+std::optional<std::string> argument_name(pybind11::handle src);
+// Throws ValidationError naming the argument: "<name>: expected <expected>, not <type> <repr>".
+[[noreturn]] void reject_argument(pybind11::handle src, const char* expected);
+// parse_timestamp/parse_date of a text argument, the error naming the argument.
+Timestamp parse_time_argument(pybind11::handle src, const char* fallback_name);
+Date parse_date_argument(pybind11::handle src, const char* fallback_name);
 }  // namespace detail
 
 }  // namespace crmkit::bindings
@@ -55,16 +84,17 @@ namespace pybind11::detail {
 template <>
 struct type_caster<crmkit::Timestamp> {
   PYBIND11_TYPE_CASTER(crmkit::Timestamp, const_name("datetime.datetime"));
-  bool load(handle src, bool) {
+  bool load(handle src, bool convert) {
     if (crmkit::bindings::detail::is_datetime(src) || crmkit::bindings::detail::is_date(src)) {
       value.ms = crmkit::bindings::detail::datetime_to_ms(src);
       return true;
     }
     if (PyUnicode_Check(src.ptr())) {
-      value = crmkit::parse_timestamp(src.cast<std::string>(), "time");
+      value = crmkit::bindings::detail::parse_time_argument(src, "time");
       return true;
     }
-    return false;
+    if (!convert) return false;
+    crmkit::bindings::detail::reject_argument(src, "a datetime, a date or an ISO-8601 text");
   }
   static handle cast(crmkit::Timestamp t, return_value_policy, handle) {
     return crmkit::bindings::detail::ms_to_datetime(t.ms).release();
@@ -74,16 +104,17 @@ struct type_caster<crmkit::Timestamp> {
 template <>
 struct type_caster<crmkit::Date> {
   PYBIND11_TYPE_CASTER(crmkit::Date, const_name("datetime.date"));
-  bool load(handle src, bool) {
+  bool load(handle src, bool convert) {
     if (crmkit::bindings::detail::is_date(src)) {
       value.ms = crmkit::bindings::detail::datetime_to_ms(src);
       return true;
     }
     if (PyUnicode_Check(src.ptr())) {
-      value = crmkit::parse_date(src.cast<std::string>(), "date");
+      value = crmkit::bindings::detail::parse_date_argument(src, "date");
       return true;
     }
-    return false;
+    if (!convert) return false;
+    crmkit::bindings::detail::reject_argument(src, "a date or a YYYY-MM-DD text");
   }
   static handle cast(crmkit::Date d, return_value_policy, handle) {
     return crmkit::bindings::detail::ms_to_date(d.ms).release();
@@ -93,18 +124,19 @@ struct type_caster<crmkit::Date> {
 template <>
 struct type_caster<crmkit::bindings::TimeArg> {
   PYBIND11_TYPE_CASTER(crmkit::bindings::TimeArg, const_name("datetime.datetime | datetime.date | str"));
-  bool load(handle src, bool) {
+  bool load(handle src, bool convert) {
     if (crmkit::bindings::detail::is_datetime(src) || crmkit::bindings::detail::is_date(src)) {
       value.instant = crmkit::Timestamp{crmkit::bindings::detail::datetime_to_ms(src)};
       value.is_date = crmkit::bindings::detail::is_date(src);
       return true;
     }
     if (PyUnicode_Check(src.ptr())) {
-      value.text = src.cast<std::string>();
+      value.text = crmkit::bindings::detail::utf8(src);
       value.is_date = crmkit::is_date_text(value.text);
       return true;
     }
-    return false;
+    if (!convert) return false;
+    crmkit::bindings::detail::reject_argument(src, "a datetime, a date or an ISO-8601 text");
   }
   static handle cast(const crmkit::bindings::TimeArg&, return_value_policy, handle) { return none().release(); }
 };
@@ -124,14 +156,42 @@ struct type_caster<crmkit::Value> {
 template <>
 struct type_caster<crmkit::bindings::Ref> {
   PYBIND11_TYPE_CASTER(crmkit::bindings::Ref, const_name("int"));
-  bool load(handle src, bool) {
+  bool load(handle src, bool convert) {
     auto id = crmkit::bindings::detail::id_of(src);
-    if (!id) return false;
+    if (!id) {
+      if (!convert) return false;
+      crmkit::bindings::detail::reject_argument(src, "an id or a record with .id");
+    }
     value.id = *id;
     return true;
   }
   static handle cast(const crmkit::bindings::Ref& r, return_value_policy, handle) {
     return PyLong_FromLongLong(r.id);
+  }
+};
+
+template <>
+struct type_caster<crmkit::bindings::Iterable> {
+  PYBIND11_TYPE_CASTER(crmkit::bindings::Iterable, const_name("collections.abc.Iterable"));
+  bool load(handle src, bool convert) {
+    if (isinstance<iterable>(src)) {
+      value.items = reinterpret_borrow<iterable>(src);
+      return true;
+    }
+    if (!convert) return false;
+    crmkit::bindings::detail::reject_argument(src, "an iterable");
+  }
+  static handle cast(const crmkit::bindings::Iterable& i, return_value_policy, handle) {
+    return i.items.inc_ref();
+  }
+};
+
+template <>
+struct type_caster<crmkit::bindings::Integer> {
+  PYBIND11_TYPE_CASTER(crmkit::bindings::Integer, const_name("int"));
+  bool load(handle src, bool convert);
+  static handle cast(const crmkit::bindings::Integer& i, return_value_policy, handle) {
+    return PyLong_FromLongLong(i.value);
   }
 };
 

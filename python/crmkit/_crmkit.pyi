@@ -454,7 +454,7 @@ class Customers:
         ...
     def delete(self, customer: int, expected_version: typing.SupportsInt | typing.SupportsIndex | None = None) -> None:
         ...
-    def find(self, name_contains: str | None = None, tag: str | None = None, owner: int | None = None, team: int | None = None, stage: str | None = None, industry: str | None = None, kind: str | None = None, source: str | None = None, pool: bool = False, after: typing.SupportsInt | typing.SupportsIndex | None = None, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0, where: str | None = None) -> Table:
+    def find(self, name_contains: str | None = None, tag: str | None = None, owner: int | None = None, team: int | None = None, stage: str | None = None, industry: str | None = None, kind: str | None = None, source: str | None = None, pool: bool = False, after: int | None = None, limit: int | None = None, offset: int = 0, where: str | None = None) -> Table:
         ...
     def get(self, customer: int) -> Customer:
         ...
@@ -548,7 +548,7 @@ class Segment:
         ...
     def ids(self, engine: str = 'columns') -> list[int]:
         ...
-    def members(self, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def members(self, limit: int | None = None, offset: int = 0) -> Table:
         ...
     def snapshot(self) -> Snapshot:
         ...
@@ -588,7 +588,7 @@ class Segments:
         """
         Who entered and left since a snapshot (default: the latest).
         """
-    def evaluate(self, rule: str, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def evaluate(self, rule: str, limit: int | None = None, offset: int = 0) -> Table:
         """
         Evaluates an ad hoc rule; the matching customers as a Table.
         """
@@ -604,7 +604,7 @@ class Segments:
         ...
     def list(self) -> Table:
         ...
-    def members(self, name: str, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def members(self, name: str, limit: int | None = None, offset: int = 0) -> Table:
         ...
     def redefine(self, name: str, rule: str) -> Segment:
         ...
@@ -1007,7 +1007,7 @@ class Interactions:
         ...
     def get(self, interaction: int) -> Interaction:
         ...
-    def list(self, customer: int | None = None, by: int | None = None, since: datetime.datetime | datetime.date | str | None = None, until: datetime.datetime | datetime.date | str | None = None, limit: typing.SupportsInt | typing.SupportsIndex | None = 50, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def list(self, customer: int | None = None, by: int | None = None, since: datetime.datetime | datetime.date | str | None = None, until: datetime.datetime | datetime.date | str | None = None, limit: int | None = 50, offset: int = 0) -> Table:
         """
         Interactions, newest first (a Table).
         """
@@ -1037,7 +1037,7 @@ class Tasks:
         """
     def get(self, task: int) -> Task:
         ...
-    def list(self, customer: int | None = None, assignee: int | None = None, status: str | None = None, kind: str | None = None, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def list(self, customer: int | None = None, assignee: int | None = None, status: str | None = None, kind: str | None = None, limit: int | None = None, offset: int = 0) -> Table:
         ...
     def overdue(self, assignee: int | None = None, at: datetime.datetime | datetime.date | str | None = None) -> Table:
         """
@@ -1073,7 +1073,7 @@ class Tickets:
         ...
     def get(self, ticket: int) -> Ticket:
         ...
-    def list(self, customer: int | None = None, status: str | None = None, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def list(self, customer: int | None = None, status: str | None = None, limit: int | None = None, offset: int = 0) -> Table:
         ...
     def note(self, ticket: int, body: str, by: int | None = None) -> int:
         ...
@@ -1099,7 +1099,7 @@ class Orders:
         ...
     def get(self, order: int) -> Order:
         ...
-    def list(self, customer: int | None = None, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def list(self, customer: int | None = None, limit: int | None = None, offset: int = 0) -> Table:
         ...
     def refund(self, order: int, amount: typing.SupportsFloat | typing.SupportsIndex | None = None, at: datetime.datetime | datetime.date | str | None = None, note: str | None = None) -> Order:
         """
@@ -1111,7 +1111,7 @@ class Pool:
     """
     def claim(self, customer: int, by: int | None = None) -> None:
         ...
-    def list(self, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def list(self, limit: int | None = None, offset: int = 0) -> Table:
         ...
     def preview(self, at: datetime.datetime | datetime.date | str | None = None) -> Table:
         """
@@ -1376,7 +1376,7 @@ class Leads:
         ...
     def disqualify(self, lead: int, reason: str, by: int | None = None) -> Lead:
         ...
-    def find(self, status: str | None = None, source: str | None = None, owner: int | None = None, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def find(self, status: str | None = None, source: str | None = None, owner: int | None = None, limit: int | None = None, offset: int = 0) -> Table:
         ...
     def get(self, lead: int) -> Lead:
         ...
@@ -1398,7 +1398,7 @@ class Opportunities:
         """
         Moves to `stage` (default: the next). May start an approval; then the opportunity is locked.
         """
-    def find(self, owner: int | None = None, customer: int | None = None, stage: str | None = None, status: str | None = None, where: str | None = None, limit: typing.SupportsInt | typing.SupportsIndex | None = None, offset: typing.SupportsInt | typing.SupportsIndex = 0) -> Table:
+    def find(self, owner: int | None = None, customer: int | None = None, stage: str | None = None, status: str | None = None, where: str | None = None, limit: int | None = None, offset: int = 0) -> Table:
         ...
     def get(self, opportunity: int) -> Opportunity:
         ...
@@ -1820,7 +1820,7 @@ class Audit:
     """
     crm.audit: the hash-chained approval ledger.
     """
-    def entries(self, after: typing.SupportsInt | typing.SupportsIndex | None = None, limit: typing.SupportsInt | typing.SupportsIndex = -1) -> Table:
+    def entries(self, after: int | None = None, limit: int | None = None) -> Table:
         ...
     def head(self) -> str:
         """
@@ -1916,7 +1916,9 @@ class Crm:
     def history(self, entity: str, id: int) -> Table:
         ...
     def transaction(self) -> Transaction:
-        ...
+        """
+        A scope: `with crm.transaction():` commits on a clean exit and rolls back on an exception; nested blocks are savepoints.
+        """
     @property
     def approvals(self) -> typing.Any:
         ...

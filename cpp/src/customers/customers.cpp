@@ -11,6 +11,7 @@
 #include "crmkit/log.hpp"
 #include "crmkit/schema/stages.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 #include "customers_internal.h"
 #include "crmkit/customers/locks.hpp"
 
@@ -434,6 +435,7 @@ void Customers::remove(std::int64_t id, std::optional<std::int64_t> expected_ver
 }
 
 Table Customers::find(const CustomerQuery& query) const {
+  paging::check(query.limit, query.offset); paging::check_cursor(query.after_id);
   db::Transaction tx(ctx_.db(), false);
   auto fields = schema::Fields(ctx_).of("customer");
   std::vector<Value> params;
@@ -528,6 +530,7 @@ Table Customers::find(const CustomerQuery& query) const {
 }
 
 std::int64_t Customers::count(const CustomerQuery& query) const {
+  paging::check(query.limit, query.offset); paging::check_cursor(query.after_id);
   db::Transaction tx(ctx_.db(), false);
   std::vector<Value> params;
   std::string where = where_clause(ctx_, query, params);

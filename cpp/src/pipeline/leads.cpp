@@ -10,6 +10,7 @@
 #include "crmkit/pipeline/opportunities.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 #include "customers/customers_internal.h"
 #include "pipeline_internal.h"
 
@@ -320,6 +321,7 @@ Lead Leads::assign(std::int64_t id, std::int64_t to, std::optional<std::int64_t>
 }
 
 Table Leads::find(const LeadQuery& query) const {
+  paging::check(query.limit, query.offset);
   db::Transaction tx(ctx_.db(), false);
   auto fields = schema::Fields(ctx_).of("lead");
   auto scope = ctx_.who->owner_filter(kScope, "owner_id");

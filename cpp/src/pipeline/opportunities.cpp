@@ -13,6 +13,7 @@
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/schema/stages.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 #include "customers/customers_internal.h"
 #include "pipeline_internal.h"
 
@@ -550,6 +551,7 @@ Opportunity Opportunities::reopen(std::int64_t id, const std::optional<std::stri
 }
 
 Table Opportunities::find(const OpportunityQuery& query) const {
+  paging::check(query.limit, query.offset);
   db::Transaction tx(ctx_.db(), false);
   auto rules = Rules::load(ctx_);
   auto scope = ctx_.who->owner_filter(kScope, "o.owner_id");

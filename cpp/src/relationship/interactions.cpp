@@ -7,6 +7,7 @@
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship {
@@ -174,7 +175,7 @@ void Interactions::remove(std::int64_t id) {
 }
 
 Table Interactions::list(const InteractionQuery& query) const {
-  if (query.offset < 0) throw ValidationError("offset must not be negative", "offset");
+  paging::check(query.limit, query.offset);
   db::Transaction tx(ctx_.db(), false);
   std::vector<Value> params;
   std::string where = detail::customer_scope_sql(ctx_, "i.customer_id", params);

@@ -7,6 +7,7 @@
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship {
@@ -273,7 +274,7 @@ void Orders::remove(std::int64_t id) {
 }
 
 Table Orders::list(std::optional<std::int64_t> customer_id, std::int64_t limit, std::int64_t offset) const {
-  if (offset < 0) throw ValidationError("offset must not be negative", "offset");
+  paging::check(limit, offset);
   db::Transaction tx(ctx_.db(), false);
   std::vector<Value> params;
   std::string where = detail::customer_scope_sql(ctx_, "o.customer_id", params);

@@ -6,6 +6,7 @@
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship {
@@ -212,7 +213,7 @@ void Pool::claim(std::int64_t customer_id, std::optional<std::int64_t> by) {
 }
 
 Table Pool::list(std::int64_t limit, std::int64_t offset) const {
-  if (offset < 0) throw ValidationError("offset must not be negative", "offset");
+  paging::check(limit, offset);
   db::Transaction tx(ctx_.db(), false);
   Table t;
   auto id = t.add_column("id", ColumnType::Int);

@@ -4,6 +4,7 @@
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship {
@@ -238,7 +239,7 @@ Table Tasks::overdue(std::optional<std::int64_t> assignee, std::optional<Timesta
 }
 
 Table Tasks::list(const TaskQuery& query) const {
-  if (query.offset < 0) throw ValidationError("offset must not be negative", "offset");
+  paging::check(query.limit, query.offset);
   db::Transaction tx(ctx_.db(), false);
   std::string extra;
   std::vector<Value> params;

@@ -4,6 +4,7 @@
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship {
@@ -178,7 +179,7 @@ Table Tickets::notes(std::int64_t ticket_id) const {
 
 Table Tickets::list(std::optional<std::int64_t> customer_id, const std::optional<std::string>& status,
                     std::int64_t limit, std::int64_t offset) const {
-  if (offset < 0) throw ValidationError("offset must not be negative", "offset");
+  paging::check(limit, offset);
   db::Transaction tx(ctx_.db(), false);
   std::vector<Value> params;
   std::string where = detail::customer_scope_sql(ctx_, "k.customer_id", params);

@@ -10,6 +10,7 @@
 #include "crmkit/schema/stages.hpp"
 #include "crmkit/segments/column_store.hpp"
 #include "crmkit/text.hpp"
+#include "crmkit/paging.hpp"
 
 namespace crmkit::segments {
 namespace {
@@ -173,11 +174,13 @@ std::vector<std::int64_t> Segments::ids(const std::string& name, Evaluator how) 
 }
 
 Table Segments::members(const std::string& name, std::int64_t limit, std::int64_t offset) const {
+  paging::check(limit, offset);
   db::Transaction tx(ctx_.db(), false);
   return evaluate(load_segment(ctx_, name).rule, limit, offset);
 }
 
 Table Segments::evaluate(const std::string& rule, std::int64_t limit, std::int64_t offset) const {
+  paging::check(limit, offset);
   customers::CustomerQuery q;
   q.where = rule;
   q.limit = limit;
