@@ -869,54 +869,52 @@ struct ColumnStore::Impl {
     return r.back() != 0;
   }
 
-  // Rows whose int64 key lies in the ranges (or outside them when negated), among valid rows.
-  Bits int_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& stored, const IntRanges& rg,
-                std::int64_t now) const {
-    const std::int64_t* v = stored.ints.data();
+  // Rows whose value lies in one of the closed ranges [lo, hi], or outside all of them when
+  // `negate`, among the rows with a valid value; then the odd cells one by one.
+  template <typename T, typename InRange>
+  Bits range_leaf(const T* v, const std::vector<std::pair<T, T>>& ranges, bool negate, InRange&& in_one,
+                  const Node& n, const std::vector<Value>& lits, int ci, const Column& stored, std::int64_t now) const {
     Bits b;
-    if (rg.ranges.empty()) {
+    if (ranges.empty()) {
       b.assign(words(ids.size()), 0);
-    } else if (rg.ranges.size() == 1) {
-      const auto lo = static_cast<std::uint64_t>(rg.ranges[0].first);
-      const std::uint64_t span = static_cast<std::uint64_t>(rg.ranges[0].second) - lo;
-      b = make_bits(ids.size(), [&](std::size_t i) { return static_cast<std::uint64_t>(v[i]) - lo <= span; });
+    } else if (ranges.size() == 1) {
+      b = make_bits(ids.size(), [&](std::size_t i) { return in_one(v[i]); });
     } else {
       b = make_bits(ids.size(), [&](std::size_t i) {
-        for (const auto& [lo, hi] : rg.ranges) {
+        for (const auto& [lo, hi] : ranges) {
           if (v[i] >= lo && v[i] <= hi) return true;
         }
         return false;
       });
     }
-    for (std::size_t w = 0; w < b.size(); ++w) b[w] = (rg.negate ? ~b[w] : b[w]) & stored.valid[w];
+    for (std::size_t w = 0; w < b.size(); ++w) b[w] = (negate ? ~b[w] : b[w]) & stored.valid[w];
     patch_odd(b, n, lits, ci, stored, now);
     return b;
+  }
+
+  // Stored int64 keys (integers, or instants for days since them).
+  Bits int_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& stored, const IntRanges& rg,
+                std::int64_t now) const {
+    const auto lo = rg.ranges.empty() ? 0 : static_cast<std::uint64_t>(rg.ranges[0].first);
+    const std::uint64_t span = rg.ranges.empty() ? 0 : static_cast<std::uint64_t>(rg.ranges[0].second) - lo;
+    // One range: a single unsigned comparison per row.
+    return range_leaf(stored.ints.data(), rg.ranges, rg.negate,
+                      [lo, span](std::int64_t x) { return static_cast<std::uint64_t>(x) - lo <= span; }, n, lits, ci,
+                      stored, now);
   }
 
   Bits real_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now) const {
     // Keys of the doubles from -inf to +inf: every value a REAL column can hold (SQLite has no NaN).
     const IntRanges rg = monotone_ranges(n.op, lits, double_key(-kInf), double_key(kInf),
                                          [](std::int64_t k) { return Value(key_double(k)); });
+    std::vector<std::pair<double, double>> bounds;
+    for (const auto& [lo, hi] : rg.ranges) bounds.emplace_back(key_double(lo), key_double(hi));
+    const double lo = bounds.empty() ? 0 : bounds[0].first, hi = bounds.empty() ? 0 : bounds[0].second;
     const double* v = col.reals.data();
-    Bits b;
-    if (rg.ranges.empty()) {
-      b.assign(words(ids.size()), 0);
-    } else if (rg.ranges.size() == 1) {
-      const double lo = key_double(rg.ranges[0].first), hi = key_double(rg.ranges[0].second);
-      b = make_bits(ids.size(), [&](std::size_t i) { return v[i] >= lo && v[i] <= hi; });
-    } else {
-      std::vector<std::pair<double, double>> bounds;
-      for (const auto& [lo, hi] : rg.ranges) bounds.emplace_back(key_double(lo), key_double(hi));
-      b = make_bits(ids.size(), [&](std::size_t i) {
-        for (const auto& [lo, hi] : bounds) {
-          if (v[i] >= lo && v[i] <= hi) return true;
-        }
-        return false;
-      });
-    }
-    for (std::size_t w = 0; w < b.size(); ++w) b[w] = (rg.negate ? ~b[w] : b[w]) & col.valid[w];
-    patch_odd(b, n, lits, ci, col, now);
-    return b;
+    // A one-sided range (x >= a, x < b) is one comparison per row.
+    if (hi == kInf) return range_leaf(v, bounds, rg.negate, [lo](double x) { return x >= lo; }, n, lits, ci, col, now);
+    if (lo == -kInf) return range_leaf(v, bounds, rg.negate, [hi](double x) { return x <= hi; }, n, lits, ci, col, now);
+    return range_leaf(v, bounds, rg.negate, [lo, hi](double x) { return x >= lo && x <= hi; }, n, lits, ci, col, now);
   }
 
   Bits text_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now) const {
