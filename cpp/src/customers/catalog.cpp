@@ -4,6 +4,7 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/rules/evaluate.hpp"
+#include "crmkit/rules/semantics.hpp"
 #include "crmkit/rules/sql.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/schema/stages.hpp"
@@ -23,16 +24,6 @@ rules::Value column_value(const db::Stmt& q, int col) {
   }
 }
 
-// Replaces each `$now` outside quotes with `?`, returning how many were replaced.
-int bind_now_placeholders(std::string& sql) {
-  int n = 0;
-  for (std::size_t pos = sql.find("$now"); pos != std::string::npos; pos = sql.find("$now", pos)) {
-    sql.replace(pos, 4, "?");
-    ++n;
-  }
-  return n;
-}
-
 // One customer's values of the fields a rule uses, loaded in one query.
 class LoadedRecord : public rules::Record {
  public:
@@ -40,9 +31,9 @@ class LoadedRecord : public rules::Record {
     std::string select = "SELECT c.id";
     int now_params = 0;
     for (const auto& f : rule.fields()) {
-      std::string sql = f.sql;
-      now_params += bind_now_placeholders(sql);
-      select += ", " + sql;
+      const rules::ExpandedSql e = rules::expand_now(f.sql, "?");
+      now_params += e.now_count;
+      select += ", " + e.sql;
     }
     auto q = ctx.db().prepare(select + " FROM " + kRuleFrom + " WHERE c.id = ?");
     int i = 0;
@@ -50,8 +41,13 @@ class LoadedRecord : public rules::Record {
     q.bind(++i, id);
     found_ = q.step();
     if (!found_) return;
-    for (std::size_t k = 0; k < rule.fields().size(); ++k)
-      values_[rule.fields()[k].name] = column_value(q, static_cast<int>(k) + 1);
+    for (std::size_t k = 0; k < rule.fields().size(); ++k) {
+      const FieldInfo& f = rule.fields()[k];
+      rules::Value v = column_value(q, static_cast<int>(k) + 1);
+      // A Record holds a multi_enum as its list (or NULL), as the compiled SQL reads the JSON.
+      if (f.type == FieldType::MultiEnum && v.is_string()) v = rules::semantics::multi_enum_value(v.as_string());
+      values_[f.name] = std::move(v);
+    }
   }
   bool found() const { return found_; }
   rules::Value get(const FieldInfo& field) const override {
@@ -105,6 +101,7 @@ rules::Catalog customer_catalog(const Context& ctx) {
   add("kind", FieldType::Enum, "c.kind", {"company", "person"});
   add("industry", FieldType::Text, "c.industry");
   add("owner", FieldType::User, "c.owner_id");
+  add("owner_id", FieldType::User, "c.owner_id");  // the spelling opportunity rules use too
   add("source", FieldType::Text, "c.source");
   add("phone", FieldType::Text, "c.phone");
   add("email", FieldType::Text, "c.email");
@@ -113,12 +110,9 @@ rules::Catalog customer_catalog(const Context& ctx) {
   add("updated_at", FieldType::DateTime, "c.updated_at");
   // Derived facts (kept current by the relationship domain).
   add("last_contact_at", FieldType::DateTime, "f.last_contact_at");
-  // Whole days, rounded down (a contact logged a little in the future counts as day -1, not 0),
-  // the same as the days_since_contact reported on the customer record.
-  add("days_since_contact", FieldType::Integer,
-      "(CASE WHEN f.last_contact_at IS NULL THEN NULL WHEN $now >= f.last_contact_at "
-      "THEN ($now - f.last_contact_at) / 86400000 "
-      "ELSE -((f.last_contact_at - $now + 86400000 - 1) / 86400000) END)");
+  // Whole days since the last contact as the rule language defines them (rounded down), the same
+  // as the days_since_contact reported on the customer record and held by the segment store.
+  add("days_since_contact", FieldType::Integer, rules::semantics::days_since_sql("f.last_contact_at"));
   add("interaction_count", FieldType::Integer, "coalesce(f.interaction_count, 0)");
   add("order_count", FieldType::Integer, "coalesce(f.order_count, 0)");
   add("lifetime_value", FieldType::Number, "(coalesce(f.lifetime_value_cents, 0) / 100.0)");

@@ -4,19 +4,18 @@
 #include <unordered_map>
 
 #include "crmkit/db/database.hpp"
+#include "crmkit/rules/semantics.hpp"
 #include "customers_internal.h"
 
 namespace crmkit::customers {
-
-std::int64_t floor_days(std::int64_t ms) {
-  return ms >= 0 ? ms / kMillisPerDay : -((-ms + kMillisPerDay - 1) / kMillisPerDay);
-}
 
 CustomerFacts read_facts(db::Stmt& q, int first, std::int64_t now) {
   CustomerFacts f;
   if (auto last = q.get_opt_int(first)) {
     f.last_contact_at = Timestamp{*last};
-    f.days_since_contact = floor_days(now - *last);
+    // The rule language's definition, so the record shows what days_since_contact rules test.
+    const rules::Value days = rules::semantics::days_since(rules::Value(*last), now);
+    if (days.is_int()) f.days_since_contact = days.as_int();
   }
   f.interaction_count = q.get_int(first + 1);
   f.order_count = q.get_int(first + 2);

@@ -31,7 +31,6 @@ std::optional<std::string> email_attr(const Value& v, std::optional<std::int64_t
 
 // Derived facts (written by the relationship domain; see customer_facts.cpp).
 // floor(ms / day), also for negative `ms`.
-std::int64_t floor_days(std::int64_t ms);
 // Reads the nine stored customer_facts columns starting at `first`; days_since_contact relative to `now`.
 CustomerFacts read_facts(db::Stmt& q, int first, std::int64_t now);
 // The stored facts columns read_facts() expects, over `customer_facts f`.

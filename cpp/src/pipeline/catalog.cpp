@@ -1,8 +1,7 @@
 #include "crmkit/pipeline/catalog.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "crmkit/customers/catalog.hpp"
+#include "crmkit/rules/semantics.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/schema/stages.hpp"
 
@@ -83,13 +82,12 @@ rules::Catalog document_catalog(const Context& ctx, const std::string& kind) {
 
 std::optional<RecordValues> load_values(const Context& ctx, const rules::Catalog& catalog,
                                         const std::string& table_alias, std::int64_t id) {
-  auto space = table_alias.rfind(' ');
-  std::string alias = space == std::string::npos ? table_alias : table_alias.substr(space + 1);
+  // "table alias [JOIN ...]": the record's alias is the second word.
+  const auto first = table_alias.find(' ');
+  std::string alias = first == std::string::npos ? table_alias : table_alias.substr(first + 1);
+  alias = alias.substr(0, alias.find(' '));
   std::string sql = "SELECT ";
-  for (std::size_t i = 0; i < catalog.fields.size(); ++i) {
-    const auto& f = catalog.fields[i];
-    sql += (i ? ", " : "") + f.sql + ", typeof(" + f.sql + ")";
-  }
+  for (std::size_t i = 0; i < catalog.fields.size(); ++i) sql += (i ? ", " : "") + catalog.fields[i].sql;
   sql += " FROM " + table_alias + " WHERE " + alias + ".id = ?";
   auto q = ctx.db().prepare(sql);
   q.bind_all(id);
@@ -97,38 +95,18 @@ std::optional<RecordValues> load_values(const Context& ctx, const rules::Catalog
   RecordValues out;
   for (std::size_t i = 0; i < catalog.fields.size(); ++i) {
     const auto& f = catalog.fields[i];
-    int col = static_cast<int>(2 * i);
-    if (q.is_null(col)) {
-      out[f.name] = rules::Value{};
-      continue;
+    const int col = static_cast<int>(i);
+    // The value as the compiled SQL sees it: its storage class decides (a number in a text field
+    // stays a number), and a multi_enum is the list of its JSON array's text elements.
+    rules::Value v;
+    switch (q.column_type(col)) {
+      case 1: v = rules::Value(q.get_int(col)); break;
+      case 2: v = rules::Value(q.get_double(col)); break;
+      case 3: v = rules::Value(q.get_text(col)); break;
+      default: break;
     }
-    std::string type = q.get_text(col + 1);
-    switch (f.type) {
-      case FieldType::Text:
-      case FieldType::Enum: out[f.name] = rules::Value(q.get_text(col)); break;
-      case FieldType::MultiEnum: {
-        auto j = nlohmann::json::parse(q.get_text(col), nullptr, false);
-        rules::Value::List items;
-        bool ok = j.is_array();
-        if (ok)
-          for (const auto& e : j) {
-            if (!e.is_string()) {
-              ok = false;
-              break;
-            }
-            items.push_back(e.get<std::string>());
-          }
-        out[f.name] = ok ? rules::Value(std::move(items)) : rules::Value{};
-        break;
-      }
-      default:
-        if (type == "real")
-          out[f.name] = rules::Value(q.get_double(col));
-        else if (type == "integer")
-          out[f.name] = rules::Value(q.get_int(col));
-        else
-          out[f.name] = rules::Value(q.get_text(col));
-    }
+    if (f.type == FieldType::MultiEnum && v.is_string()) v = rules::semantics::multi_enum_value(v.as_string());
+    out[f.name] = std::move(v);
   }
   return out;
 }

@@ -257,54 +257,6 @@ std::string quote_string(std::string_view s) {
   return out;
 }
 
-int compare_int_double(std::int64_t i, double d) noexcept {
-  if (std::isnan(d)) return 1;
-  if (d >= 9223372036854775808.0) return -1;
-  if (d < -9223372036854775808.0) return 1;
-  const double t = std::trunc(d);
-  const auto ti = static_cast<std::int64_t>(t);
-  if (i < ti) return -1;
-  if (i > ti) return 1;
-  if (d > t) return -1;
-  if (d < t) return 1;
-  return 0;
-}
-
-namespace {
-int rank(const Value& v) {
-  if (v.is_null()) return 0;
-  if (v.is_numeric()) return 1;
-  if (v.is_string()) return 2;
-  return 3;
-}
-template <typename T>
-int three_way(const T& a, const T& b) {
-  return a < b ? -1 : (b < a ? 1 : 0);
-}
-}  // namespace
-
-int compare_values(const Value& a, const Value& b) {
-  const int ra = rank(a);
-  const int rb = rank(b);
-  if (ra != rb) return ra < rb ? -1 : 1;
-  if (ra == 1) {
-    const bool a_real = a.is_double();
-    const bool b_real = b.is_double();
-    const std::int64_t ai = a.is_bool() ? (a.as_bool() ? 1 : 0) : (a_real ? 0 : a.as_int());
-    const std::int64_t bi = b.is_bool() ? (b.as_bool() ? 1 : 0) : (b_real ? 0 : b.as_int());
-    if (!a_real && !b_real) return three_way(ai, bi);
-    if (a_real && b_real) return three_way(a.as_double(), b.as_double());
-    if (a_real) return -compare_int_double(bi, a.as_double());
-    return compare_int_double(ai, b.as_double());
-  }
-  if (ra == 2) {
-    const int c = a.as_string().compare(b.as_string());
-    return c < 0 ? -1 : (c > 0 ? 1 : 0);
-  }
-  if (ra == 3) return three_way(a.as_list(), b.as_list());
-  return 0;
-}
-
 std::size_t edit_distance(std::u32string_view a, std::u32string_view b, std::size_t cap) {
   const std::size_t diff = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
   if (diff > cap) return cap + 1;

@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "crmkit/rules/catalog.hpp"
+#include "crmkit/rules/semantics.hpp"
 #include "crmkit/rules/value.hpp"
 
 namespace crmkit::rules::detail {
 
-inline constexpr std::int64_t kMsPerHour = 3600LL * 1000;
-inline constexpr std::int64_t kMsPerDay = 24 * kMsPerHour;
+using semantics::kMsPerDay;
+using semantics::kMsPerHour;
 
 // Decodes strict UTF-8 (no overlongs, no surrogates). On failure returns false and sets
 // `bad_byte` to the offset of the first bad sequence. `byte_offsets` gets one entry per code
@@ -39,12 +40,6 @@ std::string format_instant(std::int64_t ms);
 std::string format_double(double d);
 // A double-quoted rule string literal with the minimum escaping needed to read back.
 std::string quote_string(std::string_view s);
-
-// SQLite's comparison of two non-NULL values under BINARY collation: numbers (bool as 0/1, int,
-// double, compared exactly) sort before strings, strings compare bytewise, lists last.
-int compare_values(const Value& a, const Value& b);
-// Exact comparison of an int64 and a double, as SQLite does it.
-int compare_int_double(std::int64_t i, double d) noexcept;
 
 // Levenshtein distance over code points, capped at `cap + 1` (early exit).
 std::size_t edit_distance(std::u32string_view a, std::u32string_view b, std::size_t cap);

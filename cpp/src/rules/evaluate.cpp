@@ -1,7 +1,6 @@
-#include <algorithm>
-
-#include "common_internal.h"
 #include "crmkit/rules/evaluate.hpp"
+
+#include "crmkit/rules/semantics.hpp"
 
 namespace crmkit::rules {
 
@@ -9,52 +8,13 @@ Record::~Record() = default;
 
 namespace {
 
-bool contains(const Value& v, const std::string& needle) {
-  if (v.is_string()) return v.as_string().find(needle) != std::string::npos;
-  const auto& list = v.as_list();
-  return std::find(list.begin(), list.end(), needle) != list.end();
-}
-
-bool starts_with(const Value& v, const std::string& prefix) {
-  return v.as_string().compare(0, prefix.size(), prefix) == 0;
-}
-
-// A leaf on an already-fetched value; `v` is ignored for has_tag/in_group.
+// A leaf on an already-fetched value; `v` is ignored for has_tag/in_group. The meaning of every
+// operator, NULL included, is semantics::holds.
 bool leaf(const Node& n, const Value& v, const Record& record, std::int64_t now_ms) {
   switch (n.op) {
     case Op::HasTag: return record.has_tag(n.args[0].value.as_string());
     case Op::InGroup: return record.in_group(n.args[0].value.as_string());
-    case Op::IsNull: return v.is_null();
-    case Op::IsNotNull: return !v.is_null();
-    default: break;
-  }
-  // Two-valued logic: anything but `is null` is false on NULL, including the negated forms.
-  if (v.is_null()) return false;
-  auto cmp = [&](std::size_t i) { return detail::compare_values(v, n.args[i].resolve(now_ms)); };
-  switch (n.op) {
-    case Op::Eq: return cmp(0) == 0;
-    case Op::Ne: return cmp(0) != 0;
-    case Op::Lt: return cmp(0) < 0;
-    case Op::Le: return cmp(0) <= 0;
-    case Op::Gt: return cmp(0) > 0;
-    case Op::Ge: return cmp(0) >= 0;
-    case Op::In:
-    case Op::NotIn: {
-      bool any = false;
-      for (std::size_t i = 0; i < n.args.size() && !any; ++i) any = cmp(i) == 0;
-      return n.op == Op::In ? any : !any;
-    }
-    case Op::Between: return cmp(0) >= 0 && cmp(1) <= 0;
-    case Op::NotBetween: return !(cmp(0) >= 0 && cmp(1) <= 0);
-    case Op::Contains:
-    case Op::NotContains:
-      if (!v.is_string() && !v.is_list()) return false;
-      return contains(v, n.args[0].value.as_string()) == (n.op == Op::Contains);
-    case Op::StartsWith:
-    case Op::NotStartsWith:
-      if (!v.is_string()) return false;
-      return starts_with(v, n.args[0].value.as_string()) == (n.op == Op::StartsWith);
-    default: return false;
+    default: return semantics::holds(n.op, v, semantics::literals(n, now_ms));
   }
 }
 

@@ -34,7 +34,7 @@ void tighten(Bound& b, const Value& v, bool inclusive, bool lower) {
     b = Bound{true, v, inclusive};
     return;
   }
-  const int c = detail::compare_values(v, b.value);
+  const int c = semantics::compare(v, b.value);
   const bool tighter = lower ? c > 0 : c < 0;
   if (tighter || (c == 0 && !inclusive)) b = Bound{true, v, inclusive};
 }
@@ -117,7 +117,7 @@ bool empty(const Range& r) {
     if (r.int_lo_set && r.int_hi_set && r.int_lo > r.int_hi) return true;
   }
   if (!r.lo.present || !r.hi.present) return false;
-  const int c = detail::compare_values(r.lo.value, r.hi.value);
+  const int c = semantics::compare(r.lo.value, r.hi.value);
   return c > 0 || (c == 0 && !(r.lo.inclusive && r.hi.inclusive));
 }
 
@@ -127,7 +127,7 @@ std::string number_text(const Value& v) {
 
 std::string describe(const Range& r) {
   if (r.lo.present && r.hi.present && r.lo.inclusive && r.hi.inclusive &&
-      detail::compare_values(r.lo.value, r.hi.value) == 0) {
+      semantics::compare(r.lo.value, r.hi.value) == 0) {
     return r.name + " = " + number_text(r.lo.value);
   }
   std::string s = r.name + " in ";

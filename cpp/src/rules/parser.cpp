@@ -43,12 +43,7 @@ std::string_view op_name(Op op) noexcept {
   return "?";
 }
 
-std::int64_t Operand::offset_ms() const noexcept {
-  const std::int64_t unit_ms = unit == 'h' ? detail::kMsPerHour
-                               : unit == 'w' ? 7 * detail::kMsPerDay
-                                             : detail::kMsPerDay;
-  return count * unit_ms;
-}
+std::int64_t Operand::offset_ms() const noexcept { return semantics::offset_ms(count, unit); }
 
 Value Operand::resolve(std::int64_t now_ms) const {
   if (!relative) return value;

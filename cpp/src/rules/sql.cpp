@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <string>
 
 #include "common_internal.h"
+#include "crmkit/rules/semantics.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/rules/sql.hpp"
 #include "lexer_internal.h"
@@ -9,57 +11,22 @@ namespace crmkit::rules {
 
 namespace {
 
-bool sql_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-
-// Copies catalog SQL, turning each $now into a bound parameter. Quoted SQL strings and quoted
-// identifiers are copied untouched so that a JSON path like '$.now' is never rewritten. A '?' in
-// catalog SQL would shift every parameter after it, so it is rejected as a catalog bug.
+// Copies catalog SQL, turning each $now into a bound parameter. A '?' in catalog SQL would shift
+// every parameter after it, so anything but the expected count is rejected as a catalog bug.
 void append_catalog_sql(std::string_view sql, std::string_view what, std::int64_t now_ms,
-                        std::size_t allowed_placeholders, SqlFragment& out) {
-  std::size_t placeholders = 0;
-  char quote = 0;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    const char c = sql[i];
-    if (quote != 0) {
-      out.sql += c;
-      if (c == quote) quote = 0;  // a doubled quote re-enters immediately: same result
-      continue;
-    }
-    if (c == '\'' || c == '"' || c == '`') {
-      quote = c;
-      out.sql += c;
-      continue;
-    }
-    if (c == '?') {
-      if (++placeholders > allowed_placeholders) {
-        throw Error("internal error: catalog SQL for " + std::string(what) +
-                    " has an unexpected '?' placeholder");
-      }
-      out.sql += c;
-      continue;
-    }
-    if (c == '$' && sql.substr(i, 4) == "$now" && (i + 4 == sql.size() || !sql_ident_char(sql[i + 4]))) {
-      out.sql += '?';
-      out.params.emplace_back(now_ms);
-      i += 3;
-      continue;
-    }
-    out.sql += c;
+                        int allowed_placeholders, SqlFragment& out) {
+  const ExpandedSql e = expand_now(sql, "?");
+  if (e.placeholders > allowed_placeholders) {
+    throw Error("internal error: catalog SQL for " + std::string(what) +
+                " has an unexpected '?' placeholder");
   }
-  if (placeholders != allowed_placeholders) {
+  if (e.placeholders != allowed_placeholders) {
     throw Error("internal error: catalog SQL for " + std::string(what) + " must have exactly " +
                 std::to_string(allowed_placeholders) + " '?' placeholder(s)");
   }
-}
-
-Value param_of(const Operand& op, std::int64_t now_ms) {
-  Value v = op.resolve(now_ms);
-  // Booleans go in as 0/1 so that any binder handles them the way SQLite stores them.
-  if (v.is_bool()) return Value(static_cast<std::int64_t>(v.as_bool() ? 1 : 0));
-  return v;
+  // The caller binds the catalog's own '?' (has_tag/in_group) after these $now parameters.
+  out.sql += e.sql;
+  for (int i = 0; i < e.now_count; ++i) out.params.emplace_back(now_ms);
 }
 
 class Compiler {
@@ -111,18 +78,40 @@ class Compiler {
   }
 
   // The field as the left operand of a comparison: text is forced to bytewise collation so a
-  // NOCASE column cannot make SQL disagree with the evaluator. COLLATE keeps the affinity.
+  // NOCASE column cannot make SQL disagree with semantics::compare. COLLATE keeps the affinity.
   void compared_field(const Node& n) {
-    const FieldType t = current_[static_cast<std::size_t>(n.field)]->type;
-    const bool text = t == FieldType::Text || t == FieldType::Enum;
+    const bool text = semantics::is_text_type(current_[static_cast<std::size_t>(n.field)]->type);
     if (text) out_.sql += '(';
     field(n);
-    if (text) out_.sql += " COLLATE BINARY)";
+    if (text) {
+      out_.sql += " COLLATE ";
+      out_.sql += semantics::kTextCollation;
+      out_.sql += ')';
+    }
   }
+
+  // Catalog SQL of the node's field, wrapped by `wrap` (a semantics:: SQL builder that may name
+  // the field several times); every copy binds its own $now parameters, in order.
+  template <typename Wrap>
+  void wrapped_field(const Node& n, Wrap&& wrap) {
+    const FieldInfo& f = *current_[static_cast<std::size_t>(n.field)];
+    SqlFragment inner;
+    append_catalog_sql(f.sql, "field " + f.name, now_ms_, 0, inner);
+    const std::string sql = wrap("(" + inner.sql + ")");
+    out_.sql += sql;
+    if (inner.params.empty()) return;
+    const auto copies = static_cast<std::size_t>(std::count(sql.begin(), sql.end(), '?')) / inner.params.size();
+    for (std::size_t k = 0; k < copies; ++k) out_.params.insert(out_.params.end(), inner.params.begin(), inner.params.end());
+  }
+
+  // Opens and closes a predicate that SQL makes NULL on NULL input: COALESCE turns it into what
+  // the NULL rule says (semantics::on_null), so the expression is always 0 or 1 and NOT is exact.
+  void open_null_rule() { out_.sql += "COALESCE("; }
+  void close_null_rule(Op op) { out_.sql += semantics::on_null(op) ? ", 1)" : ", 0)"; }
 
   void param(const Operand& op) {
     out_.sql += '?';
-    out_.params.push_back(param_of(op, now_ms_));
+    out_.params.push_back(semantics::literal(op, now_ms_));
   }
 
   void emit(std::int32_t index) {
@@ -155,88 +144,85 @@ class Compiler {
       }
       case Op::IsNull:
       case Op::IsNotNull:
-        if (current_[static_cast<std::size_t>(n.field)]->type == FieldType::MultiEnum) {
-          // Text that is not a JSON array cannot be read as a list; it counts as NULL so that
-          // `is null` stays the exact complement of what `contains` can see.
-          out_.sql += "(CASE WHEN json_valid(";
-          field(n);
-          out_.sql += ") THEN json_type(";
-          field(n);
-          out_.sql += n.op == Op::IsNull ? ") <> 'array' ELSE 1 END)" : ") = 'array' ELSE 0 END)";
-          return;
-        }
         out_.sql += '(';
-        field(n);
-        out_.sql += n.op == Op::IsNull ? " IS NULL)" : " IS NOT NULL)";
+        if (current_[static_cast<std::size_t>(n.field)]->type == FieldType::MultiEnum) {
+          // A multi_enum that is not a JSON array counts as NULL (semantics::multi_enum_value).
+          if (n.op == Op::IsNull) out_.sql += "NOT ";
+          wrapped_field(n, semantics::multi_enum_is_list_sql);
+        } else {
+          field(n);
+          out_.sql += n.op == Op::IsNull ? " IS NULL" : " IS NOT NULL";
+        }
+        out_.sql += ')';
         return;
       default: break;
     }
-    // Every remaining predicate is NULL on NULL input in SQL; COALESCE turns that into false,
-    // matching the evaluator's two-valued logic, and keeps NOT exact.
     const FieldType type = current_[static_cast<std::size_t>(n.field)]->type;
     switch (n.op) {
       case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
-        out_.sql += "COALESCE(";
+        open_null_rule();
         compared_field(n);
         out_.sql += ' ';
         out_.sql += op_name(n.op);
         out_.sql += ' ';
         param(n.args[0]);
-        out_.sql += ", 0)";
+        close_null_rule(n.op);
         return;
       case Op::In:
       case Op::NotIn:
-        out_.sql += "COALESCE(";
+        open_null_rule();
         compared_field(n);
         out_.sql += n.op == Op::In ? " IN (" : " NOT IN (";
         for (std::size_t i = 0; i < n.args.size(); ++i) {
           if (i) out_.sql += ", ";
           param(n.args[i]);
         }
-        out_.sql += "), 0)";
+        out_.sql += ')';
+        close_null_rule(n.op);
         return;
       case Op::Between:
       case Op::NotBetween:
-        out_.sql += "COALESCE(";
+        open_null_rule();
         compared_field(n);
         out_.sql += n.op == Op::Between ? " BETWEEN " : " NOT BETWEEN ";
         param(n.args[0]);
         out_.sql += " AND ";
         param(n.args[1]);
-        out_.sql += ", 0)";
+        close_null_rule(n.op);
         return;
       case Op::Contains:
       case Op::NotContains:
         if (type == FieldType::MultiEnum) {
-          // json_valid guards json_each against malformed text (CASE evaluates lazily); a
-          // NULL, malformed or non-array value never matches, in either polarity.
-          out_.sql += "CASE WHEN json_valid(";
+          // Membership among the array's text elements; CASE is lazy, so json_each never sees
+          // malformed text, and a value that is not a list follows the NULL rule.
+          out_.sql += "(CASE WHEN ";
+          wrapped_field(n, semantics::multi_enum_is_list_sql);
+          out_.sql += n.op == Op::Contains ? " THEN EXISTS(SELECT 1 FROM json_each("
+                                           : " THEN NOT EXISTS(SELECT 1 FROM json_each(";
           field(n);
-          out_.sql += ") THEN CASE WHEN json_type(";
-          field(n);
-          out_.sql += n.op == Op::Contains ? ") = 'array' THEN EXISTS(SELECT 1 FROM json_each("
-                                           : ") = 'array' THEN NOT EXISTS(SELECT 1 FROM json_each(";
-          field(n);
-          out_.sql += ") AS rule_je WHERE rule_je.value = ";
+          out_.sql += ") AS rule_je WHERE rule_je.type = 'text' AND rule_je.value = ";
           param(n.args[0]);
-          out_.sql += ") ELSE 0 END ELSE 0 END";
+          out_.sql += semantics::on_null(n.op) ? ") ELSE 1 END)" : ") ELSE 0 END)";
           return;
         }
-        out_.sql += "COALESCE(instr(";
-        field(n);
+        open_null_rule();
+        out_.sql += "instr(";
+        wrapped_field(n, semantics::text_operand_sql);
         out_.sql += ", ";
         param(n.args[0]);
-        out_.sql += n.op == Op::Contains ? ") > 0, 0)" : ") = 0, 0)";
+        out_.sql += n.op == Op::Contains ? ") > 0" : ") = 0";
+        close_null_rule(n.op);
         return;
       case Op::StartsWith:
       case Op::NotStartsWith:
-        out_.sql += "COALESCE(substr(";
-        field(n);
+        open_null_rule();
+        out_.sql += "substr(";
+        wrapped_field(n, semantics::text_operand_sql);
         out_.sql += ", 1, length(";
         param(n.args[0]);
         out_.sql += n.op == Op::StartsWith ? ")) = " : ")) <> ";
         param(n.args[0]);
-        out_.sql += ", 0)";
+        close_null_rule(n.op);
         return;
       default:
         CRMKIT_ASSERT(false && "unhandled rule operator");

@@ -17,7 +17,7 @@
 #include "crmkit/db/database.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
-#include "rules/common_internal.h"
+#include "crmkit/rules/semantics.hpp"
 
 namespace crmkit::segments {
 
@@ -29,9 +29,9 @@ using rules::Op;
 using rules::Value;
 using Bits = std::vector<std::uint64_t>;
 
-constexpr std::int64_t kDay = 86400000;
 constexpr std::int64_t kMinI = std::numeric_limits<std::int64_t>::min();
 constexpr std::int64_t kMaxI = std::numeric_limits<std::int64_t>::max();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::uint32_t kMissing = std::numeric_limits<std::uint32_t>::max();
 // Integers up to 2^53 convert to double exactly, so comparing the double gives the same answer
 // as SQLite's exact int/double comparison; larger ones are kept as exceptions.
@@ -115,40 +115,6 @@ Value cell_value(sqlite3_stmt* st, int col) {
   }
 }
 
-bool sql_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-
-// Catalog SQL with each $now (outside quotes, as rules::compile reads it) replaced by `with`;
-// `found` tells whether there was one.
-std::string replace_now(std::string_view sql, std::string_view with, bool& found) {
-  std::string out;
-  found = false;
-  char quote = 0;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    const char c = sql[i];
-    if (quote != 0) {
-      out += c;
-      if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '\'' || c == '"' || c == '`') {
-      quote = c;
-      out += c;
-      continue;
-    }
-    if (c == '$' && sql.substr(i, 4) == "$now" && (i + 4 == sql.size() || !sql_ident_char(sql[i + 4]))) {
-      out += with;
-      found = true;
-      i += 3;
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 constexpr const char* kFrom = " FROM customers c LEFT JOIN customer_facts f ON f.customer_id = c.id";
 constexpr const char* kIdFilter = " c.id IN (SELECT value FROM json_each(?1))";
 
@@ -162,187 +128,70 @@ std::string id_list_json(const std::vector<std::int64_t>& ids) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Leaf semantics on one value, as the compiled SQL decides them: used for dictionary entries,
-// for the rare cells whose storage class differs from the field type, and by matches().
-// `as_text` is SQLite's text form of a number found in a text field: SQL's instr() and substr()
-// read a number as that text, so contains/starts_with see it (rules::evaluate, which expects
-// well-typed records, would say false).
-bool leaf_on_value(const Node& n, const Value& v, std::int64_t now_ms, const std::string* as_text = nullptr) {
-  switch (n.op) {
-    case Op::IsNull: return v.is_null();
-    case Op::IsNotNull: return !v.is_null();
-    default: break;
-  }
-  if (v.is_null()) return false;
-  auto cmp = [&](std::size_t i) { return rules::detail::compare_values(v, n.args[i].resolve(now_ms)); };
-  switch (n.op) {
-    case Op::Eq: return cmp(0) == 0;
-    case Op::Ne: return cmp(0) != 0;
-    case Op::Lt: return cmp(0) < 0;
-    case Op::Le: return cmp(0) <= 0;
-    case Op::Gt: return cmp(0) > 0;
-    case Op::Ge: return cmp(0) >= 0;
-    case Op::In:
-    case Op::NotIn: {
-      bool any = false;
-      for (std::size_t i = 0; i < n.args.size() && !any; ++i) any = cmp(i) == 0;
-      return n.op == Op::In ? any : !any;
-    }
-    case Op::Between: return cmp(0) >= 0 && cmp(1) <= 0;
-    case Op::NotBetween: return !(cmp(0) >= 0 && cmp(1) <= 0);
-    case Op::Contains:
-    case Op::NotContains: {
-      const std::string& needle = n.args[0].value.as_string();
-      bool found = false;
-      if (as_text && v.is_numeric()) found = as_text->find(needle) != std::string::npos;
-      else if (v.is_string()) found = v.as_string().find(needle) != std::string::npos;
-      else if (v.is_list()) found = std::find(v.as_list().begin(), v.as_list().end(), needle) != v.as_list().end();
-      else return false;
-      return found == (n.op == Op::Contains);
-    }
-    case Op::StartsWith:
-    case Op::NotStartsWith: {
-      const std::string* s = v.is_string() ? &v.as_string() : (as_text && v.is_numeric() ? as_text : nullptr);
-      if (s == nullptr) return false;
-      const std::string& prefix = n.args[0].value.as_string();
-      return (s->compare(0, prefix.size(), prefix) == 0) == (n.op == Op::StartsWith);
-    }
-    default: return false;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Integer predicates as unions of closed ranges (optionally negated within non-NULL rows).
+// Comparison leaves as intervals of stored keys.
+//
+// A comparison leaf (semantics::is_comparison) depends on its value only through
+// semantics::compare(value, literal_i). When the value is a monotone function of a stored int64
+// key (the integer itself, the ordered bits of a double, or the days since a stored instant), each
+// of those comparisons changes at most twice along the keys, so bisection finds every point where
+// any of them changes, and semantics::holds evaluated once per piece between those points decides
+// the whole piece. The fast loops then test key intervals; the operator's meaning is never
+// restated here.
 
 struct IntRanges {
   std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
-  bool negate = false;
+  bool negate = false;  // the leaf holds outside the ranges (among non-NULL rows)
 };
 
-// Smallest int i with compare(i, lit) >= 0 (or > 0 when `strict`); nullopt when none.
-std::optional<std::int64_t> int_lower(const Value& lit, bool strict) {
-  if (lit.is_int() || lit.is_bool()) {
-    const std::int64_t x = lit.is_bool() ? (lit.as_bool() ? 1 : 0) : lit.as_int();
-    if (!strict) return x;
-    if (x == kMaxI) return std::nullopt;
-    return x + 1;
+// Smallest key in [lo, hi] where `pred` (false then true, true at hi) holds.
+template <typename Pred>
+std::int64_t first_key(std::int64_t lo, std::int64_t hi, Pred&& pred) {
+  auto at = [lo](std::uint64_t off) { return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + off); };
+  std::uint64_t a = 0, b = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+  while (a < b) {
+    const std::uint64_t mid = a + (b - a) / 2;
+    if (pred(at(mid))) b = mid;
+    else a = mid + 1;
   }
-  const double d = lit.as_double();
-  if (std::isnan(d)) return kMinI;  // SQLite orders every integer above NaN
-  if (d >= 9223372036854775808.0) return std::nullopt;
-  if (d < -9223372036854775808.0) return kMinI;
-  const double c = std::ceil(d);
-  const auto ci = static_cast<std::int64_t>(c);
-  if (strict && c == d) return ci + 1;  // c < 2^63 here, so no overflow
-  return ci;
+  return at(a);
 }
 
-// Largest int i with compare(i, lit) <= 0 (or < 0 when `strict`); nullopt when none.
-std::optional<std::int64_t> int_upper(const Value& lit, bool strict) {
-  if (lit.is_int() || lit.is_bool()) {
-    const std::int64_t x = lit.is_bool() ? (lit.as_bool() ? 1 : 0) : lit.as_int();
-    if (!strict) return x;
-    if (x == kMinI) return std::nullopt;
-    return x - 1;
+// The keys in [lo, hi] on which the leaf `op` with literals `lits` holds, for a field whose value
+// at key k is value_of(k), monotone in k (either direction).
+template <typename ValueOf>
+IntRanges monotone_ranges(Op op, const std::vector<Value>& lits, std::int64_t lo, std::int64_t hi, ValueOf&& value_of) {
+  std::vector<std::int64_t> starts{lo};
+  for (const Value& lit : lits) {
+    const int first = rules::semantics::compare(value_of(lo), lit);
+    const int last = rules::semantics::compare(value_of(hi), lit);
+    const int dir = last > first ? 1 : -1;
+    for (int c = first; c != last; c += dir) {
+      starts.push_back(first_key(lo, hi, [&](std::int64_t k) { return dir * (rules::semantics::compare(value_of(k), lit) - c) > 0; }));
+    }
   }
-  const double d = lit.as_double();
-  if (std::isnan(d)) return std::nullopt;
-  if (d >= 9223372036854775808.0) return kMaxI;
-  if (d < -9223372036854775808.0) return std::nullopt;
-  const double f = std::floor(d);
-  const auto fi = static_cast<std::int64_t>(f);
-  if (strict && f == d) {
-    if (fi == kMinI) return std::nullopt;
-    return fi - 1;
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  IntRanges yes, no;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const std::int64_t end = i + 1 < starts.size() ? starts[i + 1] - 1 : hi;
+    auto& side = rules::semantics::holds(op, value_of(starts[i]), lits) ? yes.ranges : no.ranges;
+    if (!side.empty() && side.back().second + 1 == starts[i]) side.back().second = end;
+    else side.emplace_back(starts[i], end);
   }
-  return fi;
+  // The loops are cheapest with fewer ranges: `not in (a, b)` is tested as "not in [a] or [b]".
+  if (yes.ranges.size() > 1 && no.ranges.size() < yes.ranges.size()) {
+    no.negate = true;
+    return no;
+  }
+  return yes;
 }
 
-// The predicate of a comparison leaf on an integer value; false when a literal is not numeric
-// (the caller then evaluates row by row).
-bool int_ranges(const Node& n, std::int64_t now_ms, IntRanges& out) {
-  std::vector<Value> lits;
-  for (const auto& a : n.args) {
-    lits.push_back(a.resolve(now_ms));
-    if (!lits.back().is_numeric()) return false;
-  }
-  auto add = [&](std::optional<std::int64_t> lo, std::optional<std::int64_t> hi) {
-    if (lo && hi && *lo <= *hi) out.ranges.emplace_back(*lo, *hi);
-  };
-  switch (n.op) {
-    case Op::Eq: add(int_lower(lits[0], false), int_upper(lits[0], false)); return true;
-    case Op::Ne:
-      add(int_lower(lits[0], false), int_upper(lits[0], false));
-      out.negate = true;
-      return true;
-    case Op::Lt: add(kMinI, int_upper(lits[0], true)); return true;
-    case Op::Le: add(kMinI, int_upper(lits[0], false)); return true;
-    case Op::Gt: add(int_lower(lits[0], true), kMaxI); return true;
-    case Op::Ge: add(int_lower(lits[0], false), kMaxI); return true;
-    case Op::Between:
-    case Op::NotBetween:
-      add(int_lower(lits[0], false), int_upper(lits[1], false));
-      out.negate = n.op == Op::NotBetween;
-      return true;
-    case Op::In:
-    case Op::NotIn:
-      for (const auto& l : lits) add(int_lower(l, false), int_upper(l, false));
-      out.negate = n.op == Op::NotIn;
-      return true;
-    default: return false;
-  }
+// Doubles as int64 keys in the same order (-0.0 just below +0.0), NaN excluded.
+std::int64_t double_key(double d) {
+  const auto bits = std::bit_cast<std::int64_t>(d);
+  return bits < 0 ? bits ^ kMaxI : bits;
 }
-
-// Whole days from t to now as the catalog SQL computes them (integer operands).
-std::int64_t days_between(std::int64_t t, std::int64_t now, DayRounding rounding) {
-  std::int64_t diff = 0;
-  if (__builtin_sub_overflow(now, t, &diff)) diff = now > t ? kMaxI : kMinI;  // beyond any real date
-  std::int64_t q = diff / kDay;
-  if (rounding == DayRounding::Floor && diff % kDay != 0 && diff < 0) --q;
-  return q;
-}
-
-// The value of a days-since field for a source value of any storage class, as SQLite computes
-// the integer-division form (doubles divide without truncation).
-Value days_value(const Value& t, std::int64_t now, DayRounding rounding) {
-  if (t.is_int()) return Value(days_between(t.as_int(), now, rounding));
-  if (t.is_double()) {
-    const double d = t.as_double();
-    const double nd = static_cast<double>(now);
-    if (rounding == DayRounding::Floor && nd < d) return Value(-((d - nd + static_cast<double>(kDay) - 1) / kDay));
-    return Value((nd - d) / static_cast<double>(kDay));
-  }
-  return Value();
-}
-
-// The source-time ranges [t_lo, t_hi] on which days_between(t) lies in [a, b]. days_between is
-// non-increasing in t, so each range of days maps to one range of times, found by bisection.
-std::optional<std::pair<std::int64_t, std::int64_t>> time_range(std::int64_t a, std::int64_t b, std::int64_t now,
-                                                                DayRounding rounding) {
-  auto days = [&](std::int64_t t) { return days_between(t, now, rounding); };
-  // Smallest t with days(t) <= b.
-  if (days(kMaxI) > b) return std::nullopt;
-  std::uint64_t lo = 0, hi = ~std::uint64_t{0};  // offsets from kMinI
-  auto at = [](std::uint64_t off) { return static_cast<std::int64_t>(off + static_cast<std::uint64_t>(kMinI)); };
-  while (lo < hi) {
-    const std::uint64_t mid = lo + (hi - lo) / 2;
-    if (days(at(mid)) <= b) hi = mid;
-    else lo = mid + 1;
-  }
-  const std::int64_t t_lo = at(lo);
-  // Largest t with days(t) >= a.
-  if (days(kMinI) < a) return std::nullopt;
-  lo = 0;
-  hi = ~std::uint64_t{0};
-  while (lo < hi) {
-    const std::uint64_t mid = lo + (hi - lo) / 2 + 1;
-    if (days(at(mid)) >= a) lo = mid;
-    else hi = mid - 1;
-  }
-  const std::int64_t t_hi = at(lo);
-  if (t_lo > t_hi) return std::nullopt;
-  return std::make_pair(t_lo, t_hi);
-}
+double key_double(std::int64_t k) { return std::bit_cast<double>(k < 0 ? k ^ kMaxI : k); }
 
 // ---------------------------------------------------------------------------------------------
 // Storage.
@@ -381,7 +230,6 @@ struct Column {
   Kind kind = Kind::Text;
   bool resident = false;
   int source = -1;  // Days: the column of the source time
-  DayRounding rounding = DayRounding::TowardZero;
 
   std::vector<std::int64_t> ints;
   std::vector<double> reals;
@@ -393,8 +241,6 @@ struct Column {
   // field, text in a number field, an integer beyond 2^53 in a number field): kept as values and
   // evaluated one by one.
   std::unordered_map<std::uint32_t, Value> odd;
-  // Text columns: SQLite's own text form of each odd number (see leaf_on_value).
-  std::unordered_map<std::uint32_t, std::string> odd_text;
 
   bool stored() const { return kind == Kind::Int || kind == Kind::Real || kind == Kind::Text || kind == Kind::Multi; }
 
@@ -406,7 +252,6 @@ struct Column {
     dict = Dict();
     valid = {};
     odd = {};
-    odd_text = {};
   }
 
   void resize(std::size_t n) {
@@ -421,10 +266,7 @@ struct Column {
   }
 
   void set(std::uint32_t row, sqlite3_stmt* st, int col) {
-    if (!odd.empty()) {
-      odd.erase(row);
-      odd_text.erase(row);
-    }
+    if (!odd.empty()) odd.erase(row);
     const int t = sqlite3_column_type(st, col);
     bool ok = false;
     switch (kind) {
@@ -453,11 +295,7 @@ struct Column {
           codes[row] = dict.intern(std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, col))));
           return;
         }
-        if (t != SQLITE_NULL) {
-          odd.emplace(row, cell_value(st, col));
-          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
-          odd_text.emplace(row, std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, col))));
-        }
+        if (t != SQLITE_NULL) odd.emplace(row, cell_value(st, col));
         return;
       case Kind::Multi:
         // The query yields 1 when the value is a JSON array; elements arrive separately.
@@ -562,8 +400,7 @@ struct ColumnStore::Impl {
       col.name = f.name;
       col.type = f.type;
       col.sql = f.sql;
-      bool has_now = false;
-      replace_now(f.sql, "?", has_now);
+      const bool has_now = rules::expand_now(f.sql, "?").now_count > 0;
       switch (f.type) {
         case FieldType::Number: col.kind = Kind::Real; break;
         case FieldType::Text:
@@ -591,7 +428,6 @@ struct ColumnStore::Impl {
       }
       col.kind = Kind::Days;
       col.source = src->second;
-      col.rounding = d.rounding;
     }
     if (options.eager) {
       for (auto& col : columns) {
@@ -677,7 +513,7 @@ struct ColumnStore::Impl {
     for (const int ci : cols) {
       const Column& col = column(ci);
       if (col.kind == Kind::Multi) {
-        sql += ", CASE WHEN json_valid(" + col.sql + ") THEN json_type(" + col.sql + ") = 'array' ELSE 0 END";
+        sql += ", " + rules::semantics::multi_enum_is_list_sql(col.sql);
       } else {
         sql += ", (" + col.sql + ")";
       }
@@ -711,9 +547,9 @@ struct ColumnStore::Impl {
     for (const int ci : cols) {
       Column& col = column(ci);
       if (col.kind != Kind::Multi) continue;
-      std::string sql = "SELECT c.id, je.value" + std::string(kFrom) + ", json_each(CASE WHEN json_valid(" + col.sql +
-                        ") THEN CASE WHEN json_type(" + col.sql + ") = 'array' THEN " + col.sql +
-                        " END END) AS je WHERE je.type = 'text'";
+      // Text elements only: semantics::multi_enum_value.
+      std::string sql = "SELECT c.id, je.value" + std::string(kFrom) + ", json_each(" +
+                        rules::semantics::multi_enum_list_sql(col.sql) + ") AS je WHERE je.type = 'text'";
       if (id_json) sql += std::string(" AND") + kIdFilter;
       Query q(handle(), sql);
       if (id_json) q.bind(1, *id_json);
@@ -762,9 +598,6 @@ struct ColumnStore::Impl {
     load_lists(cols, nullptr);
     for (auto& [name, rows] : tags.rows) load_set(tags, true, name);
     for (auto& [name, rows] : groups.rows) load_set(groups, false, name);
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      if (columns[i].kind == Kind::Days && column(columns[i].source).resident) probe_days(static_cast<int>(i));
-    }
     ++counters.full_loads;
   }
 
@@ -859,34 +692,6 @@ struct ColumnStore::Impl {
     }
   }
 
-  // Checks the days-since arithmetic against the field's own SQL on one held customer, so a
-  // catalog whose rounding differs from the configured one fails loudly instead of silently.
-  void probe_days(int ci) {
-    const Column& col = column(ci);
-    const Column& src = column(col.source);
-    for (std::size_t r = 0; r < ids.size(); ++r) {
-      if (!get_bit(live, r) || !get_bit(src.valid, r)) continue;
-      const std::int64_t t = src.ints[r];
-      bool has_now = false;
-      Query q(handle(), "SELECT (" + replace_now(col.sql, "?1", has_now) + ")" + kFrom + " WHERE c.id = ?2");
-      for (const std::int64_t delta : {std::int64_t{0}, std::int64_t{1}, -1 - kDay, kDay + 1, -kDay / 2, 3 * kDay - 7}) {
-        std::int64_t now = 0;
-        if (__builtin_add_overflow(t, delta, &now)) continue;
-        sqlite3_reset(q.get());
-        q.bind(1, now);
-        q.bind(2, ids[r]);
-        if (!q.step()) break;
-        const Value expected = cell_value(q.get(), 0);
-        const Value mine = days_value(Value(t), now, col.rounding);
-        if (!(expected == mine)) {
-          throw Error("segment store: days-since field '" + col.name + "' does not round like its catalog SQL (" +
-                      col.sql + "); configure its DayRounding");
-        }
-      }
-      return;
-    }
-  }
-
   // ---- refresh -------------------------------------------------------------------------------
 
   std::int64_t data_version_now() {
@@ -965,14 +770,7 @@ struct ColumnStore::Impl {
         for (const auto& [tag, name] : new_sets) (tag ? tags : groups).rows[name];
         full_load();
       } else {
-        if (!new_cols.empty()) {
-          load_columns(new_cols);
-          for (std::size_t i = 0; i < columns.size(); ++i) {
-            if (columns[i].kind == Kind::Days && std::find(new_cols.begin(), new_cols.end(), columns[i].source) != new_cols.end()) {
-              probe_days(static_cast<int>(i));
-            }
-          }
-        }
+        if (!new_cols.empty()) load_columns(new_cols);
         for (const auto& [tag, name] : new_sets) load_set(tag ? tags : groups, tag, name);
         if (!changed.empty()) {
           if (!reload(changed)) {
@@ -1014,10 +812,12 @@ struct ColumnStore::Impl {
   }
 
   // ---- evaluation ----------------------------------------------------------------------------
+  // Every leaf goes through rules::semantics: holds() on one value (rows whose storage class
+  // does not fit the column, dictionary entries, matches()), or monotone_ranges() for the loops.
 
   Value value_at(int ci, std::uint32_t row, std::int64_t now) const {
     const Column& col = column(ci);
-    if (col.kind == Kind::Days) return days_value(column(col.source).value(row), now, col.rounding);
+    if (col.kind == Kind::Days) return rules::semantics::days_since(column(col.source).value(row), now);
     return col.value(row);
   }
 
@@ -1027,23 +827,19 @@ struct ColumnStore::Impl {
   }
 
   // One leaf on one held row, the slow general path.
-  bool cell_leaf(const Node& n, int ci, std::uint32_t row, std::int64_t now) const {
-    const Column& col = column(ci);
-    const std::string* as_text = nullptr;
-    if (col.kind == Kind::Text && !col.odd_text.empty()) {
-      if (auto it = col.odd_text.find(row); it != col.odd_text.end()) as_text = &it->second;
-    }
-    return leaf_on_value(n, value_at(ci, row, now), now, as_text);
+  bool cell_leaf(const Node& n, const std::vector<Value>& lits, int ci, std::uint32_t row, std::int64_t now) const {
+    return rules::semantics::holds(n.op, value_at(ci, row, now), lits);
   }
 
-  Bits row_by_row(const Node& n, int ci, std::int64_t now) const {
+  Bits row_by_row(const Node& n, const std::vector<Value>& lits, int ci, std::int64_t now) const {
     return make_bits(ids.size(), [&](std::size_t i) {
-      return get_bit(live, i) && cell_leaf(n, ci, static_cast<std::uint32_t>(i), now);
+      return get_bit(live, i) && cell_leaf(n, lits, ci, static_cast<std::uint32_t>(i), now);
     });
   }
 
-  void patch_odd(Bits& b, const Node& n, int ci, const Column& stored, std::int64_t now) const {
-    for (const auto& [row, v] : stored.odd) put_bit(b, row, cell_leaf(n, ci, row, now));
+  void patch_odd(Bits& b, const Node& n, const std::vector<Value>& lits, int ci, const Column& stored,
+                 std::int64_t now) const {
+    for (const auto& [row, v] : stored.odd) put_bit(b, row, cell_leaf(n, lits, ci, row, now));
   }
 
   // The rule on one held row: the same leaf semantics as the bitmap path, node by node.
@@ -1065,92 +861,93 @@ struct ColumnStore::Impl {
         case Op::Not: v = !r[static_cast<std::size_t>(n.children[0])]; break;
         case Op::HasTag: v = tags.has(n.args[0].value.as_string(), row); break;
         case Op::InGroup: v = groups.has(n.args[0].value.as_string(), row); break;
-        default: v = cell_leaf(n, fields[static_cast<std::size_t>(n.field)], row, now);
+        default:
+          v = cell_leaf(n, rules::semantics::literals(n, now), fields[static_cast<std::size_t>(n.field)], row, now);
       }
       r[i] = v ? 1 : 0;
     }
     return r.back() != 0;
   }
 
-  Bits int_leaf(const Node& n, int ci, const Column& stored, IntRanges rg, std::int64_t now) const {
-    const std::int64_t* v = stored.ints.data();
+  // Rows whose value lies in one of the closed ranges [lo, hi], or outside all of them when
+  // `negate`, among the rows with a valid value; then the odd cells one by one.
+  template <typename T, typename InRange>
+  Bits range_leaf(const T* v, const std::vector<std::pair<T, T>>& ranges, bool negate, InRange&& in_one,
+                  const Node& n, const std::vector<Value>& lits, int ci, const Column& stored, std::int64_t now) const {
     Bits b;
-    if (rg.ranges.empty()) {
+    if (ranges.empty()) {
       b.assign(words(ids.size()), 0);
-    } else if (rg.ranges.size() == 1) {
-      const auto lo = static_cast<std::uint64_t>(rg.ranges[0].first);
-      const std::uint64_t span = static_cast<std::uint64_t>(rg.ranges[0].second) - lo;
-      b = make_bits(ids.size(), [&](std::size_t i) { return static_cast<std::uint64_t>(v[i]) - lo <= span; });
+    } else if (ranges.size() == 1) {
+      b = make_bits(ids.size(), [&](std::size_t i) { return in_one(v[i]); });
     } else {
       b = make_bits(ids.size(), [&](std::size_t i) {
-        for (const auto& [lo, hi] : rg.ranges) {
+        for (const auto& [lo, hi] : ranges) {
           if (v[i] >= lo && v[i] <= hi) return true;
         }
         return false;
       });
     }
-    for (std::size_t w = 0; w < b.size(); ++w) b[w] = (rg.negate ? ~b[w] : b[w]) & stored.valid[w];
-    patch_odd(b, n, ci, stored, now);
+    for (std::size_t w = 0; w < b.size(); ++w) b[w] = (negate ? ~b[w] : b[w]) & stored.valid[w];
+    patch_odd(b, n, lits, ci, stored, now);
     return b;
   }
 
-  Bits real_leaf(const Node& n, int ci, const Column& col, std::int64_t now) const {
-    std::vector<double> lits;
-    for (const auto& a : n.args) {
-      const Value l = a.resolve(now);
-      if (l.is_double()) lits.push_back(l.as_double());
-      else if (l.is_bool()) lits.push_back(l.as_bool() ? 1.0 : 0.0);
-      else if (l.is_int() && l.as_int() >= -kExactDouble && l.as_int() <= kExactDouble) lits.push_back(static_cast<double>(l.as_int()));
-      else return row_by_row(n, ci, now);  // a literal beyond 2^53 or not a number: exact path
-    }
+  // Stored int64 keys (integers, or instants for days since them).
+  Bits int_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& stored, const IntRanges& rg,
+                std::int64_t now) const {
+    const auto lo = rg.ranges.empty() ? 0 : static_cast<std::uint64_t>(rg.ranges[0].first);
+    const std::uint64_t span = rg.ranges.empty() ? 0 : static_cast<std::uint64_t>(rg.ranges[0].second) - lo;
+    // One range: a single unsigned comparison per row.
+    return range_leaf(stored.ints.data(), rg.ranges, rg.negate,
+                      [lo, span](std::int64_t x) { return static_cast<std::uint64_t>(x) - lo <= span; }, n, lits, ci,
+                      stored, now);
+  }
+
+  Bits real_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now) const {
+    // Keys of the doubles from -inf to +inf: every value a REAL column can hold (SQLite has no NaN).
+    const IntRanges rg = monotone_ranges(n.op, lits, double_key(-kInf), double_key(kInf),
+                                         [](std::int64_t k) { return Value(key_double(k)); });
+    std::vector<std::pair<double, double>> bounds;
+    for (const auto& [lo, hi] : rg.ranges) bounds.emplace_back(key_double(lo), key_double(hi));
+    const double lo = bounds.empty() ? 0 : bounds[0].first, hi = bounds.empty() ? 0 : bounds[0].second;
     const double* v = col.reals.data();
-    const std::size_t rows = ids.size();
-    Bits b;
-    bool negate = false;
-    switch (n.op) {
-      case Op::Ne: negate = true; [[fallthrough]];
-      case Op::Eq: b = make_bits(rows, [&](std::size_t i) { return v[i] == lits[0]; }); break;
-      case Op::Lt: b = make_bits(rows, [&](std::size_t i) { return v[i] < lits[0]; }); break;
-      case Op::Le: b = make_bits(rows, [&](std::size_t i) { return v[i] <= lits[0]; }); break;
-      case Op::Gt: b = make_bits(rows, [&](std::size_t i) { return v[i] > lits[0]; }); break;
-      case Op::Ge: b = make_bits(rows, [&](std::size_t i) { return v[i] >= lits[0]; }); break;
-      case Op::NotBetween: negate = true; [[fallthrough]];
-      case Op::Between: b = make_bits(rows, [&](std::size_t i) { return v[i] >= lits[0] && v[i] <= lits[1]; }); break;
-      case Op::NotIn: negate = true; [[fallthrough]];
-      case Op::In:
-        b = make_bits(rows, [&](std::size_t i) { return std::find(lits.begin(), lits.end(), v[i]) != lits.end(); });
-        break;
-      default: return row_by_row(n, ci, now);
-    }
-    for (std::size_t w = 0; w < b.size(); ++w) b[w] = (negate ? ~b[w] : b[w]) & col.valid[w];
-    patch_odd(b, n, ci, col, now);
-    return b;
+    // A one-sided range (x >= a, x < b) is one comparison per row.
+    if (hi == kInf) return range_leaf(v, bounds, rg.negate, [lo](double x) { return x >= lo; }, n, lits, ci, col, now);
+    if (lo == -kInf) return range_leaf(v, bounds, rg.negate, [hi](double x) { return x <= hi; }, n, lits, ci, col, now);
+    return range_leaf(v, bounds, rg.negate, [lo, hi](double x) { return x >= lo && x <= hi; }, n, lits, ci, col, now);
   }
 
-  Bits text_leaf(const Node& n, int ci, const Column& col, std::int64_t now) const {
+  Bits text_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now) const {
     const std::uint32_t* c = col.codes.data();
     Bits b;
-    if (n.op == Op::Eq && n.args[0].value.is_string()) {
-      const std::uint32_t k = col.dict.find(n.args[0].value.as_string());
+    if (n.op == Op::Eq && lits[0].is_string()) {
+      // Text equality is byte equality (semantics::compare_text), which is what the dictionary
+      // is keyed by: one lookup instead of a test per distinct value.
+      const std::uint32_t k = col.dict.find(lits[0].as_string());
       if (k == kMissing) b.assign(words(ids.size()), 0);
       else b = make_bits(ids.size(), [&](std::size_t i) { return c[i] == k; });
     } else {
-      // Every other predicate is decided once per distinct value, then looked up per row.
+      // Every other predicate is decided once per distinct value, then looked up per row; code 0
+      // is NULL.
       std::vector<std::uint8_t> table(col.dict.values.size(), 0);
-      for (std::size_t k = 1; k < table.size(); ++k) table[k] = leaf_on_value(n, Value(col.dict.values[k]), now) ? 1 : 0;
+      table[0] = rules::semantics::holds(n.op, Value(), lits) ? 1 : 0;
+      for (std::size_t k = 1; k < table.size(); ++k) table[k] = rules::semantics::holds(n.op, Value(col.dict.values[k]), lits) ? 1 : 0;
       const std::uint8_t* t = table.data();
       b = make_bits(ids.size(), [&](std::size_t i) { return t[c[i]] != 0; });
     }
-    patch_odd(b, n, ci, col, now);
+    patch_odd(b, n, lits, ci, col, now);
     return b;
   }
 
-  Bits multi_leaf(const Node& n, int ci, const Column& col, std::int64_t now) const {
-    if (n.op != Op::Contains && n.op != Op::NotContains) return row_by_row(n, ci, now);
-    const std::uint32_t k = col.dict.find(n.args[0].value.as_string());
+  Bits multi_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now) const {
+    if (n.op != Op::Contains && n.op != Op::NotContains) return row_by_row(n, lits, ci, now);
+    // Membership of the literal's code in each row's list (semantics::list_contains on codes:
+    // codes are equal exactly when the texts are); a row without a list follows the NULL rule.
+    const std::uint32_t k = col.dict.find(lits[0].as_string());
     const bool want = n.op == Op::Contains;
+    const bool if_null = rules::semantics::on_null(n.op);
     Bits b = make_bits(ids.size(), [&](std::size_t i) {
-      if (!get_bit(col.valid, i)) return false;
+      if (!get_bit(col.valid, i)) return if_null;
       const auto& l = col.lists[i];
       const bool found = k != kMissing && std::find(l.begin(), l.end(), k) != l.end();
       return found == want;
@@ -1169,11 +966,8 @@ struct ColumnStore::Impl {
       b.resize(words(ids.size()));
       for (std::size_t w = 0; w < b.size(); ++w) b[w] = ~stored.valid[w];
     }
-    for (const auto& [row, v] : stored.odd) {
-      // A days-since of text is NULL in SQL as well as here.
-      const bool null = col.kind == Kind::Days ? value_at(ci, row, 0).is_null() : false;
-      put_bit(b, row, null);
-    }
+    // Cells of another storage class: a value, unless days since it are undefined.
+    for (const auto& [row, v] : stored.odd) put_bit(b, row, value_at(ci, row, 0).is_null());
     if (n.op == Op::IsNotNull) {
       for (auto& w : b) w = ~w;
     }
@@ -1193,27 +987,29 @@ struct ColumnStore::Impl {
     if (n.op == Op::InGroup) return set_leaf(groups, n.args[0].value.as_string());
     const int ci = fields[static_cast<std::size_t>(n.field)];
     if (n.op == Op::IsNull || n.op == Op::IsNotNull) return null_leaf(n, ci);
+    const std::vector<Value> lits = rules::semantics::literals(n, now);
     const Column& col = column(ci);
+    const bool comparison = rules::semantics::is_comparison(n.op);
     switch (col.kind) {
       case Kind::Int: {
-        IntRanges rg;
-        if (!int_ranges(n, now, rg)) return and_live(row_by_row(n, ci, now));
-        return and_live(int_leaf(n, ci, col, std::move(rg), now));
+        if (!comparison) return and_live(row_by_row(n, lits, ci, now));
+        const IntRanges rg = monotone_ranges(n.op, lits, kMinI, kMaxI, [](std::int64_t k) { return Value(k); });
+        return and_live(int_leaf(n, lits, ci, col, rg, now));
       }
       case Kind::Days: {
-        IntRanges rg;
-        if (!int_ranges(n, now, rg)) return and_live(row_by_row(n, ci, now));
-        IntRanges times;
-        times.negate = rg.negate;
-        for (const auto& [a, b] : rg.ranges) {
-          if (auto t = time_range(a, b, now, col.rounding)) times.ranges.push_back(*t);
-        }
-        return and_live(int_leaf(n, ci, column(col.source), std::move(times), now));
+        if (!comparison) return and_live(row_by_row(n, lits, ci, now));
+        // Days since an instant do not increase as the instant grows: intervals of instants.
+        const IntRanges rg = monotone_ranges(n.op, lits, kMinI, kMaxI, [now](std::int64_t t) {
+          return rules::semantics::days_since(Value(t), now);
+        });
+        return and_live(int_leaf(n, lits, ci, column(col.source), rg, now));
       }
-      case Kind::Real: return and_live(real_leaf(n, ci, col, now));
-      case Kind::Text: return and_live(text_leaf(n, ci, col, now));
-      case Kind::Multi: return and_live(multi_leaf(n, ci, col, now));
-      default: return and_live(row_by_row(n, ci, now));
+      case Kind::Real:
+        if (!comparison) return and_live(row_by_row(n, lits, ci, now));
+        return and_live(real_leaf(n, lits, ci, col, now));
+      case Kind::Text: return and_live(text_leaf(n, lits, ci, col, now));
+      case Kind::Multi: return and_live(multi_leaf(n, lits, ci, col, now));
+      default: return and_live(row_by_row(n, lits, ci, now));
     }
   }
 

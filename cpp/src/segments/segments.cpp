@@ -66,9 +66,8 @@ std::shared_ptr<ColumnStore> column_store(const Context& ctx, const rules::Catal
   std::lock_guard<std::mutex> lock(slot.mutex);
   std::string key = catalog_key(catalog);
   if (!slot.store) {
-    ColumnStoreOptions options;
-    options.days_since = {{"days_since_contact", "last_contact_at", DayRounding::Floor}};
-    slot.store = std::make_shared<ColumnStore>(ctx.db(), catalog, options);
+    // The default options describe the customer catalog's days_since_contact.
+    slot.store = std::make_shared<ColumnStore>(ctx.db(), catalog);
     slot.catalog_key = key;
   } else if (slot.catalog_key != key) {
     slot.store->set_catalog(catalog);

@@ -1,73 +1,28 @@
 // The entities a workflow can run over, seen through the rule language.
 #include <algorithm>
 
+#include "crmkit/customers/catalog.hpp"
 #include "crmkit/pipeline/catalog.hpp"
-#include "crmkit/schema/fields.hpp"
-#include "crmkit/schema/stages.hpp"
 #include "workflow_internal.h"
 
 namespace crmkit::workflow::internal {
-namespace {
-
-rules::FieldType rule_type(schema::FieldType t) {
-  switch (t) {
-    case schema::FieldType::Text: return rules::FieldType::Text;
-    case schema::FieldType::Number: return rules::FieldType::Number;
-    case schema::FieldType::Integer: return rules::FieldType::Integer;
-    case schema::FieldType::Bool: return rules::FieldType::Bool;
-    case schema::FieldType::Date: return rules::FieldType::Date;
-    case schema::FieldType::DateTime: return rules::FieldType::DateTime;
-    case schema::FieldType::Enum: return rules::FieldType::Enum;
-    case schema::FieldType::MultiEnum: return rules::FieldType::MultiEnum;
-    case schema::FieldType::User: return rules::FieldType::User;
-  }
-  return rules::FieldType::Text;
-}
-
-// Customers as a workflow sees them: the built-in columns and custom fields.
-rules::Catalog customer_catalog(const Context& ctx) {
-  using rules::FieldType;
-  rules::Catalog c;
-  c.entity = "customer";
-  c.fields = {
-      {"id", FieldType::Integer, "c.id", {}},
-      {"name", FieldType::Text, "c.name", {}},
-      {"kind", FieldType::Enum, "c.kind", {"company", "person"}},
-      {"industry", FieldType::Text, "c.industry", {}},
-      {"owner", FieldType::User, "c.owner_id", {}},
-      {"owner_id", FieldType::User, "c.owner_id", {}},
-      {"source", FieldType::Text, "c.source", {}},
-      {"phone", FieldType::Text, "c.phone", {}},
-      {"email", FieldType::Text, "c.email", {}},
-      {"stage", FieldType::Enum, "c.stage", schema::Stages(ctx, "lifecycle").names()},
-      {"created_at", FieldType::DateTime, "c.created_at", {}},
-      {"updated_at", FieldType::DateTime, "c.updated_at", {}},
-  };
-  auto custom = schema::Fields(ctx).of("customer");
-  for (const auto& d : custom.defs())
-    c.fields.push_back({d.name, rule_type(d.type), "json_extract(c.fields, '$.\"" + d.name + "\"')", d.options});
-  c.has_tag_sql = "EXISTS(SELECT 1 FROM customer_tags wt WHERE wt.customer_id = c.id AND wt.tag = ?)";
-  c.in_group_sql =
-      "EXISTS(SELECT 1 FROM group_members wgm JOIN groups wg ON wg.id = wgm.group_id WHERE wgm.customer_id = c.id "
-      "AND wg.name = ?)";
-  return c;
-}
-
-}  // namespace
-
 std::optional<EntityInfo> entity_info(const Context& ctx, const std::string& entity) {
   EntityInfo info;
   info.entity = entity;
   if (entity == "opportunity") {
     info.table_alias = "opportunities o";
+    info.alias = "o";
     info.scope = "opportunities";
     info.catalog = pipeline::opportunity_catalog(ctx);
   } else if (entity == "customer") {
-    info.table_alias = "customers c";
+    // The customers domain's catalog: its facts fields read the LEFT JOINed customer_facts.
+    info.table_alias = customers::kRuleFrom;
+    info.alias = "c";
     info.scope = "customers";
-    info.catalog = customer_catalog(ctx);
+    info.catalog = customers::customer_catalog(ctx);
   } else if (pipeline::is_document_kind(ctx, entity)) {
     info.table_alias = "documents d";
+    info.alias = "d";
     info.scope = "opportunities";
     info.catalog = pipeline::document_catalog(ctx, entity);
     info.is_document = true;

@@ -186,8 +186,7 @@ ReplayResult Workflows::replay(const std::string& definition_json, const std::op
                         (a.problems.size() == 1 ? "" : "s") + "):" + problems_text(a.problems));
   const auto& def = *a.def;
   auto info = *entity_info(ctx_, def.entity);
-  auto space = info.table_alias.rfind(' ');
-  std::string alias = info.table_alias.substr(space + 1);
+  const std::string& alias = info.alias;
   std::string sql = "SELECT " + alias + ".id FROM " + info.table_alias + " WHERE 1";
   std::vector<rules::Value> params;
   if (info.is_document) {

@@ -48,4 +48,15 @@ struct Catalog {
   const FieldInfo* find(std::string_view name) const;
 };
 
+// Catalog SQL with every $now token replaced by `with` (the compiler binds it as a parameter,
+// the segment store and record loaders the same way). Quoted SQL strings and identifiers are
+// copied untouched, so a JSON path like '$.now' is never rewritten. `placeholders` counts the
+// '?' of the original SQL outside quotes.
+struct ExpandedSql {
+  std::string sql;
+  int now_count = 0;
+  int placeholders = 0;
+};
+ExpandedSql expand_now(std::string_view sql, std::string_view with);
+
 }  // namespace crmkit::rules

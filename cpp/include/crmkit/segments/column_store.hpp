@@ -6,8 +6,9 @@
 // this store holds each catalog field as a column (text and enum dictionary-encoded, numbers and
 // times as int64/double with validity bitmaps, multi_enum as per-row code lists, tags and static
 // groups as inverted indexes) and evaluates a rules::Rule over them. Results are exactly those of
-// the compiled SQL on the same data: two-valued NULL logic, ints and doubles compared exactly,
-// text bytewise.
+// the compiled SQL on the same data: both take every operator's meaning from
+// crmkit/rules/semantics.hpp (two-valued NULL logic, ints and doubles compared exactly, text
+// bytewise, whole days rounded down).
 //
 // Residency: a column, tag or group is loaded the first time a rule needs it (or all fields on
 // the first refresh with ColumnStoreOptions::eager) and kept current from then on. Loading it
@@ -46,21 +47,19 @@ class Database;
 
 namespace crmkit::segments {
 
-// How a whole-day difference is rounded: TowardZero is SQLite's integer division
-// `(($now - t) / 86400000)`; Floor is the CASE form that rounds negative differences down.
-enum class DayRounding { TowardZero, Floor };
-
-// A catalog field whose SQL depends on $now cannot be stored. It is computed on the fly as the
-// number of whole days from a stored datetime field to now_ms (NULL when that field is NULL).
+// A catalog field whose SQL depends on $now cannot be stored. It is computed on the fly as
+// rules::semantics::days_since(source value, now_ms): whole days from a stored date/datetime
+// field to now, rounded down, NULL when that field is NULL. The field's catalog SQL is expected to
+// be rules::semantics::days_since_sql(source SQL), the same definition, as the customer catalog
+// builds it.
 struct DaysSince {
   std::string field;   // the catalog field, e.g. "days_since_contact"
   std::string source;  // the stored datetime field it counts from, e.g. "last_contact_at"
-  DayRounding rounding = DayRounding::TowardZero;
 };
 
 struct ColumnStoreOptions {
   // The default matches the customer catalog of crmkit/customers.
-  std::vector<DaysSince> days_since = {{"days_since_contact", "last_contact_at", DayRounding::TowardZero}};
+  std::vector<DaysSince> days_since = {{"days_since_contact", "last_contact_at"}};
   // Load every field on the first refresh instead of when a rule first reads it.
   bool eager = false;
   // Change-log rows kept when trimming (see the header comment).
@@ -87,8 +86,7 @@ class ColumnStore {
   ColumnStore& operator=(const ColumnStore&) = delete;
 
   // Brings the resident data up to date with the database (see the header comment). Throws
-  // crmkit::StorageError on database failure (the store is then reloaded fully next time), and
-  // crmkit::Error if a DaysSince rounding disagrees with its field's catalog SQL.
+  // crmkit::StorageError on database failure (the store is then reloaded fully next time).
   void refresh();
 
   // Replaces the catalog (after custom fields changed); the next refresh or use reloads fully.
