@@ -86,11 +86,19 @@ std::optional<RecordValues> load_values(const Context& ctx, const rules::Catalog
   const auto first = table_alias.find(' ');
   std::string alias = first == std::string::npos ? table_alias : table_alias.substr(first + 1);
   alias = alias.substr(0, alias.find(' '));
+  // Fields computed from the clock (days_since_contact) carry $now: bound to this call's instant.
   std::string sql = "SELECT ";
-  for (std::size_t i = 0; i < catalog.fields.size(); ++i) sql += (i ? ", " : "") + catalog.fields[i].sql;
+  int now_params = 0;
+  for (std::size_t i = 0; i < catalog.fields.size(); ++i) {
+    const rules::ExpandedSql e = rules::expand_now(catalog.fields[i].sql, "?");
+    now_params += e.now_count;
+    sql += (i ? ", " : "") + e.sql;
+  }
   sql += " FROM " + table_alias + " WHERE " + alias + ".id = ?";
   auto q = ctx.db().prepare(sql);
-  q.bind_all(id);
+  int param = 0;
+  for (int k = 0; k < now_params; ++k) q.bind(++param, ctx.now());
+  q.bind(++param, id);
   if (!q.step()) return std::nullopt;
   RecordValues out;
   for (std::size_t i = 0; i < catalog.fields.size(); ++i) {
