@@ -1,5 +1,6 @@
 """Segmentation analytics: RFM over millions of orders against pandas, and the CLV fit on CDNOW."""
 
+import os
 import pathlib
 import random
 import sqlite3
@@ -56,7 +57,11 @@ def rfm_vs_pandas(scale, workdir):
 def clv_fit_cdnow(scale, workdir):
     import crmkit
 
-    log = run.ROOT.parent / "shared" / "datasets" / "cdnow" / "CDNOW_master.txt"
+    # The shared data sits next to the main checkout; a worktree is one level further down.
+    log = os.environ.get("CRMKIT_CDNOW") or next(
+        (p / "shared" / "datasets" / "cdnow" / "CDNOW_master.txt" for p in run.ROOT.parents
+         if (p / "shared" / "datasets" / "cdnow" / "CDNOW_master.txt").is_file()),
+        run.ROOT.parent / "shared" / "datasets" / "cdnow" / "CDNOW_master.txt")
     crm = crmkit.open(str(workdir / "cdnow.db"))
     lines = pathlib.Path(log).read_text().split("\n")[1:]
     rows = [l.split() for l in lines if l.strip()]
