@@ -295,3 +295,32 @@ TEST(Events, MigrationSixTurnsTheOldChangeLogIntoEvents) {
   q.step();
   EXPECT_EQ(q.get_int(0), 0);
 }
+
+TEST(Events, ABadRowInALaterBlockOfAddManyWritesNothing) {
+  Org o;
+  const auto start = o.crm.events().latest();
+  std::vector<CustomerInput> rows(70000);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].attrs["name"] = "客户" + std::to_string(i);
+    rows[i].tags = std::vector<std::string>{"VIP"};
+  }
+  rows[69000].attrs["kind"] = "robot";  // blocks are 65,536 rows: the first block is already written
+  try {
+    o.crm.customers().add_many(rows);
+    FAIL() << "expected ValidationError";
+  } catch (const ValidationError& e) {
+    EXPECT_EQ(e.row(), 69000);
+    EXPECT_EQ(e.field(), "kind");
+  }
+  EXPECT_EQ(o.crm.customers().count({}), 0);
+  EXPECT_EQ(o.crm.events().latest(), start);
+  auto q = o.crm.database().prepare("SELECT (SELECT count(*) FROM customer_tags) + (SELECT count(*) FROM customer_facts)");
+  q.step();
+  EXPECT_EQ(q.get_int(0), 0);
+  rows[69000].attrs.erase("kind");
+  auto ids = o.crm.customers().add_many(rows);
+  ASSERT_EQ(ids.size(), rows.size());
+  for (std::size_t i = 1; i < ids.size(); ++i) ASSERT_EQ(ids[i], ids[i - 1] + 1);
+  EXPECT_EQ(o.crm.events().latest() - start, static_cast<std::int64_t>(rows.size()));
+  EXPECT_EQ(o.crm.customers().count({}), static_cast<std::int64_t>(rows.size()));
+}
