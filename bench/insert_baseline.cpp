@@ -1,6 +1,7 @@
-// The floor for bulk customer inserts: the same rows as the crmkit benchmark (name, industry,
-// owner, 2 tags, 2 custom fields as JSON) written through the raw SQLite C API with prepared
-// statements in one transaction, into a database created with crmkit's own schema.
+// The floor for bulk customer inserts: the same rows as the crmkit benchmark writes (the customer
+// with name, industry, owner and 2 custom fields as JSON, its 2 tags, its facts row and its
+// "created" event) through the raw SQLite C API with prepared statements in one transaction,
+// into a database created with crmkit's own schema (so the same indexes).
 //
 //   insert_baseline DB_PATH ROWS     → prints {"rows": N, "seconds": S}
 #include <sqlite3.h>
@@ -46,6 +47,14 @@ int main(int argc, char** argv) {
                      "VALUES (?,?,?,?,?,?,?,?)",
                      -1, &ins, nullptr);
   sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES (?,?)", -1, &tag, nullptr);
+  sqlite3_stmt* facts = nullptr;
+  sqlite3_stmt* event = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO customer_facts(customer_id, updated_at) VALUES (?,?)", -1, &facts, nullptr);
+  sqlite3_prepare_v2(db,
+                     "INSERT INTO events(at, kind, entity, entity_id, customer_id, payload) "
+                     "VALUES (?,'created','customer',?,?,?)",
+                     -1, &event, nullptr);
+  static const char* payload = R"({"fields":["employees","industry","kind","name","owner_id","region","stage","tags"]})";
   const long long now = 1767225600000LL;
   char fields[96];
   for (long i = 0; i < rows; ++i) {
@@ -65,6 +74,16 @@ int main(int argc, char** argv) {
     }
     sqlite3_reset(ins);
     sqlite3_int64 id = sqlite3_last_insert_rowid(db);
+    sqlite3_bind_int64(facts, 1, id);
+    sqlite3_bind_int64(facts, 2, now);
+    sqlite3_step(facts);
+    sqlite3_reset(facts);
+    sqlite3_bind_int64(event, 1, now);
+    sqlite3_bind_int64(event, 2, id);
+    sqlite3_bind_int64(event, 3, id);
+    sqlite3_bind_text(event, 4, payload, -1, SQLITE_STATIC);
+    sqlite3_step(event);
+    sqlite3_reset(event);
     for (int k = 0; k < 2; ++k) {
       sqlite3_bind_int64(tag, 1, id);
       sqlite3_bind_text(tag, 2, tags[(i + k) % 5], -1, SQLITE_STATIC);
@@ -74,6 +93,8 @@ int main(int argc, char** argv) {
   }
   sqlite3_finalize(ins);
   sqlite3_finalize(tag);
+  sqlite3_finalize(facts);
+  sqlite3_finalize(event);
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   sqlite3_close(db);

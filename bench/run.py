@@ -13,6 +13,7 @@ written to bench/results/latest.json; docs/benchmarks.md records them with the c
 import argparse
 import importlib
 import json
+import os
 import pathlib
 import resource
 import subprocess
@@ -21,7 +22,7 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
-MODULES = ["bench_customers", "bench_segments", "bench_reports", "bench_approvals"]
+MODULES = ["bench_customers", "bench_events", "bench_segments", "bench_reports", "bench_approvals"]
 
 
 def find_binary(name):
@@ -51,7 +52,12 @@ def _run_entry(module, entry, scale, workdir):
         "import run; r.setdefault('peak_mb', run.peak_mb())\n"
         "print('RESULT ' + json.dumps(r, ensure_ascii=False))\n"
     ) % (str(HERE), module, entry, scale, str(workdir))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE)
+    # The entry runs in the bench directory: a relative PYTHONPATH (a development build's package)
+    # must keep pointing where it pointed, or another installed crmkit would be measured.
+    env = dict(os.environ)
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in env["PYTHONPATH"].split(os.pathsep) if p)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=HERE, env=env)
     if out.returncode != 0:
         raise RuntimeError(f"{module}.{entry} failed:\n{out.stdout}\n{out.stderr}")
     line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))

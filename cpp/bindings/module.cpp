@@ -2,6 +2,8 @@
 // raise them.
 #include "common.hpp"
 
+namespace crmkit::bindings { void init_events(py::module_& m); }  // bind_events.cpp
+
 PYBIND11_MODULE(_crmkit, m) {
   m.doc() = "crmkit's C++ engine. Use the crmkit package, which re-exports everything here.";
   using namespace crmkit::bindings;
@@ -16,4 +18,5 @@ PYBIND11_MODULE(_crmkit, m) {
   init_workflow(m);
   init_reports(m);
   init_crm(m);
+  init_events(m);
 }

@@ -1129,6 +1129,24 @@ class Pool:
         """
         Changes the given rules (0 disables one); returns all rules.
         """
+class Events:
+    """
+    crm.events: committed changes in commit order, for webhooks and search-index sync.
+    """
+    def latest(self) -> int:
+        """
+        The newest event id: the cursor that starts from now.
+        """
+    def oldest(self) -> int:
+        """
+        The oldest event id still retained.
+        """
+    def since(self, cursor: int = 0, limit: int = 100) -> Table:
+        """
+        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at,
+        kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict
+        when events after the cursor are no longer retained.
+        """
 class Facts:
     """
     crm.facts: the derived per-customer facts.
@@ -1945,6 +1963,9 @@ class Crm:
         ...
     @property
     def customers(self) -> Customers:
+        ...
+    @property
+    def events(self) -> Events:
         ...
     @property
     def documents(self) -> Documents:

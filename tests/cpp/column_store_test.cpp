@@ -485,8 +485,10 @@ void random_changes(db::Database& db, DataGen& gen, std::int64_t& next_id, int n
     if (!q.step()) continue;
     const std::int64_t id = q.get_int(0);
     q.reset();
+    // Writers put each change on the change feed, as the engine's services do.
+    std::int64_t touched = id;
     switch (gen.u(0, 9)) {
-      case 0: gen.insert_customer(db, next_id++); break;
+      case 0: touched = next_id; gen.insert_customer(db, next_id++); break;
       case 1: db.prepare("DELETE FROM customers WHERE id = ?").bind(1, id).exec(); break;
       case 2:
         db.prepare("UPDATE customers SET fields = ?, industry = ? WHERE id = ?")
@@ -503,6 +505,7 @@ void random_changes(db::Database& db, DataGen& gen, std::int64_t& next_id, int n
       case 8: gen.join_group(db, id, gen.u(0, 1) ? "g1" : "展会名单"); break;
       default: db.prepare("DELETE FROM group_members WHERE customer_id = ?").bind(1, id).exec(); break;
     }
+    db.feed().record(db, kNow, crmkit::db::ChangeKind::Updated, "customer", touched, touched);
   }
   tx.commit();
 }
@@ -562,7 +565,16 @@ TEST(ColumnStoreRefresh, IncrementalRefreshFromAnotherConnectionEqualsFullLoad) 
   EXPECT_EQ(store.stats().incremental_refreshes, 26);
 
   // Renaming a group re-files its members; nothing else changes.
-  other.exec("UPDATE groups SET name = 'g3' WHERE name = 'g1'");
+  {
+    db::Transaction tx(other);
+    other.exec("UPDATE groups SET name = 'g3' WHERE name = 'g1'");
+    auto members = other.prepare("SELECT customer_id FROM group_members m JOIN groups g ON g.id = m.group_id "
+                                 "WHERE g.name = 'g3'");
+    std::vector<std::int64_t> ids;
+    while (members.step()) ids.push_back(members.get_int(0));
+    other.feed().record_many(other, kNow, crmkit::db::ChangeKind::Updated, "customer", ids, true, {"groups"});
+    tx.commit();
+  }
   store.refresh();
   expect_same(db, store, catalog, "group rename");
 
@@ -639,15 +651,14 @@ TEST(ColumnStoreRefresh, TrimmedLogForcesFullReloadOfStaleStores) {
   db::Database other(file.path);
   std::int64_t next_id = 800;
   random_changes(other, gen, next_id, 200);
-  ColumnStoreOptions small;
-  small.keep_changes = 10;
-  ColumnStore trimmer(other, catalog, small);
+  // Retention belongs to the change feed: each commit trims a bounded number of the oldest events.
+  other.feed().set_keep(10);
+  for (int i = 0; i < 20; ++i) random_changes(other, gen, next_id, 5);
+  ColumnStore trimmer(other, catalog);
   trimmer.refresh();
-  random_changes(other, gen, next_id, 5);  // the trimmer trims on its next refresh if needed
-  trimmer.refresh();
-  const auto kept = select_ids(db, "SELECT count(*) FROM segment_changes", {});
+  const auto kept = select_ids(db, "SELECT count(*) FROM events", {});
   ASSERT_EQ(kept.size(), 1u);
-  EXPECT_LE(kept[0], 2 * small.keep_changes + 40);
+  EXPECT_LE(kept[0], 10);
 
   stale.refresh();
   EXPECT_EQ(stale.stats().full_loads, loads + 1);
@@ -660,7 +671,7 @@ TEST(ColumnStoreErrors, RulesThatDoNotFit) {
   db::Database db(file.path);
   auto catalog = make_catalog();
   // Without a DaysSince the $now field cannot be held.
-  ColumnStore no_days(db, catalog, ColumnStoreOptions{{}, false, 1000000});
+  ColumnStore no_days(db, catalog, ColumnStoreOptions{{}, false});
   EXPECT_THROW(no_days.evaluate(rules::parse("days_since_contact > 3", catalog), kNow), Error);
   EXPECT_EQ(no_days.evaluate(rules::parse("name = \"a\"", catalog), kNow), std::vector<std::int64_t>{});
   rules::Catalog opp = catalog;

@@ -122,3 +122,45 @@ TEST(Customers, CustomFieldsAreValidated) {
   in.fields["region"] = "华南";
   EXPECT_EQ(o.crm.customers().add(in).fields.at("region"), Value{"华南"});
 }
+
+TEST(Customers, BulkAndSingleInsertsStoreTheSameFieldsJson) {
+  Org o;
+  auto def = [&](const char* name, schema::FieldType type) {
+    schema::FieldDef d;
+    d.entity = "customer";
+    d.name = name;
+    d.type = type;
+    if (type == schema::FieldType::Enum) d.options = {"华东", "a\"b"};
+    o.crm.fields().add(d);
+  };
+  def("note", schema::FieldType::Text);
+  def("region", schema::FieldType::Enum);
+  def("employees", schema::FieldType::Integer);
+  def("vip", schema::FieldType::Bool);
+  def("since", schema::FieldType::Date);
+  def("score", schema::FieldType::Number);
+  std::vector<CustomerInput> rows(4);
+  const std::vector<std::string> notes = {"引号\"反斜杠\\换行\n制表\t", std::string("控制\x01\x1f字符 😀"), "plain", "x"};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].attrs["name"] = "客户" + std::to_string(i);
+    rows[i].fields["note"] = notes[i];
+    rows[i].fields["region"] = std::string(i % 2 ? "a\"b" : "华东");
+    rows[i].fields["employees"] = static_cast<std::int64_t>(-5 + static_cast<std::int64_t>(i) * 1000000007);
+    rows[i].fields["vip"] = i % 2 == 0;
+    rows[i].fields["since"] = Date{86400000LL * static_cast<std::int64_t>(i + 1)};
+    if (i == 3) rows[i].fields["score"] = 0.1;  // a number takes the general path
+  }
+  auto bulk = o.crm.customers().add_many(rows);
+  std::vector<std::int64_t> single;
+  for (const auto& r : rows) single.push_back(o.crm.customers().add(r).id);
+  auto stored = [&](std::int64_t id) {
+    auto q = o.crm.database().prepare("SELECT fields FROM customers WHERE id = ?");
+    q.bind(1, id);
+    EXPECT_TRUE(q.step());
+    return q.get_text(0);
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(stored(bulk[i]), stored(single[i])) << i;
+    EXPECT_EQ(o.crm.customers().get(bulk[i]).fields, o.crm.customers().get(single[i]).fields) << i;
+  }
+}

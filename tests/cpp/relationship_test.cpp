@@ -221,13 +221,17 @@ TEST(Interactions, LogManyGivesTheFactsOfOneByOneCalls) {
   EXPECT_EQ(a.column("user_id").ints, b.column("user_id").ints);
   EXPECT_EQ(a.column("at").ints, b.column("at").ints);
   EXPECT_EQ(a.column("summary").texts, b.column("summary").texts);
-  // The batch writes each customer's facts once, so the change log has one entry per customer.
-  std::int64_t before = count_rows(single.crm, "SELECT count(*) FROM segment_changes");
+  // The change feed has one event per interaction, each naming the customer whose facts changed.
+  std::int64_t before = count_rows(single.crm, "SELECT coalesce(max(id), 0) FROM events");
   std::vector<InteractionInput> again(rows.begin(), rows.begin() + 50);
   single.crm.interactions().log_many(again);
   std::set<std::int64_t> touched;
   for (const auto& r : again) touched.insert(r.customer_id);
-  EXPECT_EQ(count_rows(single.crm, "SELECT count(*) FROM segment_changes") - before,
+  EXPECT_EQ(count_rows(single.crm, "SELECT count(*) FROM events WHERE id > " + std::to_string(before) +
+                                       " AND entity = 'interaction'"),
+            static_cast<std::int64_t>(again.size()));
+  EXPECT_EQ(count_rows(single.crm, "SELECT count(DISTINCT customer_id) FROM events WHERE id > " +
+                                       std::to_string(before)),
             static_cast<std::int64_t>(touched.size()));
 }
 

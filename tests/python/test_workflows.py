@@ -452,7 +452,7 @@ def test_records_about_a_locked_customer_are_allowed(locked):
     assert crm.approvals.get(req).status == "pending"
 
 
-def test_migration_6_back_fills_escalations_and_customer_locks(wf, db_path):
+def test_migration_7_back_fills_escalations_and_customer_locks(wf, db_path):
     crm = wf.crm
     crm.fields.add("customer", "region", type="enum", options=["华东", "华南"])
     crm.workflows.define(CUSTOMER_REVIEW)
@@ -462,11 +462,11 @@ def test_migration_6_back_fills_escalations_and_customer_locks(wf, db_path):
     crm.clock.advance(hours=49)
     assert crm.approvals.escalate_overdue().rows()[0]["users"] == ["root"]
     crm.close()
-    # Take the file back to version 5: without the columns, as a crmkit of then left it.
+    # Take the file back to version 6: without the columns, as a crmkit of then left it.
     con = sqlite3.connect(db_path)
     con.executescript("ALTER TABLE approval_assignees DROP COLUMN escalated; "
                       "ALTER TABLE customers DROP COLUMN locked_step; "
-                      "ALTER TABLE customers DROP COLUMN locked_by_request; PRAGMA user_version = 5;")
+                      "ALTER TABLE customers DROP COLUMN locked_by_request; PRAGMA user_version = 6;")
     con.close()
     with crmkit.open(str(db_path)) as again:
         assert again.schema_version == crmkit.SCHEMA_VERSION

@@ -14,6 +14,7 @@
 
 #include "crmkit/context.hpp"
 #include "crmkit/customers/customers.hpp"
+#include "crmkit/events/events.hpp"
 #include "crmkit/org/org.hpp"
 #include "crmkit/relationship/facts.hpp"
 #include "crmkit/relationship/interactions.hpp"
@@ -75,6 +76,8 @@ class Crm {
   workflow::Approvals approvals() const { return workflow::Approvals(ctx_); }
   workflow::Audit audit() const { return workflow::Audit(ctx_); }
   reports::Reports reports() const { return reports::Reports(ctx_); }
+  // The change feed: committed changes in commit order, for webhooks and sync.
+  events::Events events() const { return events::Events(ctx_); }
 
   // Field-level history of any record ("customer", "contact", "user", "team", ...), with scope
   // checks for customers and contacts.

@@ -1,5 +1,6 @@
 #include "crmkit/customers/customers.hpp"
 #include "crmkit/error.hpp"
+#include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/text.hpp"
 #include "customers_internal.h"
@@ -62,6 +63,7 @@ Contact Contacts::add(std::int64_t customer_id, const ContactInput& input) {
       .exec();
   c.id = ctx_.db().last_insert_rowid();
   history::record(ctx_, "customer", customer_id, "contacts", std::nullopt, c.name);
+  events::emit(ctx_, events::ChangeKind::Created, "contact", c.id, customer_id, {"name"});
   tx.commit();
   return c;
 }
@@ -93,8 +95,11 @@ Contact Contacts::update(std::int64_t id, const ContactInput& changes, std::opti
     else
       after.fields[k] = v;
   }
+  std::vector<std::string> changed;
   auto note = [&](const char* field, const std::optional<std::string>& a, const std::optional<std::string>& b) {
-    if (a != b) history::record(ctx_, "contact", id, field, a, b);
+    if (a == b) return;
+    history::record(ctx_, "contact", id, field, a, b);
+    changed.push_back(field);
   };
   note("name", before.name, after.name);
   note("title", before.title, after.title);
@@ -105,6 +110,7 @@ Contact Contacts::update(std::int64_t id, const ContactInput& changes, std::opti
     note(def.name.c_str(), a == before.fields.end() ? std::nullopt : std::optional(a->second.to_text()),
          b == after.fields.end() ? std::nullopt : std::optional(b->second.to_text()));
   }
+  events::emit(ctx_, events::ChangeKind::Updated, "contact", id, before.customer_id, changed);
   after.version = before.version + 1;
   after.updated_at = Timestamp{ctx_.now()};
   ctx_.db()
@@ -121,6 +127,7 @@ void Contacts::remove(std::int64_t id) {
   Contact c = get(id);
   ctx_.db().prepare("DELETE FROM contacts WHERE id = ?").bind_all(id).exec();
   history::record(ctx_, "customer", c.customer_id, "contacts", c.name, std::nullopt);
+  events::emit(ctx_, events::ChangeKind::Deleted, "contact", id, c.customer_id);
   tx.commit();
 }
 

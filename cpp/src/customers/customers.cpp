@@ -7,6 +7,7 @@
 
 #include "crmkit/customers/catalog.hpp"
 #include "crmkit/error.hpp"
+#include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/schema/stages.hpp"
@@ -184,6 +185,20 @@ Customer build_new(const Context& ctx, const CustomerInput& input, const WriteRu
   return c;
 }
 
+// The fields a new customer has values for: what its "created" event names.
+std::vector<std::string> set_fields(const Customer& c) {
+  std::vector<std::string> out = {"kind", "name", "stage"};
+  if (c.industry) out.push_back("industry");
+  if (c.owner_id) out.push_back("owner_id");
+  if (c.source) out.push_back("source");
+  if (c.phone) out.push_back("phone");
+  if (c.email) out.push_back("email");
+  for (const auto& [k, v] : c.fields)
+    if (!v.is_null()) out.push_back(k);
+  if (!c.tags.empty()) out.push_back("tags");
+  return out;
+}
+
 void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
   auto ins = ctx.db().prepare(
       "INSERT INTO customers(name, kind, industry, owner_id, source, phone, email, stage, fields, created_by, "
@@ -193,6 +208,7 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
   ins.exec();
   c.id = ctx.db().last_insert_rowid();
   ctx.db().prepare("INSERT INTO customer_facts(customer_id, updated_at) VALUES (?,?)").bind_all(c.id, c.created_at.ms).exec();
+  events::customer(ctx, events::ChangeKind::Created, c.id, set_fields(c));
   if (c.tags.empty()) return;
   auto tag = ctx.db().prepare("INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES (?,?)");
   for (const auto& t : c.tags) {
@@ -200,6 +216,149 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
     tag.exec();
     tag.reset();
   }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static const char* hex = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += ch;  // text was checked to be UTF-8 when it was validated
+        }
+    }
+  }
+  out += '"';
+}
+
+// The stored JSON of custom field values, as FieldSet::to_json writes it (keys in order, nulls
+// left out), without building a JSON document per row: on a bulk insert that document was a
+// large share of the engine's time per customer. Numbers and lists, whose text form is subtler,
+// go through FieldSet::to_json.
+std::string fields_json(const std::map<std::string, Value>& values, const schema::FieldSet& fields) {
+  std::string out = "{";
+  for (const auto& [name, v] : values) {
+    if (v.is_null()) continue;
+    if (out.size() > 1) out += ',';
+    append_json_string(out, name);
+    out += ':';
+    if (v.is<std::string>()) append_json_string(out, v.as<std::string>());
+    else if (v.is<std::int64_t>()) out += std::to_string(v.as<std::int64_t>());
+    else if (v.is<bool>()) out += v.as<bool>() ? "true" : "false";
+    else if (v.is<Date>()) out += std::to_string(v.as<Date>().ms);
+    else if (v.is<Timestamp>()) out += std::to_string(v.as<Timestamp>().ms);
+    else return fields.to_json(values);
+  }
+  out += '}';
+  return out;
+}
+
+// Rows per multi-row INSERT: fewer statement executions, within SQLite's parameter limit.
+constexpr std::size_t kInsertChunk = 64;
+constexpr int kCustomerParams = 12;
+
+std::string customers_insert_sql(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO customers(name, kind, industry, owner_id, source, phone, email, stage, fields, created_by, "
+      "created_at, updated_at) VALUES ";
+  for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?)";
+  return sql;
+}
+
+std::string tags_insert_sql(std::size_t rows) {
+  std::string sql = "INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES ";
+  for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?)" : "(?,?)";
+  return sql;
+}
+
+// The bulk write of already validated customers: multi-row INSERTs for the customers and their
+// tags, one INSERT ... SELECT for their facts rows, and one change-feed record per customer whose
+// field list is interned once per distinct shape of row. Sets each row's id; returns the ids.
+std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>& rows, const WriteRules& rules) {
+  auto& db = ctx.db();
+  std::vector<std::int64_t> ids;
+  ids.reserve(rows.size());
+  const std::string full_sql = customers_insert_sql(kInsertChunk);
+  for (std::size_t done = 0; done < rows.size();) {
+    const std::size_t n = std::min(kInsertChunk, rows.size() - done);
+    auto ins = db.prepare(n == kInsertChunk ? full_sql : customers_insert_sql(1));
+    const std::size_t count = n == kInsertChunk ? n : 1;
+    int b = 0;
+    for (std::size_t k = done; k < done + count; ++k) {
+      const Customer& c = rows[k];
+      ins.bind(b + 1, c.name).bind(b + 2, c.kind).bind(b + 3, c.industry).bind(b + 4, c.owner_id);
+      ins.bind(b + 5, c.source).bind(b + 6, c.phone).bind(b + 7, c.email).bind(b + 8, c.stage);
+      ins.bind(b + 9, fields_json(c.fields, rules.fields)).bind(b + 10, c.created_by).bind(b + 11, c.created_at.ms);
+      ins.bind(b + 12, c.updated_at.ms);
+      b += kCustomerParams;
+    }
+    static_assert(kCustomerParams * kInsertChunk < 32766);
+    ins.exec();
+    // Under the write lock, one INSERT's rows take consecutive new ids (AUTOINCREMENT never
+    // reuses or skips within a transaction), ending at the last inserted rowid.
+    const std::int64_t last = db.last_insert_rowid();
+    for (std::size_t k = 0; k < count; ++k) {
+      rows[done + k].id = last - static_cast<std::int64_t>(count - 1 - k);
+      ids.push_back(rows[done + k].id);
+    }
+    done += count;
+  }
+  if (rows.empty()) return ids;
+  db.prepare("INSERT INTO customer_facts(customer_id, updated_at) SELECT id, ?1 FROM customers WHERE id BETWEEN ?2 AND ?3")
+      .bind_all(rows.front().created_at.ms, ids.front(), ids.back())
+      .exec();
+  {
+    std::vector<std::pair<std::int64_t, const std::string*>> tags;
+    for (const auto& c : rows)
+      for (const auto& t : c.tags) tags.emplace_back(c.id, &t);
+    constexpr std::size_t kTagChunk = 256;
+    const std::string full = tags_insert_sql(kTagChunk);
+    for (std::size_t done = 0; done < tags.size();) {
+      const std::size_t count = tags.size() - done >= kTagChunk ? kTagChunk : 1;
+      auto ins = db.prepare(count == kTagChunk ? full : tags_insert_sql(1));
+      int b = 0;
+      for (std::size_t k = done; k < done + count; ++k, b += 2) ins.bind(b + 1, tags[k].first).bind(b + 2, *tags[k].second);
+      ins.exec();
+      done += count;
+    }
+  }
+  // The "created" event of each row names the fields it sets; rows of the same shape share one
+  // interned list (a bit per optional attribute and per custom field).
+  auto& feed = db.feed();
+  const auto& defs = rules.fields.defs();
+  std::unordered_map<std::uint64_t, std::uint32_t> lists;
+  const std::int64_t at = ctx.now();
+  for (const auto& c : rows) {
+    std::uint32_t list = 0;
+    if (defs.size() <= 56) {
+      std::uint64_t shape = (c.industry ? 1u : 0u) | (c.owner_id ? 2u : 0u) | (c.source ? 4u : 0u) |
+                            (c.phone ? 8u : 0u) | (c.email ? 16u : 0u) | (c.tags.empty() ? 0u : 32u);
+      for (std::size_t d = 0; d < defs.size(); ++d) {
+        auto it = c.fields.find(defs[d].name);
+        if (it != c.fields.end() && !it->second.is_null()) shape |= std::uint64_t{1} << (6 + d);
+      }
+      auto [it, fresh] = lists.try_emplace(shape, 0);
+      if (fresh) it->second = feed.fields_id(set_fields(c));
+      list = it->second;
+    } else {
+      list = feed.fields_id(set_fields(c));
+    }
+    feed.record_interned(db, at, events::ChangeKind::Created, "customer", c.id, c.id, list);
+  }
+  return ids;
 }
 
 Customer read_customer(db::Stmt& q, const schema::FieldSet& fields) {
@@ -261,8 +420,11 @@ void check_version(const Customer& c, std::optional<std::int64_t> expected) {
 // Writes `after` over `before`, recording every changed field in history.
 void write_changes(const Context& ctx, const Customer& before, Customer& after, const WriteRules& rules,
                    const std::optional<std::string>& reason) {
+  std::vector<std::string> changed;
   auto note = [&](const std::string& field, const std::optional<std::string>& a, const std::optional<std::string>& b) {
-    if (a != b) history::record(ctx, "customer", before.id, field, a, b, reason);
+    if (a == b) return;
+    history::record(ctx, "customer", before.id, field, a, b, reason);
+    changed.push_back(field);
   };
   note("name", before.name, after.name);
   note("kind", before.kind, after.kind);
@@ -291,6 +453,8 @@ void write_changes(const Context& ctx, const Customer& before, Customer& after, 
       ctx.db().prepare("INSERT INTO customer_tags(customer_id, tag) VALUES (?,?)").bind_all(before.id, t).exec();
       history::record(ctx, "customer", before.id, "tags", std::nullopt, t, reason);
     }
+  if (before.tags != after.tags) changed.push_back("tags");
+  events::customer(ctx, events::ChangeKind::Updated, before.id, changed);
   after.version = before.version + 1;
   after.updated_at = Timestamp{ctx.now()};
   ctx.db()
@@ -369,12 +533,21 @@ Customer Customers::add(const CustomerInput& input) {
 std::vector<std::int64_t> Customers::add_many(const std::vector<CustomerInput>& inputs) {
   db::Transaction tx(ctx_.db());
   auto rules = WriteRules::load(ctx_, "customer");
+  // Rows are checked and written a block at a time: the multi-row statements need whole blocks,
+  // and holding every checked row of a million-row call at once cost a gigabyte. A bad row in a
+  // later block rolls the earlier blocks back with the transaction.
+  constexpr std::size_t kBlock = 65536;
   std::vector<std::int64_t> ids;
   ids.reserve(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    Customer c = build_new(ctx_, inputs[i], rules, static_cast<std::int64_t>(i));
-    insert(ctx_, c, rules);
-    ids.push_back(c.id);
+  std::vector<Customer> rows;
+  for (std::size_t first = 0; first < inputs.size(); first += kBlock) {
+    const std::size_t last = std::min(inputs.size(), first + kBlock);
+    rows.clear();
+    rows.reserve(last - first);
+    for (std::size_t i = first; i < last; ++i)
+      rows.push_back(build_new(ctx_, inputs[i], rules, static_cast<std::int64_t>(i)));
+    const auto block = insert_many(ctx_, rows, rules);
+    ids.insert(ids.end(), block.begin(), block.end());
   }
   tx.commit();
   log::logger().debug("customers.add_many count={}", ids.size());
@@ -430,6 +603,7 @@ void Customers::remove(std::int64_t id, std::optional<std::int64_t> expected_ver
   check_version(c, expected_version);
   ctx_.db().prepare("DELETE FROM customers WHERE id = ?").bind_all(id).exec();
   history::record(ctx_, "customer", id, "deleted", c.name, std::nullopt);
+  events::customer(ctx_, events::ChangeKind::Deleted, id);
   tx.commit();
   log::logger().debug("customers.delete id={}", id);
 }

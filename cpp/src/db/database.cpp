@@ -273,21 +273,31 @@ void Database::begin(bool write) {
     ++serial_;
   } else {
     prepare("SAVEPOINT sp" + std::to_string(depth_)).exec();
+    feed_.on_savepoint();
   }
   ++depth_;
 }
 
 void Database::commit() {
   CRMKIT_ASSERT(depth_ > 0);
-  if (depth_ == 1)
+  if (depth_ == 1) {
+    // The transaction's events are written inside it, so they commit (or fail) with it.
+    feed_.flush(*this);
     prepare("COMMIT").exec();
-  else
+    feed_.clear();
+  } else {
     prepare("RELEASE sp" + std::to_string(depth_ - 1)).exec();
+    feed_.on_release();
+  }
   --depth_;
 }
 
 void Database::rollback() {
   CRMKIT_ASSERT(depth_ > 0);
+  if (depth_ == 1)
+    feed_.clear();
+  else
+    feed_.on_rollback_savepoint();
   try {
     if (depth_ == 1) {
       prepare("ROLLBACK").exec();

@@ -575,7 +575,7 @@ CREATE TRIGGER segment_changes_groups_upd AFTER UPDATE OF name ON groups BEGIN
 END;
 )sql";
 
-// Version 6: approval state held in columns rather than read out of text. An approver added by SLA
+// Version 7: approval state held in columns rather than read out of text. An approver added by SLA
 // escalation is marked on the assignment (formerly recognised by its reason starting with
 // "escalated"), and a customer carries the approval lock opportunities and documents already
 // have: the pending request and the step it waits at, so that the customers domain can refuse
@@ -593,6 +593,48 @@ UPDATE customers SET
                  ORDER BY r.id LIMIT 1)
 WHERE id IN (SELECT entity_id FROM approval_requests WHERE entity = 'customer' AND status = 'pending');
 )sql";
+
+// Version 6: one change feed. The per-row triggers of version 5 are replaced by `events`, written
+// by the engine once per changed entity per committed transaction (crmkit/db/change_feed.hpp),
+// which the segment column store and applications (crm.events.since) both read. The old change
+// log is kept as events: each row becomes an "updated" customer event under its old position, so
+// a position taken from the old log stays valid and ids keep increasing. No secondary index: the
+// only read path is a range of ids, which the rowid B-tree serves, and every write pays for an
+// index.
+constexpr const char* kEvents = R"sql(
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the cursor: ascends in commit order, never reused
+  at INTEGER NOT NULL,                   -- the writing transaction's time (ms)
+  kind TEXT NOT NULL,                    -- 'created' | 'updated' | 'deleted'
+  entity TEXT NOT NULL,                  -- 'customer', 'contact', 'order', 'opportunity', ...
+  entity_id INTEGER NOT NULL,
+  customer_id INTEGER,                   -- the customer the entity belongs to (NULL: none, e.g. a lead)
+  payload TEXT NOT NULL DEFAULT '{}'     -- {"fields": [names of the changed fields]}
+);
+INSERT INTO events(id, at, kind, entity, entity_id, customer_id, payload)
+  SELECT seq, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'updated', 'customer', customer_id,
+         customer_id, '{"fields":[]}'
+  FROM segment_changes ORDER BY seq;
+INSERT INTO sqlite_sequence(name, seq)
+  SELECT 'events', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events');
+UPDATE sqlite_sequence
+  SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'segment_changes'), 0))
+  WHERE name = 'events';
+DROP TRIGGER segment_changes_customers_ins;
+DROP TRIGGER segment_changes_customers_upd;
+DROP TRIGGER segment_changes_customers_del;
+DROP TRIGGER segment_changes_facts_ins;
+DROP TRIGGER segment_changes_facts_upd;
+DROP TRIGGER segment_changes_facts_del;
+DROP TRIGGER segment_changes_tags_ins;
+DROP TRIGGER segment_changes_tags_upd;
+DROP TRIGGER segment_changes_tags_del;
+DROP TRIGGER segment_changes_members_ins;
+DROP TRIGGER segment_changes_members_upd;
+DROP TRIGGER segment_changes_members_del;
+DROP TRIGGER segment_changes_groups_upd;
+DROP TABLE segment_changes;
+)sql";
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -602,7 +644,8 @@ const std::vector<Migration>& migrations() {
       {3, kV3},
       {4, kSegments},
       {5, kSegmentChanges},
-      {6, kApprovalColumns},
+      {6, kEvents},
+      {7, kApprovalColumns},
   };
   return all;
 }

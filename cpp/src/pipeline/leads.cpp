@@ -11,6 +11,7 @@
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
+#include "crmkit/events/emit.hpp"
 #include "customers/customers_internal.h"
 #include "pipeline_internal.h"
 
@@ -124,8 +125,9 @@ std::optional<std::string> opt_id(const std::optional<std::int64_t>& i) {
 // Writes `after` over `before`, recording every changed attribute in history.
 Lead write(const Context& ctx, const Lead& before, Lead after, const schema::FieldSet& fields,
            const std::optional<std::string>& reason) {
+  std::vector<std::string> changed;
   auto note = [&](const std::string& field, const std::optional<std::string>& a, const std::optional<std::string>& b) {
-    if (a != b) history::record(ctx, "lead", before.id, field, a, b, reason);
+    if (a != b) { history::record(ctx, "lead", before.id, field, a, b, reason); changed.push_back(field); }
   };
   note("name", before.name, after.name);
   note("company", before.company, after.company);
@@ -145,6 +147,7 @@ Lead write(const Context& ctx, const Lead& before, Lead after, const schema::Fie
     if (b != after.fields.end() && !b->second.is_null()) bv = b->second.to_text();
     note(def.name, av, bv);
   }
+  events::emit(ctx, events::ChangeKind::Updated, "lead", after.id, std::nullopt, changed);
   after.version = before.version + 1;
   after.updated_at = Timestamp{ctx.now()};
   auto ms = [](const std::optional<Timestamp>& t) { return t ? std::optional(t->ms) : std::nullopt; };
@@ -235,6 +238,7 @@ Lead Leads::add(const LeadInput& input) {
                 l.created_by, l.created_at.ms, l.updated_at.ms)
       .exec();
   l.id = ctx_.db().last_insert_rowid();
+  events::emit(ctx_, events::ChangeKind::Created, "lead", l.id, std::nullopt, {"name", "source", "status"});
   tx.commit();
   log::logger().debug("leads.add id={}", l.id);
   return l;

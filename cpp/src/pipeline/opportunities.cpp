@@ -14,6 +14,7 @@
 #include "crmkit/schema/stages.hpp"
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
+#include "crmkit/events/emit.hpp"
 #include "customers/customers_internal.h"
 #include "pipeline_internal.h"
 
@@ -259,8 +260,9 @@ Opportunity write(const Context& ctx, const Opportunity& before, Opportunity aft
                   const std::optional<std::string>& reason, const ChangeObserver& observer) {
   RecordValues before_values;
   if (observer) before_values = values_of(ctx, before.id);
+  std::vector<std::string> changed;
   auto note = [&](const std::string& field, const std::optional<std::string>& a, const std::optional<std::string>& b) {
-    if (a != b) history::record(ctx, "opportunity", before.id, field, a, b, reason);
+    if (a != b) { history::record(ctx, "opportunity", before.id, field, a, b, reason); changed.push_back(field); }
   };
   note("title", before.title, after.title);
   note("customer_id", std::to_string(before.customer_id), std::to_string(after.customer_id));
@@ -285,6 +287,7 @@ Opportunity write(const Context& ctx, const Opportunity& before, Opportunity aft
                  "VALUES (?,?,?,?,?,?)")
         .bind_all(before.id, before.stage, after.stage, ctx.now(), ctx.actor(), reason)
         .exec();
+  events::emit(ctx, events::ChangeKind::Updated, "opportunity", after.id, after.customer_id, changed);
   after.version = before.version + 1;
   after.updated_at = Timestamp{ctx.now()};
   set_probability(after, rules);
@@ -404,6 +407,7 @@ Opportunity Opportunities::add(const OpportunityInput& input) {
                 o.status, rules.fields.to_json(o.fields), o.created_by, o.created_at.ms, o.updated_at.ms)
       .exec();
   o.id = ctx_.db().last_insert_rowid();
+  events::emit(ctx_, events::ChangeKind::Created, "opportunity", o.id, o.customer_id, {"amount", "customer_id", "stage", "title"});
   ctx_.db()
       .prepare("INSERT INTO opportunity_stage_history(opportunity_id, from_stage, to_stage, at, actor_id) "
                "VALUES (?,NULL,?,?,?)")

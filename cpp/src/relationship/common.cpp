@@ -166,63 +166,17 @@ void facts_tickets_changed(const Context& ctx, std::int64_t customer_id, std::in
       .exec();
 }
 
-// One statement for many customers matters because of the change-log trigger on customer_facts
-// (segment_changes): fired from per-customer UPDATEs, every statement pays its own statement
-// journal and AUTOINCREMENT bookkeeping, several times the cost of the update itself. The sums go
-// through a temporary table keyed by customer so that the UPDATE seeks just those customers
-// (`WHERE customer_id IN (...)`, ascending, as the per-customer calls went); an UPDATE ... FROM
-// the temporary table scanned all of customer_facts instead, and one FROM json_each(...) spent
-// what it saved on decoding the JSON.
+// A batch applies its sums once per customer, ascending, through the same prepared statement as
+// a single write: one primary-key seek and one row rewrite each. (A temporary table of deltas
+// joined in one UPDATE paid off only while a change-log trigger fired per statement; with the
+// change feed recording in memory it cost a temporary-table insert and a second seek per customer.)
 void facts_contacts_added(const Context& ctx, const std::map<std::int64_t, ContactDelta>& per_customer) {
-  if (per_customer.empty()) return;
-  auto& db = ctx.db();
-  db.exec("CREATE TEMP TABLE IF NOT EXISTS facts_contact_delta (customer_id INTEGER PRIMARY KEY, "
-          "count INTEGER NOT NULL, last_at INTEGER NOT NULL)");
-  db.prepare("DELETE FROM temp.facts_contact_delta").exec();
-  {
-    auto ins = db.prepare("INSERT INTO temp.facts_contact_delta(customer_id, count, last_at) VALUES (?,?,?)");
-    for (const auto& [customer, d] : per_customer) {
-      ins.bind_all(customer, d.count, d.last_at);
-      ins.exec();
-      ins.reset();
-    }
-  }
-  db.prepare("UPDATE customer_facts SET (interaction_count, last_contact_at, updated_at) = "
-             "(SELECT customer_facts.interaction_count + d.count, "
-             "max(coalesce(customer_facts.last_contact_at, d.last_at), d.last_at), ?1 "
-             "FROM temp.facts_contact_delta d WHERE d.customer_id = customer_facts.customer_id) "
-             "WHERE customer_id IN (SELECT customer_id FROM temp.facts_contact_delta)")
-      .bind_all(ctx.now())
-      .exec();
-  db.prepare("DELETE FROM temp.facts_contact_delta").exec();
+  for (const auto& [customer, d] : per_customer) facts_contact_added(ctx, customer, d.count, d.last_at);
 }
 
 void facts_orders_added(const Context& ctx, const std::map<std::int64_t, OrderDelta>& per_customer) {
-  if (per_customer.empty()) return;
-  auto& db = ctx.db();
-  db.exec("CREATE TEMP TABLE IF NOT EXISTS facts_order_delta (customer_id INTEGER PRIMARY KEY, "
-          "positive_count INTEGER NOT NULL, cents INTEGER NOT NULL, first_at INTEGER, last_at INTEGER)");
-  db.prepare("DELETE FROM temp.facts_order_delta").exec();
-  {
-    auto ins = db.prepare(
-        "INSERT INTO temp.facts_order_delta(customer_id, positive_count, cents, first_at, last_at) VALUES (?,?,?,?,?)");
-    for (const auto& [customer, d] : per_customer) {
-      ins.bind_all(customer, d.positive_count, d.cents, d.first_at, d.last_at);
-      ins.exec();
-      ins.reset();
-    }
-  }
-  db.prepare("UPDATE customer_facts SET (order_count, lifetime_value_cents, first_order_at, last_order_at, updated_at) = "
-             "(SELECT customer_facts.order_count + d.positive_count, customer_facts.lifetime_value_cents + d.cents, "
-             "CASE WHEN d.first_at IS NULL THEN customer_facts.first_order_at "
-             "ELSE min(coalesce(customer_facts.first_order_at, d.first_at), d.first_at) END, "
-             "CASE WHEN d.last_at IS NULL THEN customer_facts.last_order_at "
-             "ELSE max(coalesce(customer_facts.last_order_at, d.last_at), d.last_at) END, ?1 "
-             "FROM temp.facts_order_delta d WHERE d.customer_id = customer_facts.customer_id) "
-             "WHERE customer_id IN (SELECT customer_id FROM temp.facts_order_delta)")
-      .bind_all(ctx.now())
-      .exec();
-  db.prepare("DELETE FROM temp.facts_order_delta").exec();
+  for (const auto& [customer, d] : per_customer)
+    facts_order_added(ctx, customer, d.positive_count, d.cents, d.first_at, d.last_at);
 }
 
 void facts_recompute_contacts(const Context& ctx, std::int64_t customer_id) {

@@ -4,6 +4,7 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
+#include "crmkit/events/emit.hpp"
 #include "customers/customers_internal.h"
 #include "relationship_internal.h"
 
@@ -45,6 +46,8 @@ std::int64_t Facts::rebuild() {
   ctx_.require_admin("rebuild the customer facts");
   db::Transaction tx(ctx_.db());
   const std::int64_t now = ctx_.now();
+  // The customers whose facts this repairs are changed customers (the segment store reloads them).
+  events::customers(ctx_, events::ChangeKind::Updated, mismatches(), {"facts"});
   auto missing = ctx_.db().prepare(
       "INSERT INTO customer_facts(customer_id, updated_at) SELECT c.id, ? FROM customers c "
       "WHERE NOT EXISTS (SELECT 1 FROM customer_facts f WHERE f.customer_id = c.id)");

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "crmkit/error.hpp"
+#include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
@@ -18,6 +19,9 @@ const std::vector<std::string>& interaction_kinds() {
 }
 
 namespace {
+
+// What an interaction's "created" event names (field names only, never values).
+const std::vector<std::string> kInteractionFields = {"at", "contact_id", "kind", "summary", "user_id"};
 
 using detail::row_prefix;
 
@@ -98,6 +102,8 @@ Interaction insert_one(const Context& ctx, Checks& checks, const InteractionInpu
       .bind_all(i.customer_id, i.kind, i.user_id, i.at.ms, i.summary, i.contact_id, i.created_at.ms)
       .exec();
   i.id = ctx.db().last_insert_rowid();
+  // The customer's contact facts change with it; the event names the interaction's fields.
+  events::emit(ctx, events::ChangeKind::Created, "interaction", i.id, i.customer_id, kInteractionFields);
   if (in.next_follow_up) {
     follow.customer_id = i.customer_id;
     follow.kind = "follow_up";
@@ -171,6 +177,7 @@ void Interactions::remove(std::int64_t id) {
   ctx_.db().prepare("DELETE FROM interactions WHERE id = ?").bind_all(id).exec();
   detail::facts_recompute_contacts(ctx_, customer);
   history::record(ctx_, "interaction", id, "deleted", what, std::nullopt);
+  events::emit(ctx_, events::ChangeKind::Deleted, "interaction", id, customer);
   tx.commit();
 }
 

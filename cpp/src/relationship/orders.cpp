@@ -4,6 +4,7 @@
 #include <map>
 
 #include "crmkit/error.hpp"
+#include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
@@ -13,6 +14,10 @@
 namespace crmkit::relationship {
 
 namespace {
+
+// What an order's "created" event names (field names only, never values).
+const std::vector<std::string> kOrderFields = {"amount", "at", "items", "note"};
+const std::vector<std::string> kRefundFields = {"amount", "at", "note", "refund_of"};
 
 using detail::from_cents;
 using detail::row_prefix;
@@ -134,6 +139,8 @@ std::int64_t insert(const Context& ctx, const Row& r) {
       .bind_all(r.customer_id, r.cents, r.at, r.refund_of, r.note, ctx.actor(), ctx.now())
       .exec();
   std::int64_t id = ctx.db().last_insert_rowid();
+  // The customer's order facts change with it.
+  events::emit(ctx, events::ChangeKind::Created, "order", id, r.customer_id, r.refund_of ? kRefundFields : kOrderFields);
   if (!r.items.empty()) {
     auto ins = ctx.db().prepare("INSERT INTO order_items(order_id, line, sku, qty, price_cents) VALUES (?,?,?,?,?)");
     for (std::size_t k = 0; k < r.items.size(); ++k) {
@@ -269,6 +276,7 @@ void Orders::remove(std::int64_t id) {
   detail::require_customer(ctx_, o.customer_id, "delete an order of");
   ctx_.db().prepare("DELETE FROM orders WHERE id = ?").bind_all(id).exec();  // refunds go with it (cascade)
   detail::facts_recompute_orders(ctx_, o.customer_id);
+  events::emit(ctx_, events::ChangeKind::Deleted, "order", id, o.customer_id);
   history::record(ctx_, "order", id, "deleted", money(to_cents(o.amount, "amount")), std::nullopt);
   tx.commit();
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crmkit/error.hpp"
+#include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
@@ -43,6 +44,7 @@ void move_owner(const Context& ctx, std::int64_t customer, std::optional<std::in
       .prepare("UPDATE customers SET owner_id = ?, version = version + 1, updated_at = ? WHERE id = ?")
       .bind_all(to, ctx.now(), customer)
       .exec();
+  events::customer(ctx, events::ChangeKind::Updated, customer, {"owner_id"});
   history::record(ctx, "customer", customer, "owner_id", from ? std::optional(std::to_string(*from)) : std::nullopt,
                   to ? std::optional(std::to_string(*to)) : std::nullopt, reason);
 }
@@ -377,6 +379,7 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
   q.bind_all(now);
   while (q.step()) ids.push_back(q.get_int(0));
   q.reset();
+  events::customers(ctx_, events::ChangeKind::Updated, ids, {"owner_id"});
   db.prepare("DELETE FROM temp.pool_due").exec();
   tx.commit();
   log::logger().info("pool.reclaim_idle reclaimed={}", ids.size());

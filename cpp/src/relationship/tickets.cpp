@@ -1,6 +1,7 @@
 #include "crmkit/relationship/tickets.hpp"
 
 #include "crmkit/error.hpp"
+#include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
@@ -80,6 +81,7 @@ Ticket Tickets::open(std::int64_t customer_id, const std::string& title, std::op
   t.id = ctx_.db().last_insert_rowid();
   if (body) insert_note(ctx_, t.id, *body, t.opened_by);
   detail::facts_tickets_changed(ctx_, customer_id, 1, 0, 0);
+  events::emit(ctx_, events::ChangeKind::Created, "ticket", t.id, customer_id, {"opened_by", "status", "title"});
   tx.commit();
   log::logger().debug("tickets.open id={} customer={}", t.id, customer_id);
   return t;
@@ -88,10 +90,11 @@ Ticket Tickets::open(std::int64_t customer_id, const std::string& title, std::op
 std::int64_t Tickets::note(std::int64_t ticket_id, const std::string& body, std::optional<std::int64_t> by) {
   db::Transaction tx(ctx_.db());
   auto text = *text::clean(body, "body", text::kMaxLong, true);
-  load_for(ctx_, ticket_id, "add a note to a ticket of");
+  const Ticket t = load_for(ctx_, ticket_id, "add a note to a ticket of");
   auto author = detail::resolve_author(ctx_, by, "by");
   insert_note(ctx_, ticket_id, text, author);
   auto id = ctx_.db().last_insert_rowid();
+  events::emit(ctx_, events::ChangeKind::Updated, "ticket", ticket_id, t.customer_id, {"notes"});
   tx.commit();
   return id;
 }
@@ -112,6 +115,7 @@ Ticket Tickets::close(std::int64_t ticket_id, std::optional<std::int64_t> satisf
   t.satisfaction = satisfaction;
   save(ctx_, t);
   detail::facts_tickets_changed(ctx_, t.customer_id, -1, satisfaction.value_or(0), satisfaction ? 1 : 0);
+  events::emit(ctx_, events::ChangeKind::Updated, "ticket", t.id, t.customer_id, {"closed_at", "closed_by", "satisfaction", "status"});
   tx.commit();
   return t;
 }
@@ -134,6 +138,7 @@ Ticket Tickets::reopen(std::int64_t ticket_id, const std::optional<std::string>&
   ++t.reopened;
   save(ctx_, t);
   detail::facts_tickets_changed(ctx_, t.customer_id, 1, -old_score.value_or(0), old_score ? -1 : 0);
+  events::emit(ctx_, events::ChangeKind::Updated, "ticket", t.id, t.customer_id, {"closed_at", "closed_by", "reopened", "satisfaction", "status"});
   tx.commit();
   return t;
 }
@@ -148,6 +153,7 @@ void Tickets::remove(std::int64_t ticket_id) {
   Ticket t = load_for(ctx_, ticket_id, "delete a ticket of");
   ctx_.db().prepare("DELETE FROM tickets WHERE id = ?").bind_all(ticket_id).exec();
   detail::facts_recompute_tickets(ctx_, t.customer_id);
+  events::emit(ctx_, events::ChangeKind::Deleted, "ticket", ticket_id, t.customer_id);
   history::record(ctx_, "ticket", ticket_id, "deleted", t.title, std::nullopt);
   tx.commit();
 }

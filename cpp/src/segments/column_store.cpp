@@ -721,12 +721,11 @@ struct ColumnStore::Impl {
     if (loaded && !need_full && !adding && dv == seen_data_version && tc == seen_total_changes) return;
 
     std::int64_t high = 0, low = 0;
-    bool trim = false;
     try {
       db::Transaction tx(db, false);
       {
-        Query q(handle(), "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'segment_changes'), 0), "
-                          "(SELECT min(seq) FROM segment_changes)");
+        Query q(handle(), "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
+                          "(SELECT min(id) FROM events)");
         q.step();
         high = q.integer(0);
         low = q.is_null(1) ? high + 1 : q.integer(1);
@@ -735,7 +734,8 @@ struct ColumnStore::Impl {
       bool full = !loaded || need_full || sig != schema_sig || last_seq < low - 1 || last_seq > high;
       std::vector<std::int64_t> changed;
       if (!full && high > last_seq) {
-        Query q(handle(), "SELECT DISTINCT customer_id FROM segment_changes WHERE seq > ?1 ORDER BY customer_id");
+        Query q(handle(), "SELECT DISTINCT customer_id FROM events WHERE id > ?1 AND customer_id IS NOT NULL "
+                          "ORDER BY customer_id");
         q.bind(1, last_seq);
         while (q.step()) changed.push_back(q.integer(0));
         if (changed.size() > std::max(kIncrementalFloor, live_count / 4) || dead > std::max(kIncrementalFloor, ids.size() / 4)) {
@@ -787,7 +787,6 @@ struct ColumnStore::Impl {
       need_full = false;
       seen_data_version = dv;
       seen_total_changes = tc;
-      trim = high - low + 1 > 2 * options.keep_changes;
     } catch (const Error&) {
       need_full = true;
       throw;
@@ -795,20 +794,8 @@ struct ColumnStore::Impl {
       need_full = true;
       db::rethrow_storage_error("segment store: cannot refresh");
     }
-    if (trim) trim_log(high);
     counters.last_seq = last_seq;
     log::logger().debug("segments.column_store.refresh rows={} seq={}", live_count, last_seq);
-  }
-
-  // Best effort: another process may hold the write lock; the next refresh tries again.
-  void trim_log(std::int64_t high) {
-    try {
-      db::Transaction tx(db, true);
-      db.prepare("DELETE FROM segment_changes WHERE seq <= ?").bind(1, high - options.keep_changes).exec();
-      tx.commit();
-    } catch (const std::exception& e) {
-      log::logger().warn("segments.column_store.trim failed: {}", e.what());
-    }
   }
 
   // ---- evaluation ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include "crmkit/segments/column_store.hpp"
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
+#include "crmkit/events/emit.hpp"
 
 namespace crmkit::segments {
 namespace {
@@ -316,6 +317,13 @@ std::int64_t Groups::add(const std::string& name) {
 void Groups::remove(const std::string& name) {
   db::Transaction tx(ctx_.db());
   auto id = group_id(ctx_, name);
+  // The members leave with the group (ON DELETE CASCADE): each is a changed customer.
+  std::vector<std::int64_t> members;
+  auto q = ctx_.db().prepare("SELECT customer_id FROM group_members WHERE group_id = ? ORDER BY customer_id");
+  q.bind_all(id);
+  while (q.step()) members.push_back(q.get_int(0));
+  q.reset();
+  events::customers(ctx_, events::ChangeKind::Updated, members, {"groups"});
   ctx_.db().prepare("DELETE FROM groups WHERE id = ?").bind_all(id).exec();
   tx.commit();
 }
@@ -329,7 +337,10 @@ std::int64_t Groups::add_members(const std::string& name, const std::vector<std:
   for (auto id : customer_ids) {
     visible.require_visible(id);
     ins.bind_all(gid, id, ctx_.now());
-    added += ins.exec();
+    if (ins.exec() > 0) {
+      ++added;
+      events::customer(ctx_, events::ChangeKind::Updated, id, {"groups"});
+    }
     ins.reset();
   }
   tx.commit();
@@ -345,7 +356,10 @@ std::int64_t Groups::remove_members(const std::string& name, const std::vector<s
   for (auto id : customer_ids) {
     visible.require_visible(id);
     del.bind_all(gid, id);
-    removed += del.exec();
+    if (del.exec() > 0) {
+      ++removed;
+      events::customer(ctx_, events::ChangeKind::Updated, id, {"groups"});
+    }
     del.reset();
   }
   tx.commit();
@@ -453,6 +467,11 @@ Table AutoRules::apply() {
         .prepare("UPDATE customers SET version = version + 1, updated_at = ? WHERE id IN (SELECT id FROM temp.auto_changed)")
         .bind_all(now)
         .exec();
+    std::vector<std::int64_t> changed;
+    auto ids = ctx_.db().prepare("SELECT id FROM temp.auto_changed ORDER BY id");
+    while (ids.step()) changed.push_back(ids.get_int(0));
+    ids.reset();
+    events::customers(ctx_, events::ChangeKind::Updated, changed, {field});
   };
   for (const auto& [target, rule] : rules) {
     auto compiled = compile_customer_rule(ctx_, rule);

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crmkit/db/change_feed.hpp"
 #include "crmkit/value.hpp"
 
 struct sqlite3_stmt;
@@ -138,6 +139,9 @@ class Database {
 
   SQLite::Database& raw();
 
+  // The change feed of this connection's transactions (see crmkit/db/change_feed.hpp).
+  ChangeFeed& feed() { return feed_; }
+
  private:
   friend class Stmt;
   void configure(const OpenOptions& options);
@@ -154,6 +158,7 @@ class Database {
   std::recursive_mutex mutex_;
   int depth_ = 0;
   std::uint64_t serial_ = 0;
+  ChangeFeed feed_;
 };
 
 // RAII transaction: locks the database, begins (or opens a savepoint), and rolls back unless

@@ -15,15 +15,13 @@
 // catches the whole store up with the database in the same read transaction, so every result
 // reflects one committed snapshot.
 //
-// Freshness: triggers added by the schema (version 4) append the id of every customer whose row,
-// facts, tags or group memberships change to the table segment_changes. refresh() reloads just
-// those customers, or reloads fully the first time, after a change of the customer custom-field
-// definitions, when the change log was trimmed past what this store has seen, or when many rows
-// changed. An unchanged database costs one `PRAGMA data_version` and a counter check. Trimming:
-// whenever the log holds more than 2 × keep_changes rows, refresh() deletes all but the newest
-// keep_changes (best effort, in its own short write transaction); a store in any process whose
-// position is older than the oldest kept row reloads fully, so correctness never depends on other
-// stores having seen the trimmed rows.
+// Freshness: every committed write that changes a customer's row, facts, tags or group
+// memberships leaves an event naming the customer in the change feed (table `events`, see
+// crmkit/db/change_feed.hpp), in any process. refresh() reloads just those customers, or reloads
+// fully the first time, after a change of the customer custom-field definitions, when the feed was
+// trimmed past what this store has seen, or when many rows changed. An unchanged database costs
+// one `PRAGMA data_version` and a counter check. Retention is the feed's; a store whose position
+// is older than the oldest kept event reloads fully, so correctness never depends on it.
 //
 // Thread-safety: internally synchronised. evaluate(), count() and matches() take a shared lock
 // and may run concurrently with each other; refresh() (and the first use of a new column, tag
@@ -62,8 +60,6 @@ struct ColumnStoreOptions {
   std::vector<DaysSince> days_since = {{"days_since_contact", "last_contact_at"}};
   // Load every field on the first refresh instead of when a rule first reads it.
   bool eager = false;
-  // Change-log rows kept when trimming (see the header comment).
-  std::int64_t keep_changes = 1'000'000;
 };
 
 struct ColumnStoreStats {
@@ -72,7 +68,7 @@ struct ColumnStoreStats {
   std::int64_t customers_reloaded = 0;    // customers reloaded by incremental refreshes, in total
   std::int64_t columns_resident = 0;      // fields currently held
   std::int64_t sets_resident = 0;         // tags plus groups currently held
-  std::int64_t last_seq = 0;              // newest change-log position applied
+  std::int64_t last_seq = 0;              // newest change-feed event id applied
 };
 
 class ColumnStore {
