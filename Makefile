@@ -4,8 +4,8 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 BUILD_DIR := build/py
 DEB_PACKAGES := g++ make libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libspdlog-dev \
-	libfmt-dev libhowardhinnant-date-dev libssl-dev libnlopt-cxx-dev libicu-dev libphonenumber-dev \
-	libgtest-dev libgmock-dev libbenchmark-dev ccache
+	libfmt-dev libssl-dev libnlopt-cxx-dev libicu-dev libphonenumber-dev zlib1g-dev \
+	libgtest-dev ccache
 
 .PHONY: all deps deb-deps build demo test test-cpp test-python bench clean stubs
 
