@@ -271,8 +271,9 @@ int main(int argc, char** argv) {
   }
   std::vector<sqlite3_stmt*> stmts;
   for (const auto& f : compiled) {
-    const std::string sql = "SELECT 1 FROM customers c LEFT JOIN customer_facts f ON f.customer_id = c.id WHERE c.id = ?" +
-                            std::to_string(f.params.size() + 1) + " AND " + f.sql;
+    // The rule's plain "?" come first: an explicit "?N" before them would renumber them from N + 1.
+    const std::string sql = "SELECT 1 FROM customers c LEFT JOIN customer_facts f ON f.customer_id = c.id WHERE (" +
+                            f.sql + ") AND c.id = ?";
     sqlite3_stmt* st = nullptr;
     check(sqlite3_prepare_v2(raw, sql.c_str(), -1, &st, nullptr), raw, "prepare rule");
     for (std::size_t k = 0; k < f.params.size(); ++k) {
