@@ -80,6 +80,15 @@ Request decide(const Context& base, std::int64_t id, std::optional<std::int64_t>
   return require_request(base, id).to_request();
 }
 
+// A request only its submitter may act on (recall, resubmit): PermissionDenied for anyone else.
+ReqRow submitters_request(const Context& ctx, std::int64_t request_id, const char* verb) {
+  ReqRow req = require_request(ctx, request_id);
+  if (req.submitter != ctx.actor())
+    throw PermissionDenied("only the submitter (" + submitter_text(ctx, req) + ") may " + verb + " approval request " +
+                           std::to_string(request_id));
+  return req;
+}
+
 }  // namespace
 
 Request Approvals::submit(const std::string& entity, std::int64_t entity_id, const std::optional<std::string>& workflow,
@@ -169,10 +178,7 @@ Request Approvals::recall(std::int64_t request_id, std::optional<std::int64_t> b
   auto note = clean_comment(comment);
   db::Transaction tx(ctx_.db());
   Context ctx = actor_context(ctx_, by, "recall");
-  ReqRow req = require_request(ctx, request_id);
-  if (req.submitter != ctx.actor())
-    throw PermissionDenied("only the submitter (" + submitter_text(ctx, req) + ") may recall approval request " +
-                           std::to_string(request_id));
+  ReqRow req = submitters_request(ctx, request_id, "recall");
   if (req.status != RequestStatus::Pending)
     throw WorkflowError("approval request " + std::to_string(request_id) + " is " +
                         std::string(to_string(req.status)) + "; only a pending request can be recalled");
@@ -200,10 +206,7 @@ Request Approvals::resubmit(std::int64_t request_id, std::optional<std::int64_t>
   auto note = clean_comment(comment);
   db::Transaction tx(ctx_.db());
   Context ctx = actor_context(ctx_, by, "resubmit");
-  ReqRow req = require_request(ctx, request_id);
-  if (req.submitter != ctx.actor())
-    throw PermissionDenied("only the submitter (" + submitter_text(ctx, req) + ") may resubmit approval request " +
-                           std::to_string(request_id));
+  ReqRow req = submitters_request(ctx, request_id, "resubmit");
   if (req.status == RequestStatus::Approved)
     throw WorkflowError("approval request " + std::to_string(request_id) +
                         " was approved; there is nothing to resubmit (a change across its reapprove_on thresholds "
