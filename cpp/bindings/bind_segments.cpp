@@ -65,13 +65,13 @@ void init_segments(py::module_& m) {
           [](SegmentHandle& h, const std::string& engine) {
             return h.service.count(h.segment.name, segments::parse_evaluator(engine));
           },
-          py::arg("engine") = "columns", Release())
+          py::arg("engine") = "auto", Release())
       .def(
           "ids",
           [](SegmentHandle& h, const std::string& engine) {
             return h.service.ids(h.segment.name, segments::parse_evaluator(engine));
           },
-          py::arg("engine") = "columns", Release())
+          py::arg("engine") = "auto", Release())
       .def(
           "members",
           [](SegmentHandle& h, std::optional<Integer> limit, Integer offset) {
@@ -101,11 +101,11 @@ void init_segments(py::module_& m) {
       .def("list", &Segments::list, Release())
       .def("count", [](Segments& s, const std::string& name, const std::string& engine) {
         return s.count(name, segments::parse_evaluator(engine));
-      }, py::arg("name"), py::arg("engine") = "columns", Release())
+      }, py::arg("name"), py::arg("engine") = "auto", Release())
       .def("ids", [](Segments& s, const std::string& name, const std::string& engine) {
         return s.ids(name, segments::parse_evaluator(engine));
-      }, py::arg("name"), py::arg("engine") = "columns", Release(),
-      "Member ids, ascending; engine='columns' (in-memory, the default) or 'sql'.")
+      }, py::arg("name"), py::arg("engine") = "auto", Release(),
+      "Member ids, ascending; engine='auto' (the default: the in-memory columns once loaded, SQL while they are cold), 'columns' or 'sql'.")
       .def(
           "members",
           [](Segments& s, const std::string& name, std::optional<Integer> limit, Integer offset) {
@@ -121,10 +121,10 @@ void init_segments(py::module_& m) {
           "Evaluates an ad hoc rule; the matching customers as a Table.")
       .def("count_rule", [](Segments& s, const std::string& rule, const std::string& engine) {
         return s.count_rule(rule, segments::parse_evaluator(engine));
-      }, py::arg("rule"), py::arg("engine") = "columns", Release())
+      }, py::arg("rule"), py::arg("engine") = "auto", Release())
       .def("ids_rule", [](Segments& s, const std::string& rule, const std::string& engine) {
         return s.ids_rule(rule, segments::parse_evaluator(engine));
-      }, py::arg("rule"), py::arg("engine") = "columns", Release())
+      }, py::arg("rule"), py::arg("engine") = "auto", Release())
       .def("explain", [](Segments& s, const std::string& name, Ref c) { return s.explain(name, c.id); },
            py::arg("name"), py::arg("customer"), Release())
       .def("contains", [](Segments& s, const std::string& name, Ref c) { return s.contains(name, c.id); },
@@ -137,7 +137,28 @@ void init_segments(py::module_& m) {
           },
           py::arg("name"), py::arg("since") = py::none(), Release(),
           "Who entered and left since a snapshot (default: the latest).")
-      .def("snapshots", &Segments::snapshots, py::arg("name"), Release());
+      .def("snapshots", &Segments::snapshots, py::arg("name"), Release())
+      .def(
+          "store_status",
+          [](Segments& s) {
+            segments::StoreStatus st;
+            {
+              py::gil_scoped_release release;
+              st = s.store_status();
+            }
+            py::dict d;
+            d["created"] = st.created;
+            d["full_loads"] = st.full_loads;
+            d["incremental_refreshes"] = st.incremental_refreshes;
+            d["columns_resident"] = st.columns_resident;
+            d["sets_resident"] = st.sets_resident;
+            d["last_seq"] = st.last_seq;
+            d["sql_answers"] = st.sql_answers;
+            d["column_answers"] = st.column_answers;
+            return d;
+          },
+          "Diagnostics of the engine's in-memory segment columns: whether they exist, how often they "
+          "loaded, and how many answers came from SQL while cold and from the columns.");
 
   py::class_<segments::Groups>(m, "Groups", "crm.groups: static lists of customers.")
       .def("add", &segments::Groups::add, py::arg("name"), Release())

@@ -607,6 +607,61 @@ TEST(ColumnStoreRefresh, NewColumnLoadedLaterSeesOneSnapshot) {
   EXPECT_EQ(store.evaluate(r1, kNow), sql_matches(db, r1, catalog, kNow));
 }
 
+// Load scheduling: what a caller that can also answer through SQL is told, before and after the
+// store holds a rule's data, and after a schema change makes a full reload pending.
+TEST(ColumnStoreScheduling, ColdRulesGoToSqlUntilPatienceRunsOut) {
+  TempFile file;
+  db::Database db(file.path);
+  DataGen gen(11);
+  populate(db, gen, 80);
+  const auto catalog = make_catalog();
+  ColumnStore store(db, catalog);
+  const auto r1 = rules::parse("industry = \"IT\" and has_tag(\"vip\")", catalog);
+  EXPECT_FALSE(store.resident_for(r1));
+  EXPECT_TRUE(store.answer_through_sql(r1, 2));
+  EXPECT_TRUE(store.answer_through_sql(r1, 2));
+  EXPECT_FALSE(store.answer_through_sql(r1, 2));  // patience ran out: the caller loads
+  EXPECT_EQ(store.stats().sql_answers, 2);
+  EXPECT_EQ(store.stats().full_loads, 0);
+  EXPECT_EQ(store.stats().column_answers, 0);
+  EXPECT_EQ(store.evaluate(r1, kNow), sql_matches(db, r1, catalog, kNow));
+  EXPECT_TRUE(store.resident_for(r1));
+  EXPECT_FALSE(store.answer_through_sql(r1, 2));  // resident: never SQL
+  EXPECT_EQ(store.stats().column_answers, 1);
+
+  // A rule reading a column not yet held: SQL again, the streak having restarted with the load.
+  const auto r2 = rules::parse("score > 2", catalog);
+  EXPECT_FALSE(store.resident_for(r2));
+  EXPECT_TRUE(store.answer_through_sql(r2, 1));
+  EXPECT_FALSE(store.answer_through_sql(r2, 1));
+  EXPECT_EQ(store.count(r2, kNow), static_cast<std::int64_t>(sql_matches(db, r2, catalog, kNow).size()));
+  EXPECT_TRUE(store.resident_for(r2));
+  EXPECT_EQ(store.stats().full_loads, 1);
+  EXPECT_EQ(store.stats().sql_answers, 3);
+  EXPECT_EQ(store.stats().column_answers, 2);
+
+  // Writes do not make a rule cold (refresh applies them); a catalog change does (full reload).
+  db::Database other(file.path);
+  std::int64_t next_id = 900;
+  random_changes(other, gen, next_id, 5);
+  EXPECT_TRUE(store.resident_for(r1));
+  store.set_catalog(catalog);
+  EXPECT_FALSE(store.resident_for(r1));
+  EXPECT_TRUE(store.answer_through_sql(r1, 1));
+  EXPECT_EQ(store.evaluate(r1, kNow), sql_matches(db, r1, catalog, kNow));
+  EXPECT_EQ(store.stats().full_loads, 2);
+  // Patience 0 never answers through SQL.
+  const auto r3 = rules::parse("orders > 1", catalog);
+  EXPECT_FALSE(store.answer_through_sql(r3, 0));
+  // A rule that cannot fit the store is refused as evaluate() refuses it.
+  EXPECT_THROW(store.resident_for(rules::parse("industry = 5", [] {
+                 auto c = make_catalog();
+                 c.fields[2].type = FieldType::Integer;
+                 return c;
+               }())),
+               Error);
+}
+
 TEST(ColumnStoreRefresh, SchemaChangeReloadsFully) {
   TempFile file;
   db::Database db(file.path);

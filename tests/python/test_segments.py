@@ -391,3 +391,111 @@ def test_sql_cpp_and_python_reference_agree(seg_crm):
             assert got_cpp == expected, text
         checked += 1
     assert checked == 300
+
+
+# ---------------------------------------------------------------------------------------------
+# The cold-path policy: the first Auto count on a store that does not hold the rule's columns is
+# answered through SQL; the next one loads the columns and answers from them.
+
+
+def _cold_crm(seg_crm):
+    crm = seg_crm
+    rng = random.Random(3)
+    for i in range(60):
+        _add(crm, f"c{i}", industry=["制造", "软件"][i % 2],
+             fields={"region": ["华东", "华南", "华北"][rng.randrange(3)], "employees": rng.randrange(500)},
+             tags=["VIP"] if rng.random() < 0.4 else [])
+    return crm
+
+
+COLD_RULE = 'industry = "制造" and region = "华东" and has_tag("VIP")'
+
+
+def test_first_count_answers_through_sql_then_the_columns(seg_crm):
+    crm = _cold_crm(seg_crm)
+    expected = crm.segments.count_rule(COLD_RULE, engine="sql")
+    assert expected > 0
+    assert crm.segments.store_status()["created"] is False
+    seg = crm.segments.define("east_vip", COLD_RULE)
+
+    assert seg.count() == expected
+    status = crm.segments.store_status()
+    assert status["sql_answers"] == 1 and status["full_loads"] == 0 and status["column_answers"] == 0
+
+    assert seg.count() == expected
+    status = crm.segments.store_status()
+    assert status["sql_answers"] == 1 and status["full_loads"] == 1 and status["column_answers"] == 1
+
+    # From now on the columns answer, refreshed from the change feed after each write.
+    new = _add(crm, "新客户", industry="制造", fields={"region": "华东"}, tags=["VIP"])
+    assert seg.count() == expected + 1
+    assert new.id in crm.segments.ids("east_vip")
+    crm.customers.untag(new.id, "VIP")
+    assert crm.segments.ids("east_vip") == crm.segments.ids("east_vip", engine="sql")
+    status = crm.segments.store_status()
+    assert status["sql_answers"] == 1 and status["full_loads"] == 1 and status["column_answers"] == 4
+    assert status["incremental_refreshes"] >= 2
+
+
+def test_a_rule_reading_columns_not_yet_held_goes_to_sql_first(seg_crm):
+    crm = _cold_crm(seg_crm)
+    assert crm.segments.count_rule(COLD_RULE, engine="columns") == crm.segments.count_rule(COLD_RULE, engine="sql")
+    before = crm.segments.store_status()
+    assert before["sql_answers"] == 0 and before["full_loads"] == 1
+    other = "employees >= 250"
+    assert crm.segments.ids_rule(other) == crm.segments.ids_rule(other, engine="sql")
+    after = crm.segments.store_status()
+    assert after["sql_answers"] == 1 and after["column_answers"] == before["column_answers"]
+    assert crm.segments.ids_rule(other) == crm.segments.ids_rule(other, engine="sql")
+    last = crm.segments.store_status()
+    assert last["sql_answers"] == 1 and last["column_answers"] == before["column_answers"] + 1
+    assert last["columns_resident"] > before["columns_resident"]
+    # A rule of resident columns never goes to SQL.
+    crm.segments.count_rule(COLD_RULE)
+    assert crm.segments.store_status()["sql_answers"] == 1
+
+
+def test_cold_and_warm_answers_keep_the_views_scope(seg_crm):
+    crm = seg_crm
+    alice = crm.users.add("alice", name="Alice")
+    bob = crm.users.add("bob", name="Bob")
+    mine = [_add(crm, f"a{i}", owner=alice, industry="制造").id for i in range(3)]
+    for i in range(4):
+        _add(crm, f"b{i}", owner=bob, industry="制造")
+    _add(crm, "pool", industry="制造")
+    crm.segments.define("makers", 'industry = "制造"')
+    me = crm.as_user(alice)
+    assert me.segments.ids("makers") == mine  # through SQL: the store is cold
+    assert crm.segments.store_status()["sql_answers"] == 1
+    assert me.segments.ids("makers") == mine  # from the columns
+    assert me.segments.count("makers") == 3
+    assert crm.segments.count("makers") == 8
+    status = crm.segments.store_status()
+    assert status["sql_answers"] == 1 and status["column_answers"] == 3
+
+
+def test_another_process_writes_reach_cold_and_warm_counts(seg_crm, db_path):
+    import os
+    import subprocess
+    import sys
+
+    crm = _cold_crm(seg_crm)
+    seg = crm.segments.define("east_vip", COLD_RULE)
+    first = seg.count()
+    assert crm.segments.store_status()["sql_answers"] == 1
+    code = ("import sys, crmkit; c = crmkit.open(sys.argv[1]); "
+            "c.customers.add(name='外部', industry='制造', fields={'region': '华东'}, tags=['VIP']); c.close()")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in sys.path if p and os.path.isdir(p))
+
+    def write_elsewhere():
+        subprocess.run([sys.executable, "-c", code, str(db_path)], check=True, env=env)
+
+    write_elsewhere()
+    assert seg.count() == first + 1  # this call loads the columns
+    assert crm.segments.store_status()["full_loads"] == 1
+    write_elsewhere()
+    assert seg.count() == first + 2  # refreshed from the other process's events
+    status = crm.segments.store_status()
+    assert status["full_loads"] == 1 and status["incremental_refreshes"] == 1 and status["column_answers"] == 2
+    assert seg.ids() == seg.ids(engine="sql")

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -384,6 +385,10 @@ struct ColumnStore::Impl {
   std::int64_t seen_data_version = -1;
   std::int64_t seen_total_changes = -1;
   ColumnStoreStats counters;
+  // Load scheduling: SQL answers given since data was last loaded (answer_through_sql), and the
+  // answers evaluated here, counted under the shared lock.
+  std::int64_t cold_streak = 0;
+  std::atomic<std::int64_t> column_answers{0};
 
   Impl(db::Database& d, rules::Catalog c, ColumnStoreOptions o) : db(d), options(std::move(o)) {
     set_catalog(std::move(c));
@@ -781,6 +786,7 @@ struct ColumnStore::Impl {
         }
       }
       tx.commit();
+      if (full || !new_cols.empty() || !new_sets.empty()) cold_streak = 0;
       last_seq = high;
       schema_sig = sig;
       loaded = true;
@@ -1089,6 +1095,7 @@ std::vector<std::int64_t> ColumnStore::evaluate(const rules::Rule& rule, std::in
   std::vector<int> fields;
   auto lock = impl_->ready(rule, fields);
   const Bits b = impl_->run(rule, fields, now_ms, restrict_to_owners);
+  impl_->column_answers.fetch_add(1, std::memory_order_relaxed);
   std::vector<std::int64_t> out;
   for (std::size_t w = 0; w < b.size(); ++w) {
     for (std::uint64_t bits = b[w]; bits != 0; bits &= bits - 1) {
@@ -1103,6 +1110,7 @@ std::int64_t ColumnStore::count(const rules::Rule& rule, std::int64_t now_ms,
   std::vector<int> fields;
   auto lock = impl_->ready(rule, fields);
   const Bits b = impl_->run(rule, fields, now_ms, restrict_to_owners);
+  impl_->column_answers.fetch_add(1, std::memory_order_relaxed);
   std::int64_t n = 0;
   for (const auto w : b) n += std::popcount(w);
   return n;
@@ -1123,7 +1131,22 @@ ColumnStoreStats ColumnStore::stats() const {
   for (const auto& c : impl_->columns) s.columns_resident += c.resident ? 1 : 0;
   s.sets_resident = static_cast<std::int64_t>(impl_->tags.rows.size() + impl_->groups.rows.size());
   s.last_seq = impl_->last_seq;
+  s.column_answers = impl_->column_answers.load(std::memory_order_relaxed);
   return s;
+}
+
+bool ColumnStore::resident_for(const rules::Rule& rule) const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->satisfied(impl_->needs_of(rule, impl_->map_fields(rule)));
+}
+
+bool ColumnStore::answer_through_sql(const rules::Rule& rule, std::int64_t patience) {
+  std::unique_lock lock(impl_->mutex);
+  if (impl_->satisfied(impl_->needs_of(rule, impl_->map_fields(rule)))) return false;
+  if (impl_->cold_streak >= patience) return false;
+  ++impl_->cold_streak;
+  ++impl_->counters.sql_answers;
+  return true;
 }
 
 }  // namespace crmkit::segments

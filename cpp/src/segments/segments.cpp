@@ -77,7 +77,17 @@ std::shared_ptr<ColumnStore> column_store(const Context& ctx, const rules::Catal
   return slot.store;
 }
 
-std::vector<std::int64_t> column_ids(const Context& ctx, const std::string& text) {
+// The store and the parsed rule when a request is answered from the columns; nullopt when an Auto
+// request is answered through SQL because the store does not yet hold what the rule reads (the
+// cold-path policy of Evaluator::Auto: the first kColdSqlAnswers such requests after the store
+// last loaded go to SQL, the next one loads). Both paths apply the view's scope: SQL through
+// owner_filter, the columns through visible_owners, which describe the same owner set.
+struct ColumnPlan {
+  std::shared_ptr<ColumnStore> store;
+  rules::Rule rule;
+};
+
+std::optional<ColumnPlan> plan_columns(const Context& ctx, const std::string& text, Evaluator how) {
   rules::Catalog catalog;
   std::optional<rules::Rule> rule;
   {
@@ -86,9 +96,19 @@ std::vector<std::int64_t> column_ids(const Context& ctx, const std::string& text
     rule = rules::parse(text, catalog);
   }
   auto store = column_store(ctx, catalog);
+  if (how == Evaluator::Auto && store->answer_through_sql(*rule, kColdSqlAnswers)) return std::nullopt;
   store->refresh();
+  return ColumnPlan{std::move(store), std::move(*rule)};
+}
+
+std::vector<std::int64_t> column_ids(const Context& ctx, const ColumnPlan& plan) {
   auto owners = ctx.who->visible_owners("customers");
-  return store->evaluate(*rule, ctx.now(), owners ? &*owners : nullptr);
+  return plan.store->evaluate(plan.rule, ctx.now(), owners ? &*owners : nullptr);
+}
+
+std::int64_t column_count(const Context& ctx, const ColumnPlan& plan) {
+  auto owners = ctx.who->visible_owners("customers");
+  return plan.store->count(plan.rule, ctx.now(), owners ? &*owners : nullptr);
 }
 
 std::string rule_of(const Context& ctx, const std::string& name) {
@@ -189,22 +209,48 @@ Table Segments::evaluate(const std::string& rule, std::int64_t limit, std::int64
 }
 
 std::int64_t Segments::count_rule(const std::string& rule, Evaluator how) const {
-  if (how == Evaluator::Columns) return static_cast<std::int64_t>(column_ids(ctx_, rule).size());
+  if (how != Evaluator::Sql) {
+    if (auto plan = plan_columns(ctx_, rule, how)) return column_count(ctx_, *plan);
+  }
   customers::CustomerQuery q;
   q.where = rule;
   return customers::Customers(ctx_).count(q);
 }
 
 std::vector<std::int64_t> Segments::ids_rule(const std::string& rule, Evaluator how) const {
-  if (how == Evaluator::Columns) return column_ids(ctx_, rule);
+  if (how != Evaluator::Sql) {
+    if (auto plan = plan_columns(ctx_, rule, how)) return column_ids(ctx_, *plan);
+  }
   db::Transaction tx(ctx_.db(), false);
   return select_ids(ctx_, rule);
 }
 
+StoreStatus Segments::store_status() const {
+  auto& slot = ctx_.live().columns;
+  std::shared_ptr<ColumnStore> store;
+  {
+    std::lock_guard<std::mutex> lock(slot.mutex);
+    store = slot.store;
+  }
+  StoreStatus out;
+  if (!store) return out;
+  const auto s = store->stats();
+  out.created = true;
+  out.full_loads = s.full_loads;
+  out.incremental_refreshes = s.incremental_refreshes;
+  out.columns_resident = s.columns_resident;
+  out.sets_resident = s.sets_resident;
+  out.last_seq = s.last_seq;
+  out.sql_answers = s.sql_answers;
+  out.column_answers = s.column_answers;
+  return out;
+}
+
 Evaluator parse_evaluator(const std::string& name) {
+  if (name == "auto") return Evaluator::Auto;
   if (name == "columns") return Evaluator::Columns;
   if (name == "sql") return Evaluator::Sql;
-  throw ValidationError("engine: '" + name + "' is not an evaluator (columns or sql)", "engine");
+  throw ValidationError("engine: '" + name + "' is not an evaluator (auto, columns or sql)", "engine");
 }
 
 std::vector<std::int64_t> segment_members(const Context& ctx, const std::string& name) {

@@ -69,6 +69,8 @@ struct ColumnStoreStats {
   std::int64_t columns_resident = 0;      // fields currently held
   std::int64_t sets_resident = 0;         // tags plus groups currently held
   std::int64_t last_seq = 0;              // newest change-feed event id applied
+  std::int64_t sql_answers = 0;           // answers given through SQL instead (answer_through_sql)
+  std::int64_t column_answers = 0;        // evaluate() and count() calls answered
 };
 
 class ColumnStore {
@@ -107,6 +109,17 @@ class ColumnStore {
   bool matches(const rules::Rule& rule, std::int64_t customer_id, std::int64_t now_ms) const;
 
   ColumnStoreStats stats() const;
+
+  // Load scheduling for callers that can also answer through SQL. True when the rule can be
+  // evaluated without loading anything: the store has loaded, no full reload is pending, and every
+  // column, tag and group the rule reads is resident (refresh() may still apply changes). Reads
+  // nothing from the database. Same errors as evaluate() for a rule that does not fit the store.
+  bool resident_for(const rules::Rule& rule) const;
+  // Whether the caller should answer this rule through SQL rather than load: true (and counted in
+  // stats().sql_answers) when the rule is not resident and fewer than `patience` such answers have
+  // been given since the store last loaded data; false when it is resident or patience ran out,
+  // and the caller then evaluates here, which loads.
+  bool answer_through_sql(const rules::Rule& rule, std::int64_t patience);
 
  private:
   struct Impl;

@@ -43,11 +43,29 @@ struct SegmentDiff {
   std::vector<std::int64_t> left;
 };
 
-// How a segment is evaluated: over the in-memory columns (the default: memory speed, refreshed
-// incrementally from the change log) or by compiling the rule to SQL. Both give the same answer;
-// the property tests check it.
-enum class Evaluator { Columns, Sql };
+// How a segment is evaluated: over the in-memory columns (memory speed, refreshed incrementally
+// from the change feed) or by compiling the rule to SQL. Both give the same answer; the property
+// tests check it. Auto, the default, is the cold-path policy: the columns when the engine's column
+// store already holds what the rule reads; otherwise SQL for the first kColdSqlAnswers such
+// answers since the store last loaded, and the call after those loads the columns and answers from
+// them. So a process that counts once never pays for loading every customer, and one that counts
+// repeatedly gets memory speed from its second count on (docs/architecture.md, "Segments").
+enum class Evaluator { Auto, Columns, Sql };
+// "auto", "columns" or "sql"; ValidationError naming `engine` otherwise.
 Evaluator parse_evaluator(const std::string& name);
+inline constexpr std::int64_t kColdSqlAnswers = 1;
+
+// The engine's column store as Auto evaluation sees it (Segments::store_status).
+struct StoreStatus {
+  bool created = false;                 // a store exists for this engine
+  std::int64_t full_loads = 0;          // loads of every resident column for every customer
+  std::int64_t incremental_refreshes = 0;
+  std::int64_t columns_resident = 0;
+  std::int64_t sets_resident = 0;       // tags plus groups held
+  std::int64_t last_seq = 0;            // newest change-feed event applied
+  std::int64_t sql_answers = 0;         // Auto answers given through SQL because the columns were cold
+  std::int64_t column_answers = 0;      // answers given from the columns (Auto or Columns)
+};
 
 class Segments {
  public:
@@ -62,14 +80,14 @@ class Segments {
   // Columns: id, name, rule, created_at, updated_at.
   Table list() const;
 
-  std::int64_t count(const std::string& name, Evaluator how = Evaluator::Columns) const;
-  std::vector<std::int64_t> ids(const std::string& name, Evaluator how = Evaluator::Columns) const;
+  std::int64_t count(const std::string& name, Evaluator how = Evaluator::Auto) const;
+  std::vector<std::int64_t> ids(const std::string& name, Evaluator how = Evaluator::Auto) const;
   // The members as customers.find() columns, ordered by id.
   Table members(const std::string& name, std::int64_t limit = -1, std::int64_t offset = 0) const;
   // Ad hoc rules, not saved.
   Table evaluate(const std::string& rule, std::int64_t limit = -1, std::int64_t offset = 0) const;
-  std::int64_t count_rule(const std::string& rule, Evaluator how = Evaluator::Columns) const;
-  std::vector<std::int64_t> ids_rule(const std::string& rule, Evaluator how = Evaluator::Columns) const;
+  std::int64_t count_rule(const std::string& rule, Evaluator how = Evaluator::Auto) const;
+  std::vector<std::int64_t> ids_rule(const std::string& rule, Evaluator how = Evaluator::Auto) const;
   // Every clause of the segment's rule with the customer's value and result (columns: clause,
   // value, result, depth), evaluated in C++.
   Table explain(const std::string& name, std::int64_t customer_id) const;
@@ -80,6 +98,10 @@ class Segments {
   SegmentDiff diff(const std::string& name, std::optional<std::int64_t> since = std::nullopt) const;
   // Columns: id, taken_at, count.
   Table snapshots(const std::string& name) const;
+
+  // Diagnostics of the engine's column store (shared by every view of the engine); reads nothing
+  // from the database.
+  StoreStatus store_status() const;
 
  private:
   Context ctx_;
