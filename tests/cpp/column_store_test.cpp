@@ -4,7 +4,6 @@
 // connection compared with a fresh full load; matches(); schema changes; change-log trimming;
 // days since an instant across zero; errors.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <SQLiteCpp/Database.h>
 
 #include <atomic>
@@ -81,27 +80,21 @@ struct TempFile {
   }
 };
 
-void bind_value(sqlite3_stmt* st, int i, const Value& v) {
-  if (v.is_null()) sqlite3_bind_null(st, i);
-  else if (v.is_bool()) sqlite3_bind_int64(st, i, v.as_bool() ? 1 : 0);
-  else if (v.is_int()) sqlite3_bind_int64(st, i, v.as_int());
-  else if (v.is_double()) sqlite3_bind_double(st, i, v.as_double());
-  else sqlite3_bind_text(st, i, v.as_string().c_str(), static_cast<int>(v.as_string().size()), SQLITE_TRANSIENT);
-}
-
-// Runs `sql` with params on the database's raw connection and returns the first column as ints.
+// Runs `sql` with params through the database's statements and returns the first column as ints.
 std::vector<std::int64_t> select_ids(db::Database& db, const std::string& sql, const std::vector<Value>& params) {
   std::lock_guard lock(db.mutex());
-  sqlite3* h = db.raw().getHandle();
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << sqlite3_errmsg(h) << "\n" << sql;
-    return {};
+  auto st = db.prepare(sql);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const int at = static_cast<int>(i) + 1;
+    const Value& v = params[i];
+    if (v.is_null()) st.bind_null(at);
+    else if (v.is_bool()) st.bind(at, v.as_bool());
+    else if (v.is_int()) st.bind(at, v.as_int());
+    else if (v.is_double()) st.bind(at, v.as_double());
+    else st.bind(at, v.as_string());
   }
-  for (std::size_t i = 0; i < params.size(); ++i) bind_value(st, static_cast<int>(i) + 1, params[i]);
   std::vector<std::int64_t> out;
-  while (sqlite3_step(st) == SQLITE_ROW) out.push_back(sqlite3_column_int64(st, 0));
-  sqlite3_finalize(st);
+  while (st.step()) out.push_back(st.get_int(0));
   return out;
 }
 
@@ -127,20 +120,17 @@ class TestRecord : public rules::Record {
   bool in_group(std::string_view g) const override { return groups.contains(std::string(g)); }
 };
 
-Value column_value(sqlite3_stmt* st, int col) {
-  switch (sqlite3_column_type(st, col)) {
-    case SQLITE_INTEGER: return Value(static_cast<std::int64_t>(sqlite3_column_int64(st, col)));
-    case SQLITE_FLOAT: return Value(sqlite3_column_double(st, col));
-    case SQLITE_NULL: return Value();
-    default:
-      return Value(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, col)),
-                               static_cast<std::size_t>(sqlite3_column_bytes(st, col))));
+Value column_value(const db::Stmt& st, int col) {
+  switch (st.cell_type(col)) {
+    case db::CellType::Integer: return Value(st.get_int(col));
+    case db::CellType::Real: return Value(st.get_double(col));
+    case db::CellType::Null: return Value();
+    default: return Value(st.get_text(col));
   }
 }
 
 std::map<std::int64_t, TestRecord> load_records(db::Database& db, const rules::Catalog& catalog, std::int64_t now) {
   std::lock_guard lock(db.mutex());
-  sqlite3* h = db.raw().getHandle();
   std::map<std::int64_t, TestRecord> out;
   std::string sql = "SELECT c.id";
   for (const auto& f : catalog.fields) {
@@ -152,32 +142,31 @@ std::map<std::int64_t, TestRecord> load_records(db::Database& db, const rules::C
     sql += ", (" + expr + ")";
   }
   sql += " FROM customers c LEFT JOIN customer_facts f ON f.customer_id = c.id";
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr);
-  sqlite3_stmt* elems = nullptr;
-  sqlite3_prepare_v2(h, "SELECT value FROM json_each(?) WHERE type = 'text'", -1, &elems, nullptr);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    TestRecord& r = out[sqlite3_column_int64(st, 0)];
-    for (std::size_t i = 0; i < catalog.fields.size(); ++i) {
-      Value v = column_value(st, static_cast<int>(i) + 1);
-      if (catalog.fields[i].type == FieldType::MultiEnum && !v.is_null()) {
-        Value::List list;
-        sqlite3_bind_text(elems, 1, v.as_string().c_str(), -1, SQLITE_TRANSIENT);
-        while (sqlite3_step(elems) == SQLITE_ROW) list.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(elems, 0)));
-        sqlite3_reset(elems);
-        v = Value(std::move(list));
+  {
+    auto st = db.prepare(sql);
+    while (st.step()) {
+      TestRecord& r = out[st.get_int(0)];
+      for (std::size_t i = 0; i < catalog.fields.size(); ++i) {
+        Value v = column_value(st, static_cast<int>(i) + 1);
+        if (catalog.fields[i].type == FieldType::MultiEnum && !v.is_null()) {
+          Value::List list;
+          auto elems = db.prepare("SELECT value FROM json_each(?) WHERE type = 'text'");
+          elems.bind(1, v.as_string());
+          while (elems.step()) list.emplace_back(elems.get_text(0));
+          v = Value(std::move(list));
+        }
+        r.values[catalog.fields[i].name] = std::move(v);
       }
-      r.values[catalog.fields[i].name] = std::move(v);
     }
   }
-  sqlite3_finalize(st);
-  sqlite3_finalize(elems);
-  sqlite3_prepare_v2(h, "SELECT customer_id, tag FROM customer_tags", -1, &st, nullptr);
-  while (sqlite3_step(st) == SQLITE_ROW) out[sqlite3_column_int64(st, 0)].tags.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
-  sqlite3_finalize(st);
-  sqlite3_prepare_v2(h, "SELECT gm.customer_id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id", -1, &st, nullptr);
-  while (sqlite3_step(st) == SQLITE_ROW) out[sqlite3_column_int64(st, 0)].groups.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
-  sqlite3_finalize(st);
+  {
+    auto st = db.prepare("SELECT customer_id, tag FROM customer_tags");
+    while (st.step()) out[st.get_int(0)].tags.insert(st.get_text(1));
+  }
+  {
+    auto st = db.prepare("SELECT gm.customer_id, g.name FROM group_members gm JOIN groups g ON g.id = gm.group_id");
+    while (st.step()) out[st.get_int(0)].groups.insert(st.get_text(1));
+  }
   return out;
 }
 

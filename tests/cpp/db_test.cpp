@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <string>
+#include <vector>
 
 #include "crmkit/crm.hpp"
 #include "crmkit/error.hpp"
@@ -131,4 +134,181 @@ TEST(Database, TwoConnectionsSeeEachOthersCommits) {
   Database b(f.path.string());
   a.exec("INSERT INTO teams(name, created_at) VALUES ('from a', 0)");
   EXPECT_EQ(count(b, "teams"), 1);
+}
+
+namespace {
+
+crmkit::db::OpenOptions small_cache(std::size_t capacity) {
+  crmkit::db::OpenOptions o;
+  o.statement_cache_capacity = capacity;
+  return o;
+}
+
+// A distinct statement per n whose result tells which one ran.
+std::string numbered(int n) { return "SELECT " + std::to_string(n) + " + count(*) FROM teams"; }
+
+std::int64_t run(Database& db, const std::string& sql) {
+  auto q = db.prepare(sql);
+  EXPECT_TRUE(q.step());
+  return q.get_int(0);
+}
+
+}  // namespace
+
+TEST(Database, StatementCacheHasADefaultCapacity) {
+  Database db(":memory:");
+  EXPECT_EQ(db.statement_cache_capacity(), 256u);
+}
+
+TEST(Database, ManyDistinctStatementsKeepTheCacheAtCapacity) {
+  Database db(":memory:", small_cache(8));
+  for (int n = 0; n < 100; ++n) {
+    EXPECT_EQ(run(db, numbered(n)), n);
+    EXPECT_LE(db.cached_statements(), 8u);
+  }
+  EXPECT_EQ(db.cached_statements(), 8u);
+  // The most recent ones are kept, the oldest evicted.
+  EXPECT_TRUE(db.is_cached(numbered(99)));
+  EXPECT_TRUE(db.is_cached(numbered(92)));
+  EXPECT_FALSE(db.is_cached(numbered(91)));
+  EXPECT_FALSE(db.is_cached(numbered(0)));
+}
+
+TEST(Database, StatementCacheEvictsTheLeastRecentlyUsed) {
+  Database db(":memory:", small_cache(3));
+  run(db, numbered(1));
+  run(db, numbered(2));
+  run(db, numbered(3));
+  run(db, numbered(1));  // 1 is now the most recent; 2 the least
+  const auto compiled = db.statements_compiled();
+  run(db, numbered(4));
+  EXPECT_TRUE(db.is_cached(numbered(1)));
+  EXPECT_FALSE(db.is_cached(numbered(2)));
+  EXPECT_TRUE(db.is_cached(numbered(3)));
+  EXPECT_TRUE(db.is_cached(numbered(4)));
+  EXPECT_EQ(db.statements_compiled(), compiled + 1);
+  // A hit compiles nothing.
+  run(db, numbered(3));
+  EXPECT_EQ(db.statements_compiled(), compiled + 1);
+}
+
+TEST(Database, AStatementInUseSurvivesEvictionPressure) {
+  Database db(":memory:", small_cache(4));
+  db.exec("INSERT INTO teams(name, created_at) VALUES ('a', 0), ('b', 0), ('c', 0)");
+  const std::string sql = "SELECT name FROM teams ORDER BY id";
+  auto held = db.prepare(sql);
+  ASSERT_TRUE(held.step());
+  EXPECT_EQ(held.get_text(0), "a");
+  for (int n = 0; n < 50; ++n) EXPECT_EQ(run(db, numbered(n)), n + 3);
+  // Still cached and still positioned on its row: it was never finalised or reset.
+  EXPECT_TRUE(db.is_cached(sql));
+  EXPECT_LE(db.cached_statements(), 4u);
+  ASSERT_TRUE(held.step());
+  EXPECT_EQ(held.get_text(0), "b");
+  ASSERT_TRUE(held.step());
+  EXPECT_EQ(held.get_text(0), "c");
+  EXPECT_FALSE(held.step());
+}
+
+TEST(Database, MoreStatementsInUseThanTheCapacityAllWork) {
+  Database db(":memory:", small_cache(2));
+  std::vector<crmkit::db::Stmt> open;
+  for (int n = 0; n < 5; ++n) {
+    open.push_back(db.prepare(numbered(n)));
+    ASSERT_TRUE(open.back().step());
+  }
+  // None could be evicted while in use.
+  EXPECT_EQ(db.cached_statements(), 5u);
+  for (int n = 0; n < 5; ++n) EXPECT_EQ(open[static_cast<std::size_t>(n)].get_int(0), n);
+  open.clear();
+  // The next miss shrinks the cache back to its capacity.
+  run(db, numbered(5));
+  EXPECT_EQ(db.cached_statements(), 2u);
+  EXPECT_TRUE(db.is_cached(numbered(5)));
+}
+
+TEST(Database, AnEvictedStatementIsPreparedAgain) {
+  Database db(":memory:", small_cache(2));
+  db.exec("INSERT INTO teams(name, created_at) VALUES ('a', 0)");
+  const std::string sql = "SELECT name FROM teams WHERE name = ?";
+  {
+    auto q = db.prepare(sql);
+    q.bind(1, "a");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.get_text(0), "a");
+  }
+  run(db, numbered(1));
+  run(db, numbered(2));
+  ASSERT_FALSE(db.is_cached(sql));
+  const auto compiled = db.statements_compiled();
+  auto q = db.prepare(sql);
+  EXPECT_EQ(db.statements_compiled(), compiled + 1);
+  EXPECT_TRUE(db.is_cached(sql));
+  q.bind(1, "a");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.get_text(0), "a");
+  EXPECT_FALSE(q.step());
+}
+
+TEST(Database, ACacheOfZeroCachesNothingAndStillWorks) {
+  Database db(":memory:", small_cache(0));
+  db.exec("INSERT INTO teams(name, created_at) VALUES ('a', 0)");
+  {
+    Transaction tx(db);
+    db.exec("INSERT INTO teams(name, created_at) VALUES ('b', 0)");
+    tx.commit();
+  }
+  EXPECT_EQ(run(db, numbered(0)), 2);
+  EXPECT_EQ(db.cached_statements(), 0u);
+}
+
+TEST(Database, TransactionsKeepWorkingUnderEvictionPressure) {
+  // BEGIN / SAVEPOINT / COMMIT go through the cache too: a tiny cache evicts them constantly.
+  Database db(":memory:", small_cache(1));
+  for (int n = 0; n < 20; ++n) {
+    Transaction outer(db);
+    db.prepare("INSERT INTO teams(name, created_at) VALUES (?, 0)").bind_all("t" + std::to_string(n)).exec();
+    {
+      Transaction inner(db);
+      db.prepare("INSERT INTO teams(name, created_at) VALUES (?, 0)").bind_all("u" + std::to_string(n)).exec();
+      // inner rolls back
+    }
+    outer.commit();
+  }
+  EXPECT_EQ(count(db, "teams"), 20);
+  EXPECT_LE(db.cached_statements(), 1u);
+}
+
+namespace {
+struct CounterExtension {
+  int value = 0;
+};
+struct OtherExtension {
+  std::string name = "fresh";
+};
+}  // namespace
+
+TEST(EngineExtensions, OneInstancePerTypeMadeOnFirstUse) {
+  crmkit::Engine engine(":memory:", {});
+  auto& a = engine.extension<CounterExtension>();
+  EXPECT_EQ(a.value, 0);
+  a.value = 7;
+  EXPECT_EQ(&engine.extension<CounterExtension>(), &a);
+  EXPECT_EQ(engine.extension<CounterExtension>().value, 7);
+  EXPECT_EQ(engine.extension<OtherExtension>().name, "fresh");
+  EXPECT_NE(static_cast<void*>(&engine.extension<OtherExtension>()), static_cast<void*>(&a));
+  // A second engine has its own.
+  crmkit::Engine other(":memory:", {});
+  EXPECT_EQ(other.extension<CounterExtension>().value, 0);
+}
+
+TEST(EngineExtensions, ConcurrentFirstUseMakesOneInstance) {
+  crmkit::Engine engine(":memory:", {});
+  std::vector<CounterExtension*> seen(8, nullptr);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&, i] { seen[i] = &engine.extension<CounterExtension>(); });
+  }
+  for (auto& t : threads) t.join();
+  for (auto* p : seen) EXPECT_EQ(p, seen[0]);
 }

@@ -47,7 +47,7 @@ struct World {
         .bind_all(customer, "商机", cents, owner, path.back().first, status, path.front().second, path.back().second,
                   closed)
         .exec();
-    auto id = d.last_insert_rowid();
+    auto id = d.last_insert_id();
     std::optional<std::string> prev;
     for (const auto& [stage, at] : path) {
       d.prepare("INSERT INTO opportunity_stage_history(opportunity_id, from_stage, to_stage, at) VALUES (?,?,?,?)")
@@ -135,7 +135,7 @@ TEST(Reports, ApprovalStepFlags) {
     for (int i = 0; i < 20; ++i) {
       d.prepare("INSERT INTO approval_requests(workflow_id, entity, entity_id, status, created_at, updated_at) "
                 "VALUES (1, 'opportunity', ?, 'approved', 0, 0)").bind_all(opp).exec();
-      auto r = d.last_insert_rowid();
+      auto r = d.last_insert_id();
       d.prepare("INSERT INTO approval_steps(request_id, round, step_index, name, mode, status, started_at, ended_at) "
                 "VALUES (?, 1, 0, 'manager', 'any', 'approved', ?, ?)").bind_all(r, kT0, kT0 + 48 * kHour).exec();
       d.prepare("INSERT INTO approval_steps(request_id, round, step_index, name, mode, status, started_at, ended_at) "

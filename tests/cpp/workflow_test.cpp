@@ -378,7 +378,7 @@ TEST(Ledger, VerifyNamesTheDamage) {
   auto head = o.crm.audit().head();
   EXPECT_EQ(v.head, head);
   EXPECT_GT(v.entries, 8);
-  auto& raw = o.crm.database().raw();
+  auto& raw = o.crm.database();
   // Edit an entry's content.
   raw.exec("UPDATE approval_ledger SET comment = 'forged' WHERE id = 5");
   v = o.crm.audit().verify();
@@ -519,7 +519,7 @@ TEST(Approvals, EscalationIsACellNotAReason) {
   auto opp = o.opp(1000, o.alice.id);
   auto rid = o.crm.approvals().submit("opportunity", opp.id, std::nullopt, o.alice.id).id;
   // A reason that merely reads like an escalation does not make fin1's approval decisive.
-  o.crm.database().raw().exec("UPDATE approval_assignees SET reason = 'escalated after 1h: look-alike' "
+  o.crm.database().exec("UPDATE approval_assignees SET reason = 'escalated after 1h: look-alike' "
                               "WHERE user_id = " + std::to_string(o.fin1.id));
   EXPECT_EQ(o.crm.approvals().approve(rid, o.fin1.id).status, "pending");
   EXPECT_EQ(o.crm.approvals().approve(rid, o.fin2.id).status, "approved");

@@ -12,6 +12,9 @@
 #include <vector>
 #include <optional>
 #include <string>
+#include <typeindex>
+#include <typeinfo>
+#include <unordered_map>
 
 #include "crmkit/clock.hpp"
 #include "crmkit/db/database.hpp"
@@ -20,16 +23,24 @@
 namespace crmkit {
 
 struct Context;
-namespace segments {
-class ColumnStore;
-}
 
-// The in-memory column copy of the customers that segments evaluate against (created on first use
-// by the segments domain; see crmkit/segments/column_store.hpp).
-struct ColumnStoreSlot {
-  std::mutex mutex;
-  std::shared_ptr<segments::ColumnStore> store;
-  std::string catalog_key;  // the catalog the store was built with, to notice new custom fields
+// Per-engine state that a higher domain attaches to the engine without this header naming its
+// types (the segments domain keeps its column store here). Each type T gets one instance, made on
+// first use and kept, at a stable address, until the engine closes. The map is guarded by its own
+// mutex; the instance's members are the owner's to guard (it sees one object from every thread).
+class Extensions {
+ public:
+  template <typename T>
+  T& get() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::shared_ptr<void>& slot = slots_[std::type_index(typeid(T))];
+    if (!slot) slot = std::make_shared<T>();
+    return *static_cast<T*>(slot.get());
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::type_index, std::shared_ptr<void>> slots_;
 };
 
 struct Engine {
@@ -40,7 +51,12 @@ struct Engine {
   // Installed by the segments domain; lower domains (revisit plans) call it without depending on
   // segments. Throws NotFound for an unknown segment.
   std::function<std::vector<std::int64_t>(const Context&, const std::string&)> segment_members;
-  ColumnStoreSlot columns;
+  // The instance of T attached to this engine, made on first use (see Extensions).
+  template <typename T>
+  T& extension() {
+    return extensions.get<T>();
+  }
+  Extensions extensions;
   // The instant of the current transaction (see Context::now).
   std::uint64_t now_serial = 0;
   std::int64_t now_ms = 0;

@@ -16,10 +16,10 @@ using rules::FieldInfo;
 using rules::FieldType;
 
 rules::Value column_value(const db::Stmt& q, int col) {
-  switch (q.column_type(col)) {
-    case 1: return rules::Value{q.get_int(col)};
-    case 2: return rules::Value{q.get_double(col)};
-    case 3: return rules::Value{q.get_text(col)};
+  switch (q.cell_type(col)) {
+    case db::CellType::Integer: return rules::Value{q.get_int(col)};
+    case db::CellType::Real: return rules::Value{q.get_double(col)};
+    case db::CellType::Text: return rules::Value{q.get_text(col)};
     default: return rules::Value{};
   }
 }

@@ -61,7 +61,7 @@ Contact Contacts::add(std::int64_t customer_id, const ContactInput& input) {
       .bind_all(c.customer_id, c.name, c.title, c.phone, c.email, rules.fields.to_json(c.fields), c.created_at.ms,
                 c.updated_at.ms)
       .exec();
-  c.id = ctx_.db().last_insert_rowid();
+  c.id = ctx_.db().last_insert_id();
   history::record(ctx_, "customer", customer_id, "contacts", std::nullopt, c.name);
   events::emit(ctx_, events::ChangeKind::Created, "contact", c.id, customer_id, {"name"});
   tx.commit();

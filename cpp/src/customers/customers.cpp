@@ -206,7 +206,7 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
   ins.bind_all(c.name, c.kind, c.industry, c.owner_id, c.source, c.phone, c.email, c.stage,
                rules.fields.to_json(c.fields), c.created_by, c.created_at.ms, c.updated_at.ms);
   ins.exec();
-  c.id = ctx.db().last_insert_rowid();
+  c.id = ctx.db().last_insert_id();
   ctx.db().prepare("INSERT INTO customer_facts(customer_id, updated_at) VALUES (?,?)").bind_all(c.id, c.created_at.ms).exec();
   events::customer(ctx, events::ChangeKind::Created, c.id, set_fields(c));
   if (c.tags.empty()) return;
@@ -309,7 +309,7 @@ std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>&
     ins.exec();
     // Under the write lock, one INSERT's rows take consecutive new ids (AUTOINCREMENT never
     // reuses or skips within a transaction), ending at the last inserted rowid.
-    const std::int64_t last = db.last_insert_rowid();
+    const std::int64_t last = db.last_insert_id();
     for (std::size_t k = 0; k < count; ++k) {
       rows[done + k].id = last - static_cast<std::int64_t>(count - 1 - k);
       ids.push_back(rows[done + k].id);

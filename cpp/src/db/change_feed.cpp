@@ -201,7 +201,7 @@ void ChangeFeed::write(Database& db, const std::vector<Pending>& rows) {
     done += n;
   }
   if (keep_ <= 0 || rows.empty()) return;
-  const std::int64_t newest = db.last_insert_rowid();
+  const std::int64_t newest = db.last_insert_id();
   auto q = db.prepare("SELECT min(id) FROM events");
   if (!q.step() || q.is_null(0)) return;
   const std::int64_t oldest = q.get_int(0);

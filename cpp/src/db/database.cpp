@@ -3,6 +3,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <list>
+#include <string_view>
+#include <unordered_map>
+
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
 #include "migrations_internal.h"
@@ -29,9 +33,62 @@ void rethrow_storage_error(const std::string& context) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stmt
+// The connection and its statement cache
 
-PreparedStatement::~PreparedStatement() { sqlite3_finalize(handle); }
+// Owns one prepared statement (finalised on destruction).
+struct PreparedStatement {
+  sqlite3_stmt* handle = nullptr;
+  std::string sql;
+  PreparedStatement(sqlite3_stmt* h, std::string s) : handle(h), sql(std::move(s)) {}
+  PreparedStatement(const PreparedStatement&) = delete;
+  PreparedStatement& operator=(const PreparedStatement&) = delete;
+  ~PreparedStatement() { sqlite3_finalize(handle); }
+};
+
+struct Database::Impl {
+  std::unique_ptr<SQLite::Database> conn;
+  sqlite3* handle = nullptr;
+
+  // The statement cache, least recently used last. List nodes never move, so a Stmt may keep a
+  // pointer to its entry's `busy` flag; an entry is only erased while no Stmt uses it.
+  struct Entry {
+    std::unique_ptr<PreparedStatement> stmt;
+    bool busy = false;
+  };
+  std::list<Entry> lru;
+  // Keys view the SQL held by their entry's statement.
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> index;
+  std::size_t capacity = 256;
+  std::uint64_t compiled = 0;
+
+  std::unique_ptr<PreparedStatement> compile(const std::string& sql) {
+    sqlite3_stmt* h = nullptr;
+    // PERSISTENT only for statements the cache keeps: it tells SQLite to allocate for a long life.
+    const unsigned flags = capacity > 0 ? SQLITE_PREPARE_PERSISTENT : 0;
+    int rc = sqlite3_prepare_v3(handle, sql.c_str(), static_cast<int>(sql.size()), flags, &h, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(h);
+      throw StorageError(std::string("cannot prepare SQL: ") + sqlite3_errmsg(handle) + " (" + sql + ")");
+    }
+    ++compiled;
+    return std::make_unique<PreparedStatement>(h, sql);
+  }
+
+  // Finalises least recently used idle statements until the cache is within capacity (or only
+  // statements in use remain).
+  void evict() {
+    auto it = lru.end();
+    while (lru.size() > capacity && it != lru.begin()) {
+      --it;
+      if (it->busy) continue;
+      index.erase(std::string_view(it->stmt->sql));
+      it = lru.erase(it);
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Stmt
 
 Stmt::Stmt(Database& db, PreparedStatement* stmt, std::unique_ptr<PreparedStatement> owned, bool* busy)
     : db_(&db), stmt_(stmt), owned_(std::move(owned)), busy_(busy) {}
@@ -51,7 +108,7 @@ Stmt::~Stmt() {
 }
 
 void Stmt::fail(int rc, const char* what) const {
-  std::string message = std::string(what) + ": " + sqlite3_errmsg(db_->raw().getHandle()) + " (" + stmt_->sql + ")";
+  std::string message = std::string(what) + ": " + sqlite3_errmsg(db_->impl_->handle) + " (" + stmt_->sql + ")";
   int primary = rc & 0xff;
   if (primary == SQLITE_CONSTRAINT) throw Conflict(message);
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
@@ -102,7 +159,7 @@ int Stmt::exec() {
   while ((rc = sqlite3_step(stmt_->handle)) == SQLITE_ROW) {
   }
   if (rc != SQLITE_DONE) fail(rc, "write failed");
-  return sqlite3_changes(db_->raw().getHandle());
+  return sqlite3_changes(db_->impl_->handle);
 }
 
 void Stmt::reset() {
@@ -131,15 +188,31 @@ std::optional<std::string> Stmt::get_opt_text(int col) const {
   return get_text(col);
 }
 int Stmt::column_count() const { return sqlite3_column_count(stmt_->handle); }
-int Stmt::column_type(int col) const { return sqlite3_column_type(stmt_->handle, col); }
+CellType Stmt::cell_type(int col) const {
+  switch (sqlite3_column_type(stmt_->handle, col)) {
+    case SQLITE_INTEGER: return CellType::Integer;
+    case SQLITE_FLOAT: return CellType::Real;
+    case SQLITE_TEXT: return CellType::Text;
+    case SQLITE_BLOB: return CellType::Blob;
+    default: return CellType::Null;
+  }
+}
+std::string_view Stmt::get_text_view(int col) const {
+  const unsigned char* t = sqlite3_column_text(stmt_->handle, col);
+  if (!t) return {};
+  return {reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(stmt_->handle, col))};
+}
+const std::string& Stmt::sql() const { return stmt_->sql; }
 
 // ---------------------------------------------------------------------------------------------
 // Database
 
-Database::Database(const std::string& path, const OpenOptions& options) : path_(path) {
+Database::Database(const std::string& path, const OpenOptions& options) : path_(path), impl_(std::make_unique<Impl>()) {
+  impl_->capacity = options.statement_cache_capacity;
   try {
-    conn_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                         SQLite::OPEN_NOMUTEX);
+    impl_->conn = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                                               SQLite::OPEN_NOMUTEX);
+    impl_->handle = impl_->conn->getHandle();
   } catch (...) {
     rethrow_storage_error("cannot open '" + path + "'");
   }
@@ -154,25 +227,31 @@ Database::Database(const std::string& path, const OpenOptions& options) : path_(
   log::logger().debug("db.open path={} schema={}", path_, schema_version());
 }
 
+// The cached statements are finalised before the connection closes (members of Impl are
+// destroyed in reverse order: the cache first).
 Database::~Database() = default;
 
-SQLite::Database& Database::raw() { return *conn_; }
+
+std::size_t Database::statement_cache_capacity() const { return impl_->capacity; }
+std::size_t Database::cached_statements() const { return impl_->lru.size(); }
+bool Database::is_cached(const std::string& sql) const { return impl_->index.contains(std::string_view(sql)); }
+std::uint64_t Database::statements_compiled() const { return impl_->compiled; }
 
 void Database::configure(const OpenOptions& options) {
-  conn_->setBusyTimeout(options.busy_timeout_ms);
+  impl_->conn->setBusyTimeout(options.busy_timeout_ms);
   // Reading the schema first surfaces "file is not a database" before any write is attempted.
-  conn_->exec("SELECT count(*) FROM sqlite_master");
-  conn_->exec("PRAGMA journal_mode=WAL");
-  conn_->exec("PRAGMA foreign_keys=ON");
-  conn_->exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-  conn_->exec("PRAGMA temp_store=MEMORY");
+  impl_->conn->exec("SELECT count(*) FROM sqlite_master");
+  impl_->conn->exec("PRAGMA journal_mode=WAL");
+  impl_->conn->exec("PRAGMA foreign_keys=ON");
+  impl_->conn->exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  impl_->conn->exec("PRAGMA temp_store=MEMORY");
   // A bulk write of a million rows touches far more than SQLite's default 2 MB of pages; spilling
   // dirty pages mid-transaction doubled the cost of add_many. This is a ceiling, not an allocation.
-  conn_->exec("PRAGMA cache_size=-65536");
+  impl_->conn->exec("PRAGMA cache_size=-65536");
 }
 
 int Database::schema_version() const {
-  SQLite::Statement q(*conn_, "PRAGMA user_version");
+  SQLite::Statement q(*impl_->conn, "PRAGMA user_version");
   q.executeStep();
   return q.getColumn(0).getInt();
 }
@@ -180,16 +259,22 @@ int Database::schema_version() const {
 int Database::latest_schema_version() { return migrations().back().version; }
 
 std::int64_t Database::data_version() {
-  SQLite::Statement q(*conn_, "PRAGMA data_version");
-  q.executeStep();
-  return q.getColumn(0).getInt64();
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  auto q = prepare("PRAGMA data_version");
+  if (!q.step()) throw StorageError("PRAGMA data_version returned no row");
+  return q.get_int(0);
+}
+
+std::int64_t Database::total_changes() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  return sqlite3_total_changes64(impl_->handle);
 }
 
 void Database::migrate() {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   const int latest = latest_schema_version();
   auto check_identity = [&](int version) {
-    SQLite::Statement app(*conn_, "PRAGMA application_id");
+    SQLite::Statement app(*impl_->conn, "PRAGMA application_id");
     app.executeStep();
     int app_id = app.getColumn(0).getInt();
     if (version > latest)
@@ -199,7 +284,7 @@ void Database::migrate() {
     if (app_id != 0 && app_id != kApplicationId)
       throw StorageError("'" + path_ + "' is a SQLite database of another application, not crmkit");
     if (version == 0) {
-      SQLite::Statement n(*conn_, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+      SQLite::Statement n(*impl_->conn, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
       n.executeStep();
       if (n.getColumn(0).getInt() > 0)
         throw StorageError("'" + path_ + "' is a SQLite database but not a crmkit database (it has tables of its own)");
@@ -210,20 +295,20 @@ void Database::migrate() {
     check_identity(version);
     if (version == latest) return;
     // IMMEDIATE: two processes opening a fresh file at once must not both migrate.
-    conn_->exec("BEGIN IMMEDIATE");
+    impl_->conn->exec("BEGIN IMMEDIATE");
     try {
       version = schema_version();
       check_identity(version);
       for (const auto& m : migrations()) {
         if (m.version <= version) continue;
-        conn_->exec(m.sql);
-        conn_->exec("PRAGMA user_version=" + std::to_string(m.version));
+        impl_->conn->exec(m.sql);
+        impl_->conn->exec("PRAGMA user_version=" + std::to_string(m.version));
         log::logger().info("db.migrate to schema version {}", m.version);
       }
-      conn_->exec("PRAGMA application_id=" + std::to_string(kApplicationId));
-      conn_->exec("COMMIT");
+      impl_->conn->exec("PRAGMA application_id=" + std::to_string(kApplicationId));
+      impl_->conn->exec("COMMIT");
     } catch (...) {
-      conn_->exec("ROLLBACK");
+      impl_->conn->exec("ROLLBACK");
       throw;
     }
   } catch (...) {
@@ -231,39 +316,43 @@ void Database::migrate() {
   }
 }
 
-std::unique_ptr<PreparedStatement> Database::compile(const std::string& sql) {
-  sqlite3_stmt* handle = nullptr;
-  int rc = sqlite3_prepare_v3(conn_->getHandle(), sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                              &handle, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_finalize(handle);
-    throw StorageError(std::string("cannot prepare SQL: ") + sqlite3_errmsg(conn_->getHandle()) + " (" + sql + ")");
-  }
-  return std::make_unique<PreparedStatement>(handle, sql);
-}
-
 Stmt Database::prepare(const std::string& sql) {
-  auto it = cache_.find(sql);
-  if (it == cache_.end()) it = cache_.emplace(sql, CacheEntry{compile(sql), false}).first;
-  if (it->second.busy) {
-    // Re-entrant use of the same SQL (a statement still stepping): use a private copy.
-    auto own = compile(sql);
-    PreparedStatement* raw_stmt = own.get();
-    return Stmt(*this, raw_stmt, std::move(own), nullptr);
+  Impl& c = *impl_;
+  auto found = c.index.find(std::string_view(sql));
+  if (found == c.index.end()) {
+    auto own = c.compile(sql);
+    if (c.capacity == 0) {
+      PreparedStatement* p = own.get();
+      return Stmt(*this, p, std::move(own), nullptr);
+    }
+    // Marked in use before evicting, so the eviction never picks the statement being handed out.
+    c.lru.push_front(Impl::Entry{std::move(own), true});
+    Impl::Entry& e = c.lru.front();
+    c.index.emplace(std::string_view(e.stmt->sql), c.lru.begin());
+    c.evict();
+    return Stmt(*this, e.stmt.get(), nullptr, &e.busy);
   }
-  it->second.busy = true;
-  return Stmt(*this, it->second.stmt.get(), nullptr, &it->second.busy);
+  if (found->second != c.lru.begin()) c.lru.splice(c.lru.begin(), c.lru, found->second);
+  Impl::Entry& e = *found->second;
+  if (e.busy) {
+    // Re-entrant use of the same SQL (a statement still stepping): use a private copy.
+    auto own = c.compile(sql);
+    PreparedStatement* p = own.get();
+    return Stmt(*this, p, std::move(own), nullptr);
+  }
+  e.busy = true;
+  return Stmt(*this, e.stmt.get(), nullptr, &e.busy);
 }
 
 void Database::exec(const std::string& sql) {
   try {
-    conn_->exec(sql);
+    impl_->conn->exec(sql);
   } catch (...) {
     rethrow_storage_error("statement failed");
   }
 }
 
-std::int64_t Database::last_insert_rowid() const { return conn_->getLastInsertRowid(); }
+std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(impl_->handle); }
 
 // Transaction statements go through the statement cache: every public call runs at least two of
 // them, and parsing them each time was a measurable share of a one-record read.

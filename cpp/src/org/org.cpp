@@ -97,7 +97,7 @@ Team Teams::add(const std::string& name, std::optional<std::int64_t> parent, std
       .prepare("INSERT INTO teams(name, parent_id, lead_id, created_at) VALUES (?,?,?,?)")
       .bind_all(clean, parent, lead, ctx_.now())
       .exec();
-  Team t{ctx_.db().last_insert_rowid(), clean, parent, lead, Timestamp{ctx_.now()}, 1};
+  Team t{ctx_.db().last_insert_id(), clean, parent, lead, Timestamp{ctx_.now()}, 1};
   tx.commit();
   log::logger().debug("teams.add id={}", t.id);
   return t;
@@ -193,7 +193,7 @@ User Users::add(const UserInput& in) {
       .prepare("INSERT INTO users(login, name, email, role, team_id, manager_id, created_at) VALUES (?,?,?,?,?,?,?)")
       .bind_all(login, name, email, in.role, in.team_id, in.manager_id, ctx_.now())
       .exec();
-  User u{ctx_.db().last_insert_rowid(), login, name, email, in.role, in.team_id, in.manager_id, true,
+  User u{ctx_.db().last_insert_id(), login, name, email, in.role, in.team_id, in.manager_id, true,
          Timestamp{ctx_.now()}, 1};
   tx.commit();
   log::logger().debug("users.add id={}", u.id);

@@ -107,10 +107,10 @@ std::optional<RecordValues> load_values(const Context& ctx, const rules::Catalog
     // The value as the compiled SQL sees it: its storage class decides (a number in a text field
     // stays a number), and a multi_enum is the list of its JSON array's text elements.
     rules::Value v;
-    switch (q.column_type(col)) {
-      case 1: v = rules::Value(q.get_int(col)); break;
-      case 2: v = rules::Value(q.get_double(col)); break;
-      case 3: v = rules::Value(q.get_text(col)); break;
+    switch (q.cell_type(col)) {
+      case db::CellType::Integer: v = rules::Value(q.get_int(col)); break;
+      case db::CellType::Real: v = rules::Value(q.get_double(col)); break;
+      case db::CellType::Text: v = rules::Value(q.get_text(col)); break;
       default: break;
     }
     if (f.type == FieldType::MultiEnum && v.is_string()) v = rules::semantics::multi_enum_value(v.as_string());

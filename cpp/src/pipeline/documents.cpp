@@ -220,7 +220,7 @@ Document Documents::add(std::int64_t opportunity_id, const std::string& kind, co
       .bind_all(d.opportunity_id, d.kind, d.title, cents(d.amount), d.discount, fields_json(d.fields), d.created_by,
                 d.created_at.ms, d.updated_at.ms)
       .exec();
-  d.id = ctx_.db().last_insert_rowid();
+  d.id = ctx_.db().last_insert_id();
   if (observer_) {
     RecordChange change;
     change.entity = d.kind;

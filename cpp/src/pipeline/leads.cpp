@@ -237,7 +237,7 @@ Lead Leads::add(const LeadInput& input) {
       .bind_all(l.name, l.company, l.phone, l.email, l.source, l.status, l.owner_id, fields.to_json(l.fields),
                 l.created_by, l.created_at.ms, l.updated_at.ms)
       .exec();
-  l.id = ctx_.db().last_insert_rowid();
+  l.id = ctx_.db().last_insert_id();
   events::emit(ctx_, events::ChangeKind::Created, "lead", l.id, std::nullopt, {"name", "source", "status"});
   tx.commit();
   log::logger().debug("leads.add id={}", l.id);

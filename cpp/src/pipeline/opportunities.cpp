@@ -406,7 +406,7 @@ Opportunity Opportunities::add(const OpportunityInput& input) {
       .bind_all(o.customer_id, o.title, o.amount_cents, o.owner_id, close_date, o.stage, o.probability_override,
                 o.status, rules.fields.to_json(o.fields), o.created_by, o.created_at.ms, o.updated_at.ms)
       .exec();
-  o.id = ctx_.db().last_insert_rowid();
+  o.id = ctx_.db().last_insert_id();
   events::emit(ctx_, events::ChangeKind::Created, "opportunity", o.id, o.customer_id, {"amount", "customer_id", "stage", "title"});
   ctx_.db()
       .prepare("INSERT INTO opportunity_stage_history(opportunity_id, from_stage, to_stage, at, actor_id) "

@@ -126,7 +126,7 @@ std::int64_t insert_task(const Context& ctx, const Task& t) {
       .bind_all(t.customer_id, t.title, t.kind, t.due_at.ms, t.all_day, t.assignee_id, t.status, t.notes,
                 t.interaction_id, t.plan_id, t.created_by, t.created_at.ms, t.updated_at.ms)
       .exec();
-  return ctx.db().last_insert_rowid();
+  return ctx.db().last_insert_id();
 }
 
 int bind_params(db::Stmt& q, const std::vector<Value>& params) {

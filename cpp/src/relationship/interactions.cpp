@@ -101,7 +101,7 @@ Interaction insert_one(const Context& ctx, Checks& checks, const InteractionInpu
                "VALUES (?,?,?,?,?,?,?)")
       .bind_all(i.customer_id, i.kind, i.user_id, i.at.ms, i.summary, i.contact_id, i.created_at.ms)
       .exec();
-  i.id = ctx.db().last_insert_rowid();
+  i.id = ctx.db().last_insert_id();
   // The customer's contact facts change with it; the event names the interaction's fields.
   events::emit(ctx, events::ChangeKind::Created, "interaction", i.id, i.customer_id, kInteractionFields);
   if (in.next_follow_up) {

@@ -138,7 +138,7 @@ std::int64_t insert(const Context& ctx, const Row& r) {
                "VALUES (?,?,?,?,?,?,?)")
       .bind_all(r.customer_id, r.cents, r.at, r.refund_of, r.note, ctx.actor(), ctx.now())
       .exec();
-  std::int64_t id = ctx.db().last_insert_rowid();
+  std::int64_t id = ctx.db().last_insert_id();
   // The customer's order facts change with it.
   events::emit(ctx, events::ChangeKind::Created, "order", id, r.customer_id, r.refund_of ? kRefundFields : kOrderFields);
   if (!r.items.empty()) {

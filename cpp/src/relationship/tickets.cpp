@@ -78,7 +78,7 @@ Ticket Tickets::open(std::int64_t customer_id, const std::string& title, std::op
       .prepare("INSERT INTO tickets(customer_id, title, status, opened_by, opened_at, updated_at) VALUES (?,?,?,?,?,?)")
       .bind_all(t.customer_id, t.title, t.status, t.opened_by, t.opened_at.ms, t.updated_at.ms)
       .exec();
-  t.id = ctx_.db().last_insert_rowid();
+  t.id = ctx_.db().last_insert_id();
   if (body) insert_note(ctx_, t.id, *body, t.opened_by);
   detail::facts_tickets_changed(ctx_, customer_id, 1, 0, 0);
   events::emit(ctx_, events::ChangeKind::Created, "ticket", t.id, customer_id, {"opened_by", "status", "title"});
@@ -93,7 +93,7 @@ std::int64_t Tickets::note(std::int64_t ticket_id, const std::string& body, std:
   const Ticket t = load_for(ctx_, ticket_id, "add a note to a ticket of");
   auto author = detail::resolve_author(ctx_, by, "by");
   insert_note(ctx_, ticket_id, text, author);
-  auto id = ctx_.db().last_insert_rowid();
+  auto id = ctx_.db().last_insert_id();
   events::emit(ctx_, events::ChangeKind::Updated, "ticket", ticket_id, t.customer_id, {"notes"});
   tx.commit();
   return id;

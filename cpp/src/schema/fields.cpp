@@ -343,7 +343,7 @@ FieldDef Fields::add(FieldDef def) {
       .bind_all(def.entity, def.name, std::string(type_name(def.type)), def.label, options, def.min, def.max,
                 def.required, ctx_.now())
       .exec();
-  def.id = ctx_.db().last_insert_rowid();
+  def.id = ctx_.db().last_insert_id();
   history::record(ctx_, "field", def.id, def.entity + "." + def.name, std::nullopt, type_name(def.type), "added");
   tx.commit();
   return def;

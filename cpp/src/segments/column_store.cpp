@@ -1,8 +1,5 @@
 #include "crmkit/segments/column_store.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -66,53 +63,15 @@ Bits make_bits(std::size_t n, F&& pred) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SQLite access: raw statements, because loading reads each cell's storage class.
+// Storage access: loading reads each cell's storage class, through db::Stmt's typed accessors.
 
-class Query {
- public:
-  Query(sqlite3* db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &st_, nullptr) != SQLITE_OK) {
-      const std::string msg = sqlite3_errmsg(db);
-      sqlite3_finalize(st_);
-      throw StorageError("segment store: cannot prepare SQL: " + msg + " (" + sql + ")");
-    }
-  }
-  ~Query() { sqlite3_finalize(st_); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-  sqlite3_stmt* get() const { return st_; }
-  bool step() {
-    const int rc = sqlite3_step(st_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw StorageError(std::string("segment store: query failed: ") + sqlite3_errmsg(db_));
-  }
-  void bind(int i, std::int64_t v) { sqlite3_bind_int64(st_, i, v); }
-  void bind(int i, const std::string& v) {
-    sqlite3_bind_text64(st_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  }
-  std::int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
-  bool is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
-  std::string_view text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, col))) : std::string_view();
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* st_ = nullptr;
-};
-
-Value cell_value(sqlite3_stmt* st, int col) {
-  switch (sqlite3_column_type(st, col)) {
-    case SQLITE_INTEGER: return Value(static_cast<std::int64_t>(sqlite3_column_int64(st, col)));
-    case SQLITE_FLOAT: return Value(sqlite3_column_double(st, col));
-    case SQLITE_NULL: return Value();
-    default: {
-      // A BLOB has no rule-language counterpart; its bytes as text is the closest reading.
-      const auto* p = static_cast<const char*>(sqlite3_column_blob(st, col));
-      return Value(std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, col))));
-    }
+Value cell_value(const db::Stmt& st, int col) {
+  switch (st.cell_type(col)) {
+    case db::CellType::Integer: return Value(st.get_int(col));
+    case db::CellType::Real: return Value(st.get_double(col));
+    case db::CellType::Null: return Value();
+    // A BLOB has no rule-language counterpart; its bytes as text is the closest reading.
+    default: return Value(std::string(st.get_text_view(col)));
   }
 }
 
@@ -266,23 +225,23 @@ struct Column {
     }
   }
 
-  void set(std::uint32_t row, sqlite3_stmt* st, int col) {
+  void set(std::uint32_t row, const db::Stmt& st, int col) {
     if (!odd.empty()) odd.erase(row);
-    const int t = sqlite3_column_type(st, col);
+    const db::CellType t = st.cell_type(col);
     bool ok = false;
     switch (kind) {
       case Kind::Int:
-        if (t == SQLITE_INTEGER) {
-          ints[row] = sqlite3_column_int64(st, col);
+        if (t == db::CellType::Integer) {
+          ints[row] = st.get_int(col);
           ok = true;
         }
         break;
       case Kind::Real:
-        if (t == SQLITE_FLOAT) {
-          reals[row] = sqlite3_column_double(st, col);
+        if (t == db::CellType::Real) {
+          reals[row] = st.get_double(col);
           ok = true;
-        } else if (t == SQLITE_INTEGER) {
-          const std::int64_t v = sqlite3_column_int64(st, col);
+        } else if (t == db::CellType::Integer) {
+          const std::int64_t v = st.get_int(col);
           if (v >= -kExactDouble && v <= kExactDouble) {
             reals[row] = static_cast<double>(v);
             ok = true;
@@ -291,22 +250,21 @@ struct Column {
         break;
       case Kind::Text:
         codes[row] = 0;
-        if (t == SQLITE_TEXT) {
-          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
-          codes[row] = dict.intern(std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, col))));
+        if (t == db::CellType::Text) {
+          codes[row] = dict.intern(st.get_text_view(col));
           return;
         }
-        if (t != SQLITE_NULL) odd.emplace(row, cell_value(st, col));
+        if (t != db::CellType::Null) odd.emplace(row, cell_value(st, col));
         return;
       case Kind::Multi:
         // The query yields 1 when the value is a JSON array; elements arrive separately.
         lists[row].clear();
-        put_bit(valid, row, sqlite3_column_int64(st, col) != 0);
+        put_bit(valid, row, st.get_int(col) != 0);
         return;
       default: return;
     }
     put_bit(valid, row, ok);
-    if (!ok && t != SQLITE_NULL) odd.emplace(row, cell_value(st, col));
+    if (!ok && t != db::CellType::Null) odd.emplace(row, cell_value(st, col));
   }
 
   // The value as the catalog SQL yields it (multi_enum: the list of its text elements).
@@ -393,8 +351,6 @@ struct ColumnStore::Impl {
   Impl(db::Database& d, rules::Catalog c, ColumnStoreOptions o) : db(d), options(std::move(o)) {
     set_catalog(std::move(c));
   }
-
-  sqlite3* handle() { return db.raw().getHandle(); }
 
   void set_catalog(rules::Catalog c) {
     catalog = std::move(c);
@@ -541,9 +497,9 @@ struct ColumnStore::Impl {
     ++live_count;
   }
 
-  void set_owner(std::uint32_t row, const Query& q) {
+  void set_owner(std::uint32_t row, const db::Stmt& q) {
     const bool has = !q.is_null(1);
-    owner[row] = has ? q.integer(1) : 0;
+    owner[row] = has ? q.get_int(1) : 0;
     put_bit(owner_valid, row, has);
   }
 
@@ -556,12 +512,12 @@ struct ColumnStore::Impl {
       std::string sql = "SELECT c.id, je.value" + std::string(kFrom) + ", json_each(" +
                         rules::semantics::multi_enum_list_sql(col.sql) + ") AS je WHERE je.type = 'text'";
       if (id_json) sql += std::string(" AND") + kIdFilter;
-      Query q(handle(), sql);
+      auto q = db.prepare(sql);
       if (id_json) q.bind(1, *id_json);
       while (q.step()) {
-        const auto row = find_row(q.integer(0));
+        const auto row = find_row(q.get_int(0));
         if (!row) continue;
-        col.lists[*row].push_back(col.dict.intern(q.text(1)));
+        col.lists[*row].push_back(col.dict.intern(q.get_text_view(1)));
       }
     }
   }
@@ -569,14 +525,14 @@ struct ColumnStore::Impl {
   void load_set(SetIndex& index, bool tag, const std::string& name) {
     auto& rows = index.rows[name];
     rows.clear();
-    Query q(handle(), tag ? "SELECT customer_id FROM customer_tags WHERE tag = ?1 ORDER BY customer_id"
+    auto q = db.prepare(tag ? "SELECT customer_id FROM customer_tags WHERE tag = ?1 ORDER BY customer_id"
                           : "SELECT gm.customer_id FROM group_members gm JOIN groups g ON g.id = gm.group_id "
                             "WHERE g.name = ?1 ORDER BY gm.customer_id");
     q.bind(1, name);
     // Both sides are in id order: walk the ids with a cursor instead of searching each one.
     std::size_t cursor = 0;
     while (q.step()) {
-      const std::int64_t id = q.integer(0);
+      const std::int64_t id = q.get_int(0);
       while (cursor < ids.size() && ids[cursor] < id) ++cursor;
       if (cursor < ids.size() && ids[cursor] == id && get_bit(live, cursor)) rows.push_back(static_cast<std::uint32_t>(cursor));
     }
@@ -592,12 +548,12 @@ struct ColumnStore::Impl {
     for (auto& col : columns) col.clear();
     const auto cols = stored_resident();
     {
-      Query q(handle(), select_sql(cols, false));
+      auto q = db.prepare(select_sql(cols, false));
       while (q.step()) {
-        append_row(q.integer(0));
+        append_row(q.get_int(0));
         const auto row = static_cast<std::uint32_t>(ids.size() - 1);
         set_owner(row, q);
-        for (std::size_t k = 0; k < cols.size(); ++k) column(cols[k]).set(row, q.get(), static_cast<int>(k) + 2);
+        for (std::size_t k = 0; k < cols.size(); ++k) column(cols[k]).set(row, q, static_cast<int>(k) + 2);
       }
     }
     load_lists(cols, nullptr);
@@ -614,14 +570,14 @@ struct ColumnStore::Impl {
       column(ci).resize(ids.size());
     }
     {
-      Query q(handle(), select_sql(cols, false));
+      auto q = db.prepare(select_sql(cols, false));
       std::size_t cursor = 0;
       while (q.step()) {
-        const std::int64_t id = q.integer(0);
+        const std::int64_t id = q.get_int(0);
         while (cursor < ids.size() && ids[cursor] < id) ++cursor;
         if (cursor == ids.size() || ids[cursor] != id) continue;
         for (std::size_t k = 0; k < cols.size(); ++k) {
-          column(cols[k]).set(static_cast<std::uint32_t>(cursor), q.get(), static_cast<int>(k) + 2);
+          column(cols[k]).set(static_cast<std::uint32_t>(cursor), q, static_cast<int>(k) + 2);
         }
       }
     }
@@ -636,10 +592,10 @@ struct ColumnStore::Impl {
     std::vector<std::uint32_t> touched;
     std::vector<char> found(changed.size(), 0);
     {
-      Query q(handle(), select_sql(cols, true));
+      auto q = db.prepare(select_sql(cols, true));
       q.bind(1, json);
       while (q.step()) {
-        const std::int64_t id = q.integer(0);
+        const std::int64_t id = q.get_int(0);
         auto row = find_row(id);
         if (!row) {
           if (!ids.empty() && id < ids.back()) return false;
@@ -652,7 +608,7 @@ struct ColumnStore::Impl {
         }
         found[static_cast<std::size_t>(std::lower_bound(changed.begin(), changed.end(), id) - changed.begin())] = 1;
         set_owner(*row, q);
-        for (std::size_t k = 0; k < cols.size(); ++k) column(cols[k]).set(*row, q.get(), static_cast<int>(k) + 2);
+        for (std::size_t k = 0; k < cols.size(); ++k) column(cols[k]).set(*row, q, static_cast<int>(k) + 2);
         touched.push_back(*row);
       }
     }
@@ -675,14 +631,14 @@ struct ColumnStore::Impl {
   void reload_sets(SetIndex& index, bool tag, const std::string& json, const std::vector<std::uint32_t>& touched) {
     if (index.rows.empty() || touched.empty()) return;
     std::unordered_map<std::uint32_t, std::vector<std::string>> now_in;
-    Query q(handle(), tag ? std::string("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN "
+    auto q = db.prepare(tag ? std::string("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN "
                                         "(SELECT value FROM json_each(?1))")
                           : std::string("SELECT gm.customer_id, g.name FROM group_members gm JOIN groups g ON g.id = "
                                         "gm.group_id WHERE gm.customer_id IN (SELECT value FROM json_each(?1))"));
     q.bind(1, json);
     while (q.step()) {
-      const auto row = find_row(q.integer(0));
-      if (row) now_in[*row].emplace_back(q.text(1));
+      const auto row = find_row(q.get_int(0));
+      if (row) now_in[*row].emplace_back(q.get_text_view(1));
     }
     for (auto& [name, rows] : index.rows) {
       for (const auto row : touched) {
@@ -699,24 +655,17 @@ struct ColumnStore::Impl {
 
   // ---- refresh -------------------------------------------------------------------------------
 
-  std::int64_t data_version_now() {
-    Query q(handle(), "PRAGMA data_version");
-    q.step();
-    return q.integer(0);
-  }
-
   std::string schema_signature() {
-    Query q(handle(),
-            "SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || coalesce(group_concat(id || ':' || name || ':' "
+    auto q = db.prepare("SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || coalesce(group_concat(id || ':' || name || ':' "
             "|| type, ','), '') FROM field_defs WHERE entity = 'customer'");
     q.step();
-    return std::string(q.text(0));
+    return std::string(q.get_text_view(0));
   }
 
   // Brings resident data up to date and makes `extra` resident, all in one read transaction.
   void sync(const Needs* extra) {
-    const std::int64_t dv = data_version_now();
-    const std::int64_t tc = sqlite3_total_changes64(handle());
+    const std::int64_t dv = db.data_version();
+    const std::int64_t tc = db.total_changes();
     bool adding = false;
     if (extra) {
       for (const int c : extra->columns) adding = adding || !column(c).resident;
@@ -729,20 +678,20 @@ struct ColumnStore::Impl {
     try {
       db::Transaction tx(db, false);
       {
-        Query q(handle(), "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
+        auto q = db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
                           "(SELECT min(id) FROM events)");
         q.step();
-        high = q.integer(0);
-        low = q.is_null(1) ? high + 1 : q.integer(1);
+        high = q.get_int(0);
+        low = q.is_null(1) ? high + 1 : q.get_int(1);
       }
       const std::string sig = schema_signature();
       bool full = !loaded || need_full || sig != schema_sig || last_seq < low - 1 || last_seq > high;
       std::vector<std::int64_t> changed;
       if (!full && high > last_seq) {
-        Query q(handle(), "SELECT DISTINCT customer_id FROM events WHERE id > ?1 AND customer_id IS NOT NULL "
+        auto q = db.prepare("SELECT DISTINCT customer_id FROM events WHERE id > ?1 AND customer_id IS NOT NULL "
                           "ORDER BY customer_id");
         q.bind(1, last_seq);
-        while (q.step()) changed.push_back(q.integer(0));
+        while (q.step()) changed.push_back(q.get_int(0));
         if (changed.size() > std::max(kIncrementalFloor, live_count / 4) || dead > std::max(kIncrementalFloor, ids.size() / 4)) {
           full = true;
         }

@@ -60,10 +60,17 @@ std::string catalog_key(const rules::Catalog& catalog) {
   return key;
 }
 
+// The engine's column store, attached to the engine as an extension (see Engine::extension).
+struct ColumnStoreSlot {
+  std::mutex mutex;
+  std::shared_ptr<ColumnStore> store;
+  std::string catalog_key;  // the catalog the store was built with, to notice new custom fields
+};
+
 // The engine's column store, built on first use and told about new custom fields. Called without
 // holding the database mutex (the store takes it itself while it loads).
 std::shared_ptr<ColumnStore> column_store(const Context& ctx, const rules::Catalog& catalog) {
-  auto& slot = ctx.live().columns;
+  auto& slot = ctx.live().extension<ColumnStoreSlot>();
   std::lock_guard<std::mutex> lock(slot.mutex);
   std::string key = catalog_key(catalog);
   if (!slot.store) {
@@ -144,7 +151,7 @@ Segment Segments::define(const std::string& name, const std::string& rule) {
       .prepare("INSERT INTO segments(name, rule, created_by, created_at, updated_at) VALUES (?,?,?,?,?)")
       .bind_all(clean, rule, ctx_.actor(), now, now)
       .exec();
-  Segment s{ctx_.db().last_insert_rowid(), clean, rule, Timestamp{now}, Timestamp{now}, 1};
+  Segment s{ctx_.db().last_insert_id(), clean, rule, Timestamp{now}, Timestamp{now}, 1};
   history::record(ctx_, "segment", s.id, "rule", std::nullopt, rule, "defined");
   tx.commit();
   log::logger().debug("segments.define id={}", s.id);
@@ -293,7 +300,7 @@ Snapshot Segments::snapshot(const std::string& name) {
       .prepare("INSERT INTO segment_snapshots(segment_id, taken_at, taken_by, count) VALUES (?,?,?,?)")
       .bind_all(s.id, ctx_.now(), ctx_.actor(), static_cast<std::int64_t>(ids.size()))
       .exec();
-  Snapshot snap{ctx_.db().last_insert_rowid(), s.name, Timestamp{ctx_.now()}, static_cast<std::int64_t>(ids.size())};
+  Snapshot snap{ctx_.db().last_insert_id(), s.name, Timestamp{ctx_.now()}, static_cast<std::int64_t>(ids.size())};
   auto ins = ctx_.db().prepare("INSERT INTO segment_snapshot_members(snapshot_id, customer_id) VALUES (?,?)");
   for (auto id : ids) {
     ins.bind_all(snap.id, id);
@@ -355,7 +362,7 @@ std::int64_t Groups::add(const std::string& name) {
   dup.bind_all(clean);
   if (dup.step()) throw Conflict("a group named '" + clean + "' already exists");
   ctx_.db().prepare("INSERT INTO groups(name, created_at) VALUES (?,?)").bind_all(clean, ctx_.now()).exec();
-  auto id = ctx_.db().last_insert_rowid();
+  auto id = ctx_.db().last_insert_id();
   tx.commit();
   return id;
 }

@@ -96,7 +96,7 @@ ReqRow insert_request(const Context& ctx, std::int64_t workflow_id, const std::s
       .bind_all(workflow_id, entity, entity_id, submitter, to_string(RequestStatus::Pending), snapshot, now, now)
       .exec();
   ReqRow req;
-  req.id = ctx.db().last_insert_rowid();
+  req.id = ctx.db().last_insert_id();
   req.workflow = workflow;
   req.workflow_version = workflow_version;
   req.workflow_id = workflow_id;
@@ -155,7 +155,7 @@ std::int64_t insert_pending_step(const Context& ctx, const StepRow& s, std::int6
       .bind_all(s.request_id, s.round, s.index, s.name, to_string(s.mode), s.quorum, to_string(StepStatus::Pending),
                 now, due_at, s.trace)
       .exec();
-  return ctx.db().last_insert_rowid();
+  return ctx.db().last_insert_id();
 }
 
 void end_step(const Context& ctx, std::int64_t step_id, StepStatus status, std::int64_t now) {
@@ -312,7 +312,7 @@ std::int64_t insert_delegation(const Context& ctx, std::int64_t delegator, std::
                "(?,?,?,?,?,?)")
       .bind_all(delegator, to, start, end, created_by, now)
       .exec();
-  return ctx.db().last_insert_rowid();
+  return ctx.db().last_insert_id();
 }
 
 std::optional<DelegationRow> load_delegation(const Context& ctx, std::int64_t id) {

@@ -10,51 +10,51 @@
 // SQLite's locking and the busy timeout serialise their writers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "crmkit/db/change_feed.hpp"
 #include "crmkit/value.hpp"
-
-struct sqlite3_stmt;
-
-namespace SQLite {
-class Database;
-}  // namespace SQLite
 
 namespace crmkit::db {
 
 struct OpenOptions {
   bool synchronous_full = false;  // FULL survives power loss of the last commits; NORMAL is faster
   int busy_timeout_ms = 10000;    // how long a writer waits for another process's lock
+  // Prepared statements kept for reuse (least recently used idle ones are finalised beyond it).
+  // Rules compiled to SQL make ad hoc statements, so an unbounded cache would grow with every
+  // distinct rule. A statement in use is never evicted: while more than `capacity` statements are
+  // alive at once the cache holds them all and shrinks back on the next prepare. 0 caches nothing
+  // (every prepare compiles a statement of its own).
+  std::size_t statement_cache_capacity = 256;
 };
 
 class Database;
+// The dialect's prepared statement; defined inside the db implementation only.
+struct PreparedStatement;
 
-// Owns one prepared statement (finalised on destruction).
-struct PreparedStatement {
-  sqlite3_stmt* handle = nullptr;
-  std::string sql;
-  PreparedStatement(sqlite3_stmt* h, std::string s) : handle(h), sql(std::move(s)) {}
-  PreparedStatement(const PreparedStatement&) = delete;
-  ~PreparedStatement();
-};
+// The storage class of a result cell, as a row reader needs it to pick a typed accessor.
+enum class CellType : std::uint8_t { Integer, Real, Text, Blob, Null };
 
 // A cached prepared statement in use. Binds are 1-based. On destruction the statement is reset
 // and its bindings cleared, ready for the next user. Errors are translated to crmkit errors.
-// Statements use SQLite's C API directly: column reads are on every hot path (a find of 100,000
-// rows reads over a million cells) and need no per-cell wrapper objects.
+// Column reads are on every hot path (a find of 100,000 rows reads over a million cells): the
+// accessors are thin calls into the dialect with no per-cell wrapper objects, and text can be read
+// as a view without a copy.
 class Stmt {
  public:
+  // Made by Database::prepare: `stmt` is cached (and `busy` its in-use flag) or `owned` privately.
   Stmt(Database& db, PreparedStatement* stmt, std::unique_ptr<PreparedStatement> owned, bool* busy);
   Stmt(Stmt&&) noexcept;
   Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& operator=(Stmt&&) = delete;
   ~Stmt();
 
   Stmt& bind(int index, std::int64_t v);
@@ -90,12 +90,17 @@ class Stmt {
   std::int64_t get_int(int col) const;
   double get_double(int col) const;
   std::string get_text(int col) const;
+  // The cell's text without a copy, valid until the next step(), reset() or read of the same
+  // cell as another type. Empty for NULL.
+  std::string_view get_text_view(int col) const;
   std::optional<std::int64_t> get_opt_int(int col) const;
   std::optional<double> get_opt_double(int col) const;
   std::optional<std::string> get_opt_text(int col) const;
   int column_count() const;
-  // SQLite's storage class of the cell: 1 integer, 2 real, 3 text, 4 blob, 5 null.
-  int column_type(int col) const;
+  // The storage class of the cell in the current row.
+  CellType cell_type(int col) const;
+  // The SQL text the statement was prepared from (for error messages).
+  const std::string& sql() const;
 
  private:
   [[noreturn]] void fail(int rc, const char* what) const;
@@ -121,7 +126,11 @@ class Database {
   Stmt prepare(const std::string& sql);
   // Runs one or more statements without results.
   void exec(const std::string& sql);
-  std::int64_t last_insert_rowid() const;
+  // The id of the row the last INSERT on this connection created.
+  std::int64_t last_insert_id() const;
+  // Rows changed by this connection since it opened (each INSERT, UPDATE or DELETE counts): with
+  // data_version(), tells a cache whether anything at all was written since it last looked.
+  std::int64_t total_changes();
 
   // Transactions nest: the outermost is BEGIN (IMMEDIATE when `write`), inner ones savepoints.
   // The caller must hold mutex() from begin() to the matching commit()/rollback().
@@ -134,27 +143,27 @@ class Database {
 
   int schema_version() const;
   static int latest_schema_version();
-  // `PRAGMA data_version`: changes when another connection commits.
+  // Changes when another connection commits (SQLite's `PRAGMA data_version`). Takes mutex().
   std::int64_t data_version();
-
-  SQLite::Database& raw();
 
   // The change feed of this connection's transactions (see crmkit/db/change_feed.hpp).
   ChangeFeed& feed() { return feed_; }
 
+  // The statement cache (see OpenOptions::statement_cache_capacity), for tests and diagnostics.
+  std::size_t statement_cache_capacity() const;
+  std::size_t cached_statements() const;
+  bool is_cached(const std::string& sql) const;
+  // Statements compiled since open (cache misses and private copies).
+  std::uint64_t statements_compiled() const;
+
  private:
   friend class Stmt;
+  struct Impl;
   void configure(const OpenOptions& options);
   void migrate();
 
   std::string path_;
-  std::unique_ptr<SQLite::Database> conn_;
-  std::unique_ptr<PreparedStatement> compile(const std::string& sql);
-  struct CacheEntry {
-    std::unique_ptr<PreparedStatement> stmt;
-    bool busy = false;
-  };
-  std::unordered_map<std::string, CacheEntry> cache_;
+  std::unique_ptr<Impl> impl_;
   std::recursive_mutex mutex_;
   int depth_ = 0;
   std::uint64_t serial_ = 0;

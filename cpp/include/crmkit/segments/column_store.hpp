@@ -20,8 +20,9 @@
 // crmkit/db/change_feed.hpp), in any process. refresh() reloads just those customers, or reloads
 // fully the first time, after a change of the customer custom-field definitions, when the feed was
 // trimmed past what this store has seen, or when many rows changed. An unchanged database costs
-// one `PRAGMA data_version` and a counter check. Retention is the feed's; a store whose position
-// is older than the oldest kept event reloads fully, so correctness never depends on it.
+// one `Database::data_version()` and a change-counter check. Retention is the feed's; a store
+// whose position is older than the oldest kept event reloads fully, so correctness never depends
+// on it.
 //
 // Thread-safety: internally synchronised. evaluate(), count() and matches() take a shared lock
 // and may run concurrently with each other; refresh() (and the first use of a new column, tag
