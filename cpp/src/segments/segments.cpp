@@ -233,7 +233,7 @@ std::vector<std::int64_t> Segments::ids_rule(const std::string& rule, Evaluator 
 }
 
 StoreStatus Segments::store_status() const {
-  auto& slot = ctx_.live().columns;
+  auto& slot = ctx_.live().extension<ColumnStoreSlot>();
   std::shared_ptr<ColumnStore> store;
   {
     std::lock_guard<std::mutex> lock(slot.mutex);
