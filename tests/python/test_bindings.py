@@ -89,6 +89,12 @@ def test_audit_entries_refuses_a_negative_limit(filled):
     assert str(info.value) == "limit must not be negative (got -1)"
 
 
+def test_audit_cursor_must_not_be_negative(filled):
+    with pytest.raises(crmkit.ValidationError) as info:
+        filled.audit.entries(after=-1)
+    assert info.value.field == "after"
+
+
 def test_customer_cursor_must_not_be_negative(filled):
     with pytest.raises(crmkit.ValidationError) as info:
         filled.customers.find(after=-3)

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "crmkit/error.hpp"
+#include "crmkit/paging.hpp"
 #include "workflow_internal.h"
 
 namespace crmkit::workflow {
@@ -220,6 +221,8 @@ Verification Audit::verify(const std::optional<std::string>& expected_head) cons
 }
 
 Table Audit::entries(std::optional<std::int64_t> after_id, std::int64_t limit) const {
+  paging::check_limit(limit);
+  paging::check_cursor(after_id);
   db::Transaction tx(ctx_.db(), false);
   if (!ctx_.who->is_system() && !ctx_.who->is_admin)
     throw PermissionDenied("user '" + ctx_.who->login + "' may not read the approval ledger (admins only)");
