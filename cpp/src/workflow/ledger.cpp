@@ -132,36 +132,24 @@ std::string append(const Context& ctx, const LedgerEntry& e) {
 }
 
 Table request_history(const Context& ctx, std::int64_t request_id) {
+  // An entry without an actor was made by the engine itself (an SLA job, a trigger): "system".
   auto q = ctx.db().prepare(
-      "SELECT l.id, l.at, l.kind, l.step, l.round, l.actor_id, u.login, l.on_behalf_of, l.comment, l.record, l.detail "
+      "SELECT l.id, l.at, l.kind, l.step, l.round, l.actor_id, "
+      "CASE WHEN l.actor_id IS NULL THEN 'system' ELSE coalesce(u.login, '') END, l.on_behalf_of, l.comment, "
+      "l.record, l.detail "
       "FROM approval_ledger l LEFT JOIN users u ON u.id = l.actor_id WHERE l.request_id = ? ORDER BY l.id");
   q.bind_all(request_id);
-  Table t;
-  auto c_id = t.add_column("id", ColumnType::Int);
-  auto c_at = t.add_column("at", ColumnType::Time);
-  auto c_kind = t.add_column("kind", ColumnType::Text);
-  auto c_step = t.add_column("step", ColumnType::Text);
-  auto c_round = t.add_column("round", ColumnType::Int);
-  auto c_actor_id = t.add_column("actor_id", ColumnType::Int);
-  auto c_actor = t.add_column("actor", ColumnType::Text);
-  auto c_behalf = t.add_column("on_behalf_of", ColumnType::Int);
-  auto c_comment = t.add_column("comment", ColumnType::Text);
-  auto c_record = t.add_column("record", ColumnType::Text);
-  auto c_detail = t.add_column("detail", ColumnType::Text);
-  while (q.step()) {
-    t.column(c_id).push_int(q.get_int(0));
-    t.column(c_at).push_int(q.get_int(1));
-    t.column(c_kind).push_text(q.get_text(2));
-    t.column(c_step).push_opt(q.get_opt_text(3));
-    t.column(c_round).push_opt(q.get_opt_int(4));
-    t.column(c_actor_id).push_opt(q.get_opt_int(5));
-    t.column(c_actor).push_text(q.is_null(5) ? "system" : q.get_text(6));
-    t.column(c_behalf).push_opt(q.get_opt_int(7));
-    t.column(c_comment).push_opt(q.get_opt_text(8));
-    t.column(c_record).push_opt(q.get_opt_text(9));
-    t.column(c_detail).push_opt(q.get_opt_text(10));
-  }
-  return t;
+  return db::read_table(q, {{"id", ColumnType::Int},
+                            {"at", ColumnType::Time},
+                            {"kind", ColumnType::Text},
+                            {"step", ColumnType::Text},
+                            {"round", ColumnType::Int},
+                            {"actor_id", ColumnType::Int},
+                            {"actor", ColumnType::Text},
+                            {"on_behalf_of", ColumnType::Int},
+                            {"comment", ColumnType::Text},
+                            {"record", ColumnType::Text},
+                            {"detail", ColumnType::Text}});
 }
 
 }  // namespace internal
