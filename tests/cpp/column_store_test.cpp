@@ -54,7 +54,7 @@ rules::Catalog make_catalog() {
       {"created_on", FieldType::Date, "json_extract(c.fields,'$.created_on')", {}},
       {"note", FieldType::Text, "json_extract(c.fields,'$.note')", {}},
       {"last_contact_at", FieldType::DateTime, "f.last_contact_at", {}},
-      {"days_since_contact", FieldType::Integer, rules::semantics::days_since_sql("f.last_contact_at"), {}},
+      {"days_since_contact", FieldType::Integer, rules::semantics::days_since_sql(crmkit::sqlite_dialect(), "f.last_contact_at"), {}},
       {"order_count", FieldType::Integer, "coalesce(f.order_count, 0)", {}},
       {"lifetime_value", FieldType::Number, "(coalesce(f.lifetime_value_cents, 0) / 100.0)", {}},
       {"avg_satisfaction", FieldType::Number, "(f.satisfaction_sum * 1.0 / nullif(f.satisfaction_count, 0))", {}},

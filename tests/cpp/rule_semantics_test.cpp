@@ -429,7 +429,7 @@ TEST(RuleSemanticsScalars, DaysSinceEqualsItsSql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
   // ?1 is the instant; every $now becomes ?2.
-  const std::string sql = "SELECT " + rules::expand_now(sem::days_since_sql("?1"), "?2").sql;
+  const std::string sql = "SELECT " + rules::expand_now(sem::days_since_sql(crmkit::sqlite_dialect(), "?1"), "?2").sql;
   std::vector<std::int64_t> instants = {kMinI, kMinI + 1, kMaxI, kMaxI - 1, 0, -1, 1};
   std::vector<std::int64_t> nows = {kNow, -kNow, 0, kMinI, kMaxI, kMaxI - kDay + 2};
   for (const std::int64_t off : std::vector<std::int64_t>{0, 1, -1, kDay, kDay - 1, kDay + 1, -kDay, -kDay - 1, -kDay + 1, 90 * kDay}) {
@@ -443,7 +443,7 @@ TEST(RuleSemanticsScalars, DaysSinceEqualsItsSql) {
     }
   }
   // Not an integer instant: NULL, in SQL as well.
-  EXPECT_TRUE(sqlite_value(db, "SELECT " + rules::expand_now(sem::days_since_sql("2.5"), "1").sql, {}).is_null());
+  EXPECT_TRUE(sqlite_value(db, "SELECT " + rules::expand_now(sem::days_since_sql(crmkit::sqlite_dialect(), "2.5"), "1").sql, {}).is_null());
   EXPECT_TRUE(sem::days_since(Value(2.5), 1).is_null());
   EXPECT_TRUE(sem::days_since(Value("2026-01-01"), 1).is_null());
   sqlite3_close(db);

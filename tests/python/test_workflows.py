@@ -452,6 +452,24 @@ def test_records_about_a_locked_customer_are_allowed(locked):
     assert crm.approvals.get(req).status == "pending"
 
 
+def test_auto_rules_leave_a_locked_customer_as_it_is_until_the_request_ends(locked):
+    org, req = locked
+    crm = org.crm
+    crm.autotags.add("跟进中", rule="id > 0")
+    crm.autostages.add("loyal", rule="id > 0")
+    before = crm.customers.get(org.customer)
+    tagged = crm.autotags.apply()
+    crm.autostages.apply()
+    after = crm.customers.get(org.customer)
+    assert after == before  # neither tag nor stage nor version moved under the lock
+    assert tagged["跟进中"]["added"] == crm.customers.count(tag="跟进中")  # only unlocked customers counted
+    assert [h["field"] for h in crm.history("customer", org.customer).rows()].count("tags") == 0
+    crm.approvals.reject(req, by=org.wang)
+    assert crm.autotags.apply()["跟进中"]["added"] == 1  # the next run catches up
+    c = crm.customers.get(org.customer)
+    assert "跟进中" in c.tags and c.version == before.version + 1
+
+
 def test_migration_7_back_fills_escalations_and_customer_locks(wf, db_path):
     crm = wf.crm
     crm.fields.add("customer", "region", type="enum", options=["华东", "华南"])

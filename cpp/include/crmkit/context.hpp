@@ -51,6 +51,8 @@ struct Engine {
   // Installed by the segments domain; lower domains (revisit plans) call it without depending on
   // segments. Throws NotFound for an unknown segment.
   std::function<std::vector<std::int64_t>(const Context&, const std::string&)> segment_members;
+  // The members of a static group, ascending (none for an unknown group), as the system sees them.
+  std::function<std::vector<std::int64_t>(const Context&, const std::string&)> group_members;
   // The instance of T attached to this engine, made on first use (see Extensions).
   template <typename T>
   T& extension() {

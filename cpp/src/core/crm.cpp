@@ -2,13 +2,23 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
-#include "crmkit/segments/segments.hpp"
+#include "crmkit/customers/install.hpp"
+#include "crmkit/pipeline/install.hpp"
+#include "crmkit/relationship/install.hpp"
+#include "crmkit/segments/install.hpp"
+#include "crmkit/workflow/install.hpp"
 
 namespace crmkit {
 
 Crm Crm::open(const std::string& path, const db::OpenOptions& options) {
   auto engine = std::make_shared<Engine>(path, options);
-  engine->segment_members = segments::segment_members;
+  // The higher domains attach what lower ones call without depending on them (creation hooks,
+  // catalog parts, segment members), before the engine is shared.
+  customers::install(*engine);
+  relationship::install(*engine);
+  pipeline::install(*engine);
+  segments::install(*engine);
+  workflow::install(*engine);
   return Crm(Context{engine, std::make_shared<const org::Principal>(org::system_principal())});
 }
 

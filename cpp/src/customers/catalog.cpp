@@ -12,6 +12,13 @@
 namespace crmkit::customers {
 namespace {
 
+// The parts installed on one engine (see CatalogPart).
+struct CatalogParts {
+  std::vector<CatalogPart> parts;
+};
+
+const std::vector<CatalogPart>& parts(const Context& ctx) { return ctx.live().extension<CatalogParts>().parts; }
+
 using rules::FieldInfo;
 using rules::FieldType;
 
@@ -35,7 +42,7 @@ class LoadedRecord : public rules::Record {
       now_params += e.now_count;
       select += ", " + e.sql;
     }
-    auto q = ctx.db().prepare(select + " FROM " + kRuleFrom + " WHERE c.id = ?");
+    auto q = ctx.db().prepare(select + " FROM " + rule_from(ctx) + " WHERE c.id = ?");
     int i = 0;
     for (int k = 0; k < now_params; ++k) q.bind(++i, ctx.now());
     q.bind(++i, id);
@@ -60,10 +67,9 @@ class LoadedRecord : public rules::Record {
     return q.step();
   }
   bool in_group(std::string_view group) const override {
-    auto q = ctx_.db().prepare(
-        "SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.customer_id = ? AND g.name = ?");
-    q.bind_all(id_, std::string(group));
-    return q.step();
+    for (const auto& p : parts(ctx_))
+      if (p.in_group) return p.in_group(ctx_, id_, group);
+    return false;
   }
 
  private:
@@ -74,6 +80,33 @@ class LoadedRecord : public rules::Record {
 };
 
 }  // namespace
+
+void add_catalog_part(Engine& engine, CatalogPart part) {
+  engine.extension<CatalogParts>().parts.push_back(std::move(part));
+}
+
+std::string rule_joins(const Context& ctx) {
+  std::string joins;
+  for (const auto& p : parts(ctx))
+    if (!p.join.empty()) joins += " " + p.join;
+  return joins;
+}
+
+std::string rule_from(const Context& ctx) { return "customers c" + rule_joins(ctx); }
+
+std::vector<std::string> tags_of(const Context& ctx, std::int64_t customer_id) {
+  auto q = ctx.db().prepare("SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag");
+  q.bind_all(customer_id);
+  std::vector<std::string> out;
+  while (q.step()) out.push_back(q.get_text(0));
+  return out;
+}
+
+std::vector<std::string> groups_of(const Context& ctx, std::int64_t customer_id) {
+  for (const auto& p : parts(ctx))
+    if (p.groups_of) return p.groups_of(ctx, customer_id);
+  return {};
+}
 
 rules::FieldType rule_type(schema::FieldType t) {
   switch (t) {
@@ -93,6 +126,7 @@ rules::FieldType rule_type(schema::FieldType t) {
 rules::Catalog customer_catalog(const Context& ctx) {
   rules::Catalog c;
   c.entity = "customer";
+  c.dialect = &ctx.db().dialect();
   auto add = [&](std::string name, FieldType type, std::string sql, std::vector<std::string> options = {}) {
     c.fields.push_back(FieldInfo{std::move(name), type, std::move(sql), std::move(options)});
   };
@@ -108,26 +142,15 @@ rules::Catalog customer_catalog(const Context& ctx) {
   add("stage", FieldType::Enum, "c.stage", schema::Stages(ctx, "lifecycle").names());
   add("created_at", FieldType::DateTime, "c.created_at");
   add("updated_at", FieldType::DateTime, "c.updated_at");
-  // Derived facts (kept current by the relationship domain).
-  add("last_contact_at", FieldType::DateTime, "f.last_contact_at");
-  // Whole days since the last contact as the rule language defines them (rounded down), the same
-  // as the days_since_contact reported on the customer record and held by the segment store.
-  add("days_since_contact", FieldType::Integer, rules::semantics::days_since_sql("f.last_contact_at"));
-  add("interaction_count", FieldType::Integer, "coalesce(f.interaction_count, 0)");
-  add("order_count", FieldType::Integer, "coalesce(f.order_count, 0)");
-  add("lifetime_value", FieldType::Number, "(coalesce(f.lifetime_value_cents, 0) / 100.0)");
-  add("first_order_at", FieldType::DateTime, "f.first_order_at");
-  add("last_order_at", FieldType::DateTime, "f.last_order_at");
-  add("avg_satisfaction", FieldType::Number, "(f.satisfaction_sum * 1.0 / nullif(f.satisfaction_count, 0))");
-  add("open_tickets", FieldType::Integer, "coalesce(f.open_tickets, 0)");
+  // The higher domains' parts before the custom fields, so that a custom field can never shadow
+  // a derived fact's name in the listing order people see.
+  for (const auto& p : parts(ctx))
+    if (p.add_fields) p.add_fields(ctx, c);
   auto defs = schema::Fields(ctx).of("customer");
   for (const auto& def : defs.defs())
     // Field names are identifiers (no quotes possible), so the JSON path can be part of the SQL.
-    add(def.name, rule_type(def.type), "json_extract(c.fields, '$.\"" + def.name + "\"')", def.options);
+    add(def.name, rule_type(def.type), ctx.db().dialect().json_value("c.fields", def.name), def.options);
   c.has_tag_sql = "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ?)";
-  c.in_group_sql =
-      "EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id "
-      "WHERE gm.customer_id = c.id AND g.name = ?)";
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crmkit/customers/catalog.hpp"
+#include "crmkit/customers/hooks.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
@@ -15,6 +16,7 @@
 #include "crmkit/paging.hpp"
 #include "customers_internal.h"
 #include "crmkit/customers/locks.hpp"
+#include "crmkit/org/lookup.hpp"
 
 namespace crmkit::customers {
 
@@ -25,8 +27,7 @@ WriteRules WriteRules::load(const Context& ctx, const std::string& entity) {
   WriteRules r;
   r.fields = schema::Fields(ctx).of(entity);
   r.stages = schema::Stages(ctx, "lifecycle").names();
-  auto q = ctx.db().prepare("SELECT id FROM users");
-  while (q.step()) r.users.insert(q.get_int(0));
+  r.users = org::user_ids(ctx);
   return r;
 }
 
@@ -207,10 +208,10 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
                rules.fields.to_json(c.fields), c.created_by, c.created_at.ms, c.updated_at.ms);
   ins.exec();
   c.id = ctx.db().last_insert_id();
-  ctx.db().prepare("INSERT INTO customer_facts(customer_id, updated_at) VALUES (?,?)").bind_all(c.id, c.created_at.ms).exec();
+  notify_created(ctx, c.id, c.id, c.created_at.ms);
   events::customer(ctx, events::ChangeKind::Created, c.id, set_fields(c));
   if (c.tags.empty()) return;
-  auto tag = ctx.db().prepare("INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES (?,?)");
+  auto tag = ctx.db().prepare("INSERT INTO customer_tags(customer_id, tag) VALUES (?,?) ON CONFLICT DO NOTHING");
   for (const auto& t : c.tags) {
     tag.bind_all(c.id, t);
     tag.exec();
@@ -279,14 +280,16 @@ std::string customers_insert_sql(std::size_t rows) {
 }
 
 std::string tags_insert_sql(std::size_t rows) {
-  std::string sql = "INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES ";
+  std::string sql = "INSERT INTO customer_tags(customer_id, tag) VALUES ";
   for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?)" : "(?,?)";
+  sql += " ON CONFLICT DO NOTHING";
   return sql;
 }
 
 // The bulk write of already validated customers: multi-row INSERTs for the customers and their
-// tags, one INSERT ... SELECT for their facts rows, and one change-feed record per customer whose
-// field list is interned once per distinct shape of row. Sets each row's id; returns the ids.
+// tags, the creation hooks (the facts rows) once for the whole range of new ids, and one
+// change-feed record per customer whose field list is interned once per distinct shape of row.
+// Sets each row's id; returns the ids.
 std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>& rows, const WriteRules& rules) {
   auto& db = ctx.db();
   std::vector<std::int64_t> ids;
@@ -317,9 +320,7 @@ std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>&
     done += count;
   }
   if (rows.empty()) return ids;
-  db.prepare("INSERT INTO customer_facts(customer_id, updated_at) SELECT id, ?1 FROM customers WHERE id BETWEEN ?2 AND ?3")
-      .bind_all(rows.front().created_at.ms, ids.front(), ids.back())
-      .exec();
+  notify_created(ctx, ids.front(), ids.back(), rows.front().created_at.ms);
   {
     std::vector<std::pair<std::int64_t, const std::string*>> tags;
     for (const auto& c : rows)
@@ -383,12 +384,13 @@ Customer read_customer(db::Stmt& q, const schema::FieldSet& fields) {
 // Loads a customer regardless of scope (callers decide what a scope violation means).
 std::optional<Customer> load(const Context& ctx, std::int64_t id, const schema::FieldSet& fields) {
   // The record and its facts in one query: a read of one customer is on every hot path.
-  auto q = ctx.db().prepare(std::string("SELECT ") + kColumns + ", " + kFactColumns +
-                            " FROM customers c LEFT JOIN customer_facts f ON f.customer_id = c.id WHERE c.id = ?");
+  const FactsReader* facts = facts_reader(ctx);
+  auto q = ctx.db().prepare(std::string("SELECT ") + kColumns + (facts ? ", " + facts->columns : std::string()) +
+                            " FROM customers c" + (facts ? facts->join : std::string()) + " WHERE c.id = ?");
   q.bind_all(id);
   if (!q.step()) return std::nullopt;
   Customer c = read_customer(q, fields);
-  c.facts = read_facts(q, kColumnCount, ctx.now());
+  if (facts) c.facts = facts->read(q, kColumnCount, ctx.now());
   auto t = ctx.db().prepare("SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag");
   t.bind_all(id);
   while (t.step()) c.tags.push_back(t.get_text(0));
@@ -484,9 +486,11 @@ std::string where_clause(const Context& ctx, const CustomerQuery& q, std::vector
   }
   if (q.unowned) w += " AND c.owner_id IS NULL";
   if (q.team) {
-    w += " AND c.owner_id IN (SELECT u.id FROM users u WHERE u.team_id IN (WITH RECURSIVE sub(id) AS "
-         "(SELECT ? UNION SELECT t.id FROM teams t JOIN sub s ON t.parent_id = s.id) SELECT id FROM sub))";
-    params.emplace_back(*q.team);
+    // The team's members are resolved first, so the query carries a plain list of owners (ids
+    // are integers: written into the SQL, they cannot inject anything or meet a parameter limit).
+    std::string members;
+    for (std::int64_t id : org::team_member_ids(ctx, *q.team)) members += (members.empty() ? "" : ",") + std::to_string(id);
+    w += " AND c.owner_id IN (" + (members.empty() ? std::string("NULL") : members) + ")";
   }
   auto eq = [&](const std::optional<std::string>& v, const char* col) {
     if (!v) return;
@@ -613,16 +617,13 @@ Table Customers::find(const CustomerQuery& query) const {
   db::Transaction tx(ctx_.db(), false);
   auto fields = schema::Fields(ctx_).of("customer");
   std::vector<Value> params;
-  // Custom fields are unpacked by SQLite's JSON functions, one column each, rather than by
+  // Custom fields are unpacked by the database's JSON functions, one column each, rather than by
   // parsing every row's JSON in C++: for large pages this is the difference between reading and
-  // re-parsing. Paths are bound, never spliced.
+  // re-parsing. Field names are identifiers (checked when defined), safe inside the SQL.
   std::string select = std::string("SELECT ") + kColumns;
-  for (const auto& def : fields.defs()) {
-    select += ", json_extract(c.fields, ?)";
-    params.emplace_back("$." + def.name);
-  }
+  for (const auto& def : fields.defs()) select += ", " + ctx_.db().dialect().json_value("c.fields", def.name);
   std::string where = where_clause(ctx_, query, params);
-  auto q = ctx_.db().prepare(select + std::string(" FROM ") + kRuleFrom + " WHERE " + where + " ORDER BY c.id LIMIT ? OFFSET ?");
+  auto q = ctx_.db().prepare(select + std::string(" FROM ") + rule_from(ctx_) + " WHERE " + where + " ORDER BY c.id LIMIT ? OFFSET ?");
   int i = 0;
   for (const auto& p : params) q.bind(++i, p);
   q.bind(++i, query.limit);
@@ -678,7 +679,7 @@ Table Customers::find(const CustomerQuery& query) const {
       }
     }
   }
-  add_fact_columns(ctx_, t);
+  if (const FactsReader* facts = facts_reader(ctx_)) facts->add_columns(ctx_, t);
   std::size_t n = t.rows();
   if (n == 0) return t;
   // Tags of the page: every matching row lies between the first and last id of the page, so the
@@ -689,8 +690,8 @@ Table Customers::find(const CustomerQuery& query) const {
   for (std::size_t r = 0; r < n; ++r) row_of[ids[r]] = r;
   std::vector<Value> tag_params;
   std::string tag_where = where_clause(ctx_, query, tag_params);
-  auto tq = ctx_.db().prepare("SELECT t.customer_id, t.tag FROM customer_tags t JOIN customers c ON c.id = t.customer_id "
-                              "LEFT JOIN customer_facts f ON f.customer_id = c.id WHERE " + tag_where + " AND c.id BETWEEN ? AND ? ORDER BY t.customer_id, t.tag");
+  auto tq = ctx_.db().prepare("SELECT t.customer_id, t.tag FROM customer_tags t JOIN customers c ON c.id = t.customer_id" +
+                              rule_joins(ctx_) + " WHERE " + tag_where + " AND c.id BETWEEN ? AND ? ORDER BY t.customer_id, t.tag");
   int k = 0;
   for (const auto& p : tag_params) tq.bind(++k, p);
   tq.bind(++k, ids.front());
@@ -708,7 +709,7 @@ std::int64_t Customers::count(const CustomerQuery& query) const {
   db::Transaction tx(ctx_.db(), false);
   std::vector<Value> params;
   std::string where = where_clause(ctx_, query, params);
-  auto q = ctx_.db().prepare(std::string("SELECT count(*) FROM ") + kRuleFrom + " WHERE " + where);
+  auto q = ctx_.db().prepare("SELECT count(*) FROM " + rule_from(ctx_) + " WHERE " + where);
   int i = 0;
   for (const auto& p : params) q.bind(++i, p);
   q.step();

@@ -29,21 +29,6 @@ std::optional<std::string> text_attr(const Value& v, const std::string& field, s
                                      std::optional<std::int64_t> row);
 std::optional<std::string> email_attr(const Value& v, std::optional<std::int64_t> row);
 
-// Derived facts (written by the relationship domain; see customer_facts.cpp).
-// floor(ms / day), also for negative `ms`.
-// Reads the nine stored customer_facts columns starting at `first`; days_since_contact relative to `now`.
-CustomerFacts read_facts(db::Stmt& q, int first, std::int64_t now);
-// The stored facts columns read_facts() expects, over `customer_facts f`.
-inline constexpr const char* kFactColumns =
-    "f.last_contact_at, f.interaction_count, f.order_count, f.lifetime_value_cents, f.first_order_at, "
-    "f.last_order_at, f.satisfaction_sum, f.satisfaction_count, f.open_tickets";
-// The facts of one customer (all zero / empty if it has no facts row).
-CustomerFacts load_facts(const Context& ctx, std::int64_t customer_id);
-// Appends the facts columns (last_contact_at, days_since_contact, interaction_count, order_count,
-// lifetime_value, first_order_at, last_order_at, avg_satisfaction, open_tickets) to a table of
-// customers with an `id` column, filled for its rows.
-void add_fact_columns(const Context& ctx, Table& t);
-
 // The Table column type that shows a custom field.
 ColumnType column_type(schema::FieldType t);
 

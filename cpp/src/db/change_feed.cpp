@@ -177,6 +177,14 @@ void ChangeFeed::flush(Database& db) {
   write(db, rows);
 }
 
+std::int64_t ChangeFeed::latest_id(Database& db) {
+  // AUTOINCREMENT keeps the largest id ever used in sqlite_sequence, also after the rows that
+  // carried it were trimmed.
+  auto q = db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)");
+  q.step();
+  return q.get_int(0);
+}
+
 void ChangeFeed::write(Database& db, const std::vector<Pending>& rows) {
   constexpr std::size_t kChunk = 128;
   std::size_t done = 0;

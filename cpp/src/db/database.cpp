@@ -352,6 +352,12 @@ void Database::exec(const std::string& sql) {
   }
 }
 
+bool Database::table_exists(const std::string& name) {
+  auto q = prepare(dialect().table_exists_query());
+  q.bind(1, name);
+  return q.step();
+}
+
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(impl_->handle); }
 
 // Transaction statements go through the statement cache: every public call runs at least two of

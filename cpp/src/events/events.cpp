@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "crmkit/db/change_feed.hpp"
 #include "crmkit/db/database.hpp"
 #include "crmkit/error.hpp"
 
@@ -15,31 +16,50 @@ struct Bounds {
 };
 
 Bounds bounds(db::Database& db) {
-  auto q = db.prepare(
-      "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), (SELECT min(id) FROM events)");
-  q.step();
   Bounds b;
-  b.latest = q.get_int(0);
-  b.oldest = q.is_null(1) ? b.latest + 1 : q.get_int(1);
+  b.latest = db::ChangeFeed::latest_id(db);
+  auto q = db.prepare("SELECT min(id) FROM events");
+  q.step();
+  b.oldest = q.is_null(0) ? b.latest + 1 : q.get_int(0);
   return b;
 }
 
+struct VisibilityParts {
+  std::vector<VisibilityPart> parts;
+};
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";  // entity names are identifiers
+  return out;
+}
+
 // The condition restricting events to the principal's scope (see the header), appending its
-// parameters. Events of records that no longer exist match nothing.
-std::string visibility(const org::Principal& who, std::vector<std::int64_t>& params) {
-  auto customers = who.owner_filter("customers", "c.owner_id");
-  auto opportunities = who.owner_filter("opportunities", "o.owner_id");
-  auto leads = who.owner_filter("leads", "l.owner_id");
-  std::string sql =
-      "((e.entity = 'opportunity' AND EXISTS (SELECT 1 FROM opportunities o WHERE o.id = e.entity_id AND " +
-      opportunities.sql + ")) OR (e.entity = 'lead' AND EXISTS (SELECT 1 FROM leads l WHERE l.id = e.entity_id AND " +
-      leads.sql + ")) OR (e.entity NOT IN ('opportunity', 'lead') AND EXISTS (SELECT 1 FROM customers c WHERE c.id = " +
-      "e.customer_id AND " + customers.sql + ")))";
-  for (auto* f : {&opportunities, &leads, &customers}) params.insert(params.end(), f->params.begin(), f->params.end());
-  return sql;
+// parameters: each part's condition for its entities, the fallback's for the rest. Events of
+// records that no longer exist match nothing. With no part installed a scoped view sees nothing.
+std::string visibility(const Context& ctx, std::vector<std::int64_t>& params) {
+  const auto& parts = ctx.live().extension<VisibilityParts>().parts;
+  std::vector<std::string> named;
+  std::string sql;
+  for (const auto& p : parts) {
+    if (p.entities.empty()) continue;
+    named.insert(named.end(), p.entities.begin(), p.entities.end());
+    sql += (sql.empty() ? "" : " OR ") + std::string("(e.entity IN (") + quoted_list(p.entities) + ") AND " +
+           p.condition(*ctx.who, params) + ")";
+  }
+  for (const auto& p : parts) {
+    if (!p.entities.empty()) continue;
+    sql += (sql.empty() ? "(" : " OR (") + (named.empty() ? std::string() : "e.entity NOT IN (" + quoted_list(named) + ") AND ") +
+           p.condition(*ctx.who, params) + ")";
+  }
+  return sql.empty() ? "0" : "(" + sql + ")";
 }
 
 }  // namespace
+
+void add_visibility_part(Engine& engine, VisibilityPart part) {
+  engine.extension<VisibilityParts>().parts.push_back(std::move(part));
+}
 
 Table Events::since(std::int64_t cursor, std::int64_t limit) const {
   if (cursor < 0)
@@ -58,7 +78,7 @@ Table Events::since(std::int64_t cursor, std::int64_t limit) const {
                    std::to_string(b.oldest) + "); resynchronise, then continue from events.latest()");
   std::vector<std::int64_t> params;
   std::string where = "e.id > ?";
-  if (!ctx_.who->is_system() && !ctx_.who->is_admin) where += " AND " + visibility(*ctx_.who, params);
+  if (!ctx_.who->is_system() && !ctx_.who->is_admin) where += " AND " + visibility(ctx_, params);
   auto q = ctx_.db().prepare(
       "SELECT e.id, e.at, e.kind, e.entity, e.entity_id, e.customer_id, e.payload FROM events e WHERE " + where +
       " ORDER BY e.id LIMIT ?");

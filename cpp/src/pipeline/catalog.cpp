@@ -10,10 +10,11 @@ namespace {
 
 using rules::FieldType;
 
-void add_custom_fields(rules::Catalog& c, const schema::FieldSet& fields, const std::string& alias) {
+void add_custom_fields(const Context& ctx, rules::Catalog& c, const schema::FieldSet& fields, const std::string& alias) {
+  c.dialect = &ctx.db().dialect();
   for (const auto& d : fields.defs()) {
-    // Field names are identifiers (letters, digits, '_'), so they are safe inside the JSON path.
-    c.fields.push_back({d.name, customers::rule_type(d.type), "json_extract(" + alias + ".fields, '$.\"" + d.name + "\"')",
+    // Field names are identifiers (letters, digits, '_'), so they are safe inside the SQL.
+    c.fields.push_back({d.name, customers::rule_type(d.type), ctx.db().dialect().json_value(alias + ".fields", d.name),
                         d.options});
   }
 }
@@ -45,7 +46,7 @@ rules::Catalog opportunity_catalog(const Context& ctx) {
       {"updated_at", FieldType::DateTime, "o.updated_at", {}},
       {"closed_at", FieldType::DateTime, "o.closed_at", {}},
   };
-  add_custom_fields(c, schema::Fields(ctx).of("opportunity"), "o");
+  add_custom_fields(ctx, c, schema::Fields(ctx).of("opportunity"), "o");
   return c;
 }
 
@@ -53,6 +54,20 @@ bool is_document_kind(const Context& ctx, const std::string& kind) {
   auto q = ctx.db().prepare("SELECT 1 FROM document_kinds WHERE name = ?");
   q.bind_all(kind);
   return q.step();
+}
+
+std::vector<std::string> document_kinds(const Context& ctx) {
+  auto q = ctx.db().prepare("SELECT name FROM document_kinds ORDER BY name");
+  std::vector<std::string> out;
+  while (q.step()) out.push_back(q.get_text(0));
+  return out;
+}
+
+std::optional<std::string> document_kind_of(const Context& ctx, std::int64_t id) {
+  auto q = ctx.db().prepare("SELECT kind FROM documents WHERE id = ?");
+  q.bind_all(id);
+  if (!q.step()) return std::nullopt;
+  return q.get_text(0);
 }
 
 rules::Catalog document_catalog(const Context& ctx, const std::string& kind) {

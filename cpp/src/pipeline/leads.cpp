@@ -12,6 +12,7 @@
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
 #include "crmkit/events/emit.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "customers/customers_internal.h"
 #include "pipeline_internal.h"
 
@@ -82,11 +83,7 @@ Lead load_in_scope(const Context& ctx, std::int64_t id, const schema::FieldSet& 
   return l;
 }
 
-bool user_exists(const Context& ctx, std::int64_t id) {
-  auto q = ctx.db().prepare("SELECT 1 FROM users WHERE id = ?");
-  q.bind_all(id);
-  return q.step();
-}
+using org::user_exists;
 
 void apply_attr(const Context& ctx, Lead& l, const std::string& key, const Value& v) {
   using customers::text_attr;

@@ -15,6 +15,8 @@
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
 #include "crmkit/events/emit.hpp"
+#include "crmkit/customers/lookup.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "customers/customers_internal.h"
 #include "pipeline_internal.h"
 
@@ -127,11 +129,8 @@ Opportunity load_in_scope(const Context& ctx, std::int64_t id, const schema::Fie
 
 void require_unlocked(const Context& ctx, const Opportunity& o, const char* action) {
   if (!o.locked_by_request) return;
-  std::string step;
-  auto q = ctx.db().prepare(
-      "SELECT s.name FROM approval_requests r JOIN approval_steps s ON s.id = r.current_step_id WHERE r.id = ?");
-  q.bind_all(*o.locked_by_request);
-  if (q.step()) step = " at step '" + q.get_text(0) + "'";
+  const auto name = pending_step(ctx, *o.locked_by_request);
+  const std::string step = name ? " at step '" + *name + "'" : "";
   throw Conflict("opportunity " + std::to_string(o.id) + " is locked by approval request " +
                  std::to_string(*o.locked_by_request) + " (pending" + step + "); it cannot " + action +
                  " until the request is approved, rejected or recalled");
@@ -166,11 +165,7 @@ struct Rules {
   }
 };
 
-bool user_exists(const Context& ctx, std::int64_t id) {
-  auto q = ctx.db().prepare("SELECT 1 FROM users WHERE id = ?");
-  q.bind_all(id);
-  return q.step();
-}
+using org::user_exists;
 
 void apply_attr(const Context& ctx, Opportunity& o, const std::string& key, const Value& v, const Rules& rules) {
   if (key == "title") {
@@ -181,10 +176,9 @@ void apply_attr(const Context& ctx, Opportunity& o, const std::string& key, cons
     o.amount = static_cast<double>(o.amount_cents) / 100.0;
   } else if (key == "customer" || key == "customer_id") {
     if (!v.is<std::int64_t>()) throw ValidationError("customer: expected a customer or customer id", "customer");
-    auto q = ctx.db().prepare("SELECT owner_id FROM customers WHERE id = ?");
-    q.bind_all(v.as<std::int64_t>());
-    if (!q.step()) throw NotFound("customer: customer " + std::to_string(v.as<std::int64_t>()) + " does not exist");
-    if (!ctx.who->covers("customers", q.get_opt_int(0)))
+    const auto owner = customers::owner_of(ctx, v.as<std::int64_t>());
+    if (!owner) throw NotFound("customer: customer " + std::to_string(v.as<std::int64_t>()) + " does not exist");
+    if (!ctx.who->covers("customers", *owner))
       throw PermissionDenied("user '" + ctx.who->login + "' may not open an opportunity for customer " +
                              std::to_string(v.as<std::int64_t>()) + ", which is outside the user's scope");
     o.customer_id = v.as<std::int64_t>();

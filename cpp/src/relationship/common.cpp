@@ -3,6 +3,8 @@
 
 #include "crmkit/db/database.hpp"
 #include "crmkit/error.hpp"
+#include "crmkit/customers/lookup.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship::detail {
@@ -32,16 +34,12 @@ std::optional<std::int64_t> check_customer(const Context& ctx, std::int64_t cust
 
 std::optional<std::int64_t> require_customer(const Context& ctx, std::int64_t customer_id, const std::string& action,
                                              std::optional<std::int64_t> row) {
-  auto q = ctx.db().prepare("SELECT owner_id FROM customers WHERE id = ?");
-  q.bind_all(customer_id);
-  bool exists = q.step();
-  return check_customer(ctx, customer_id, exists, exists ? q.get_opt_int(0) : std::nullopt, action, row);
+  const auto owner = customers::owner_of(ctx, customer_id);
+  return check_customer(ctx, customer_id, owner.has_value(), owner ? *owner : std::nullopt, action, row);
 }
 
 void require_user(const Context& ctx, std::int64_t user_id, const std::string& field, std::optional<std::int64_t> row) {
-  auto q = ctx.db().prepare("SELECT 1 FROM users WHERE id = ?");
-  q.bind_all(user_id);
-  if (!q.step()) throw NotFound(row_prefix(row) + field + ": user " + std::to_string(user_id) + " does not exist");
+  if (!org::user_exists(ctx, user_id)) throw NotFound(row_prefix(row) + field + ": user " + std::to_string(user_id) + " does not exist");
 }
 
 std::optional<std::int64_t> resolve_author(const Context& ctx, std::optional<std::int64_t> by, const std::string& field,
@@ -56,17 +54,11 @@ std::optional<std::int64_t> resolve_author(const Context& ctx, std::optional<std
 
 BatchChecks::BatchChecks(const Context& ctx, const std::vector<std::int64_t>& customer_ids) : ctx_(ctx) {
   if (customer_ids.empty()) return;
-  std::string ids(1, '[');
+  std::vector<std::int64_t> ids;
   owners_.reserve(customer_ids.size());
-  for (auto id : customer_ids) {
-    if (!owners_.try_emplace(id, std::nullopt).second) continue;
-    if (ids.size() > 1) ids += ',';
-    ids += std::to_string(id);
-  }
-  ids += ']';
-  auto q = ctx.db().prepare("SELECT id, owner_id FROM customers WHERE id IN (SELECT value FROM json_each(?))");
-  q.bind_all(ids);
-  while (q.step()) owners_[q.get_int(0)] = Owner{q.get_opt_int(1)};
+  for (auto id : customer_ids)
+    if (owners_.try_emplace(id, std::nullopt).second) ids.push_back(id);
+  for (const auto& [id, owner] : customers::owners_of(ctx, ids)) owners_[id] = Owner{owner};
 }
 
 std::optional<std::int64_t> BatchChecks::require_customer(std::int64_t customer_id, const std::string& action,
@@ -88,10 +80,7 @@ std::optional<std::int64_t> BatchChecks::resolve_author(std::optional<std::int64
 }
 
 std::string customer_scope_sql(const Context& ctx, const std::string& customer_col, std::vector<Value>& params) {
-  auto f = ctx.who->owner_filter("customers", "sc.owner_id");
-  if (f.sql == "1") return "1";
-  for (auto id : f.params) params.emplace_back(id);
-  return customer_col + " IN (SELECT sc.id FROM customers sc WHERE " + f.sql + ")";
+  return customers::visible_condition(ctx, customer_col, params);
 }
 
 std::int64_t to_cents(double amount, const std::string& field, std::optional<std::int64_t> row) {
@@ -139,20 +128,22 @@ int bind_params(db::Stmt& q, const std::vector<Value>& params) {
 // customer_facts
 
 void facts_contact_added(const Context& ctx, std::int64_t customer_id, std::int64_t count, std::int64_t last_at) {
+  const Dialect& d = ctx.db().dialect();
   ctx.db()
-      .prepare("UPDATE customer_facts SET interaction_count = interaction_count + ?, "
-               "last_contact_at = max(coalesce(last_contact_at, ?2), ?2), updated_at = ? WHERE customer_id = ?")
+      .prepare("UPDATE customer_facts SET interaction_count = interaction_count + ?1, last_contact_at = " +
+               d.greatest("coalesce(last_contact_at, ?2)", "?2") + ", updated_at = ?3 WHERE customer_id = ?4")
       .bind_all(count, last_at, ctx.now(), customer_id)
       .exec();
 }
 
 void facts_order_added(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count, std::int64_t cents,
                        std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at) {
+  const Dialect& d = ctx.db().dialect();
   ctx.db()
       .prepare("UPDATE customer_facts SET order_count = order_count + ?1, lifetime_value_cents = lifetime_value_cents + ?2, "
-               "first_order_at = CASE WHEN ?3 IS NULL THEN first_order_at ELSE min(coalesce(first_order_at, ?3), ?3) END, "
-               "last_order_at = CASE WHEN ?4 IS NULL THEN last_order_at ELSE max(coalesce(last_order_at, ?4), ?4) END, "
-               "updated_at = ?5 WHERE customer_id = ?6")
+               "first_order_at = CASE WHEN ?3 IS NULL THEN first_order_at ELSE " +
+               d.least("coalesce(first_order_at, ?3)", "?3") + " END, last_order_at = CASE WHEN ?4 IS NULL THEN last_order_at ELSE " +
+               d.greatest("coalesce(last_order_at, ?4)", "?4") + " END, updated_at = ?5 WHERE customer_id = ?6")
       .bind_all(positive_count, cents, first_at, last_at, ctx.now(), customer_id)
       .exec();
 }

@@ -5,7 +5,6 @@
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/events/emit.hpp"
-#include "customers/customers_internal.h"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship {
@@ -39,7 +38,7 @@ constexpr const char* kDiffers =
 customers::CustomerFacts Facts::get(std::int64_t customer_id) const {
   db::Transaction tx(ctx_.db(), false);
   detail::require_customer(ctx_, customer_id, "read");
-  return customers::load_facts(ctx_, customer_id);
+  return detail::load_facts(ctx_, customer_id);
 }
 
 std::int64_t Facts::rebuild() {

@@ -8,6 +8,7 @@
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship {
@@ -33,9 +34,8 @@ PoolRules load_rules(const Context& ctx) {
 }
 
 std::string user_label(const Context& ctx, std::int64_t id) {
-  auto q = ctx.db().prepare("SELECT login FROM users WHERE id = ?");
-  q.bind_all(id);
-  return q.step() ? "user '" + q.get_text(0) + "'" : "user " + std::to_string(id);
+  auto login = org::login_of(ctx, id);
+  return login ? "user '" + *login + "'" : "user " + std::to_string(id);
 }
 
 void move_owner(const Context& ctx, std::int64_t customer, std::optional<std::int64_t> from,

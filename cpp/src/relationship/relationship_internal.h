@@ -11,10 +11,21 @@
 #include <vector>
 
 #include "crmkit/context.hpp"
+#include "crmkit/customers/hooks.hpp"
+#include "crmkit/table.hpp"
 #include "crmkit/relationship/tasks.hpp"
 #include "crmkit/value.hpp"
 
 namespace crmkit::relationship::detail {
+
+// The stored facts of one customer (all zero / empty if it has no facts row).
+customers::CustomerFacts load_facts(const Context& ctx, std::int64_t customer_id);
+// Appends the facts columns (last_contact_at, days_since_contact, interaction_count, order_count,
+// lifetime_value, first_order_at, last_order_at, avg_satisfaction, open_tickets) to a table of
+// customers with an `id` column, filled for its rows.
+void add_fact_columns(const Context& ctx, Table& t);
+// How the customers domain shows the facts on its records (installed by install()).
+customers::FactsReader facts_reader();
 
 // "user 'alice' (role sales, customers scope own)".
 std::string describe(const Context& ctx);

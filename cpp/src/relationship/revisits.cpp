@@ -1,5 +1,6 @@
 #include "crmkit/relationship/revisits.hpp"
 
+#include "crmkit/customers/bulk.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
@@ -42,22 +43,25 @@ const std::function<std::vector<std::int64_t>(const Context&, const std::string&
   return f;
 }
 
+const std::function<std::vector<std::int64_t>(const Context&, const std::string&)>& groups(const Context& ctx) {
+  const auto& f = ctx.live().group_members;
+  if (!f) throw ValidationError("groups are not available", "group");
+  return f;
+}
+
 // The members of a plan's target as a SQL set expression with its parameters.
 std::string members_sql(const Context& ctx, const RevisitPlan& p, std::vector<Value>& params) {
-  if (p.target_kind == "tag") {
-    params.emplace_back(p.target);
-    return "SELECT customer_id FROM customer_tags WHERE tag = ?";
-  }
-  if (p.target_kind == "group") {
-    params.emplace_back(p.target);
-    return "SELECT gm.customer_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.name = ?";
-  }
-  auto ids = segments(ctx)(ctx, p.target);
+  // The owning domain resolves the target to ids (tags: customers; groups and segments: the
+  // segments domain, installed on the engine), which travel as one JSON list parameter.
+  std::vector<std::int64_t> ids;
+  if (p.target_kind == "tag") ids = customers::tagged(ctx, p.target);
+  else if (p.target_kind == "group") ids = groups(ctx)(ctx, p.target);
+  else ids = segments(ctx)(ctx, p.target);
   std::string json = "[";
   for (std::size_t i = 0; i < ids.size(); ++i) json += (i ? "," : "") + std::to_string(ids[i]);
   json += "]";
   params.emplace_back(json);
-  return "SELECT value FROM json_each(?)";
+  return ctx.db().dialect().ids_in_json("?");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "crmkit/rules/rule.hpp"
 #include "crmkit/rules/sql.hpp"
 #include "crmkit/time.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "reports_internal.h"
 
 namespace crmkit::reports::detail {
@@ -56,22 +57,15 @@ void add_scope(Conditions& c, const Context& ctx, const std::string& entity, con
 
 void add_owner_team(Conditions& c, const Context& ctx, const ReportFilter& f, const std::string& owner_column) {
   if (f.owner) {
-    auto q = ctx.db().prepare("SELECT 1 FROM users WHERE id = ?");
-    q.bind_all(*f.owner);
-    if (!q.step()) throw ValidationError("owner: user " + std::to_string(*f.owner) + " does not exist", "owner");
+    if (!org::user_exists(ctx, *f.owner))
+      throw ValidationError("owner: user " + std::to_string(*f.owner) + " does not exist", "owner");
     c.add(owner_column + " = ?", {rules::Value(*f.owner)});
   }
   if (f.team) {
-    auto q = ctx.db().prepare("SELECT 1 FROM teams WHERE id = ?");
-    q.bind_all(*f.team);
-    if (!q.step()) throw ValidationError("team: team " + std::to_string(*f.team) + " does not exist", "team");
+    if (!org::team_exists(ctx, *f.team))
+      throw ValidationError("team: team " + std::to_string(*f.team) + " does not exist", "team");
     // Resolved once here so the report's query carries a plain IN list.
-    auto m = ctx.db().prepare(
-        "WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT t.id FROM teams t JOIN sub s ON t.parent_id = s.id) "
-        "SELECT u.id FROM users u WHERE u.team_id IN (SELECT id FROM sub) ORDER BY u.id");
-    m.bind_all(*f.team);
-    std::vector<std::int64_t> ids;
-    while (m.step()) ids.push_back(m.get_int(0));
+    std::vector<std::int64_t> ids = org::team_member_ids(ctx, *f.team);
     add_in(c, owner_column, ids);
   }
 }
@@ -161,13 +155,13 @@ Dim parse_dim(const std::string& by, const std::vector<Dim>& allowed) {
 
 OrgNames OrgNames::load(const Context& ctx) {
   OrgNames n;
-  auto u = ctx.db().prepare("SELECT id, login, team_id FROM users");
-  while (u.step()) {
-    n.logins[u.get_int(0)] = u.get_text(1);
-    n.user_team[u.get_int(0)] = u.get_opt_int(2);
+  org::Directory d = org::directory(ctx);
+  for (const auto& [id, login] : d.logins) {
+    n.logins[id] = login;
+    auto team = d.team_of.find(id);
+    n.user_team[id] = team == d.team_of.end() ? std::nullopt : std::optional<std::int64_t>(team->second);
   }
-  auto t = ctx.db().prepare("SELECT id, name FROM teams");
-  while (t.step()) n.teams[t.get_int(0)] = t.get_text(1);
+  n.teams.insert(d.teams.begin(), d.teams.end());
   return n;
 }
 

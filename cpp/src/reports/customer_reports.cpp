@@ -24,10 +24,9 @@ Conditions customer_conditions(const Context& ctx, const ReportFilter& f, bool o
   return c;
 }
 
-const std::string kFrom = std::string(customers::kRuleFrom);
-// `JOIN customers c ON <on> LEFT JOIN customer_facts f ...`: what a customer rule runs against.
-std::string join_customer(const std::string& on) {
-  return "JOIN customers c ON " + on + " LEFT JOIN customer_facts f ON f.customer_id = c.id";
+// `JOIN customers c ON <on>` and the catalog parts' joins: what a customer rule runs against.
+std::string join_customer(const Context& ctx, const std::string& on) {
+  return "JOIN customers c ON " + on + customers::rule_joins(ctx);
 }
 
 }  // namespace
@@ -41,7 +40,7 @@ Table Reports::repurchase_rate(const std::string& period_text, const ReportFilte
   Conditions c = customer_conditions(ctx_, f, true);
   // Every purchase of the selected customers (refunds are not purchases); the window selects the
   // periods reported, while "ordered before" looks at the whole history.
-  auto q = ctx_.db().prepare("SELECT o.customer_id, o.at FROM orders o " + join_customer("c.id = o.customer_id") +
+  auto q = ctx_.db().prepare("SELECT o.customer_id, o.at FROM orders o " + join_customer(ctx_, "c.id = o.customer_id") +
                              " WHERE o.refund_of IS NULL AND o.amount_cents > 0 AND " + c.sql +
                              " ORDER BY o.customer_id, o.at");
   bind_params(q, c.params);
@@ -109,7 +108,7 @@ Table Reports::activity(const std::string& by, const ReportFilter& f) const {
     add_owner_team(c, ctx_, f, user_col);
     if (!time_col.empty()) add_window(c, f, time_col);
     auto q = ctx_.db().prepare("SELECT " + user_col + ", " + sums + " FROM " + table + " " +
-                               join_customer("c.id = x.customer_id") + " WHERE " + c.sql + " GROUP BY " + user_col);
+                               join_customer(ctx_, "c.id = x.customer_id") + " WHERE " + c.sql + " GROUP BY " + user_col);
     bind_params(q, c.params);
     while (q.step()) apply(per_user[q.get_opt_int(0)], q);
   };
@@ -198,7 +197,7 @@ std::map<std::pair<std::string, std::string>, Flow> load_flows(const Context& ct
   add_window(c, f, "h.at");
   auto q = ctx.db().prepare(
       "SELECT COALESCE(h.old_value, ''), COALESCE(h.new_value, ''), COUNT(*), COUNT(DISTINCT h.entity_id) "
-      "FROM history h " + join_customer("c.id = h.entity_id") + " "
+      "FROM history h " + join_customer(ctx, "c.id = h.entity_id") + " "
       "WHERE h.entity = 'customer' AND h.field = 'stage' AND " + c.sql + " GROUP BY 1, 2");
   bind_params(q, c.params);
   std::map<std::pair<std::string, std::string>, Flow> out;
@@ -214,7 +213,7 @@ Table Reports::lifecycle(const ReportFilter& f) const {
   Conditions c = customer_conditions(ctx_, f, true);
   std::map<std::string, std::int64_t> now_counts;
   {
-    auto q = ctx_.db().prepare("SELECT c.stage, COUNT(*) FROM " + kFrom + " WHERE " + c.sql + " GROUP BY c.stage");
+    auto q = ctx_.db().prepare("SELECT c.stage, COUNT(*) FROM " + customers::rule_from(ctx_) + " WHERE " + c.sql + " GROUP BY c.stage");
     bind_params(q, c.params);
     while (q.step()) now_counts[q.get_text(0)] = q.get_int(1);
   }

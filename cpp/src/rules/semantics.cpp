@@ -48,9 +48,9 @@ std::vector<Value> literals(const Node& n, std::int64_t now_ms) {
   return out;
 }
 
-std::string text_operand_sql(std::string_view field_sql) {
+std::string text_operand_sql(const Dialect& d, std::string_view field_sql) {
   const std::string f(field_sql);
-  return "(CASE WHEN typeof(" + f + ") = 'text' THEN " + f + " END)";
+  return "(CASE WHEN " + d.is_text(f) + " THEN " + f + " END)";
 }
 
 bool holds(Op op, const Value& v, const std::vector<Value>& lits) {
@@ -77,14 +77,11 @@ Value multi_enum_value(std::string_view json) {
   return Value(std::move(items));
 }
 
-std::string multi_enum_is_list_sql(std::string_view field_sql) {
-  const std::string f(field_sql);
-  return "(CASE WHEN json_valid(" + f + ") THEN json_type(" + f + ") = 'array' ELSE 0 END)";
-}
+std::string multi_enum_is_list_sql(const Dialect& d, std::string_view field_sql) { return d.json_is_array(field_sql); }
 
-std::string multi_enum_list_sql(std::string_view field_sql) {
+std::string multi_enum_list_sql(const Dialect& d, std::string_view field_sql) {
   const std::string f(field_sql);
-  return "(CASE WHEN json_valid(" + f + ") THEN CASE WHEN json_type(" + f + ") = 'array' THEN " + f + " END END)";
+  return "(CASE WHEN " + d.json_is_array(f) + " THEN " + f + " END)";
 }
 
 Value days_since(const Value& instant, std::int64_t now_ms) {
@@ -107,10 +104,10 @@ Value days_since(const Value& instant, std::int64_t now_ms) {
   return Value(-((up - 1) / kMsPerDay));
 }
 
-std::string days_since_sql(std::string_view instant_sql) {
+std::string days_since_sql(const Dialect& d, std::string_view instant_sql) {
   const std::string t(instant_sql);
   const std::string day = std::to_string(kMsPerDay);
-  return "(CASE WHEN typeof(" + t + ") <> 'integer' THEN NULL WHEN $now >= " + t + " THEN ($now - " + t + ") / " + day +
+  return "(CASE WHEN NOT " + d.is_integer(t) + " THEN NULL WHEN $now >= " + t + " THEN ($now - " + t + ") / " + day +
          " ELSE -((" + t + " - $now + " + day + " - 1) / " + day + ") END)";
 }
 

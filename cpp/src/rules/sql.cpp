@@ -148,7 +148,7 @@ class Compiler {
         if (current_[static_cast<std::size_t>(n.field)]->type == FieldType::MultiEnum) {
           // A multi_enum that is not a JSON array counts as NULL (semantics::multi_enum_value).
           if (n.op == Op::IsNull) out_.sql += "NOT ";
-          wrapped_field(n, semantics::multi_enum_is_list_sql);
+          wrapped_field(n, [&](std::string_view f) { return semantics::multi_enum_is_list_sql(dialect(), f); });
         } else {
           field(n);
           out_.sql += n.op == Op::IsNull ? " IS NULL" : " IS NOT NULL";
@@ -196,18 +196,17 @@ class Compiler {
           // Membership among the array's text elements; CASE is lazy, so json_each never sees
           // malformed text, and a value that is not a list follows the NULL rule.
           out_.sql += "(CASE WHEN ";
-          wrapped_field(n, semantics::multi_enum_is_list_sql);
-          out_.sql += n.op == Op::Contains ? " THEN EXISTS(SELECT 1 FROM json_each("
-                                           : " THEN NOT EXISTS(SELECT 1 FROM json_each(";
-          field(n);
-          out_.sql += ") AS rule_je WHERE rule_je.type = 'text' AND rule_je.value = ";
+          wrapped_field(n, [&](std::string_view f) { return semantics::multi_enum_is_list_sql(dialect(), f); });
+          out_.sql += n.op == Op::Contains ? " THEN EXISTS(SELECT 1 FROM " : " THEN NOT EXISTS(SELECT 1 FROM ";
+          wrapped_field(n, [&](std::string_view f) { return dialect().json_elements(f, "rule_je"); });
+          out_.sql += " WHERE rule_je.is_text AND rule_je.value = ";
           param(n.args[0]);
           out_.sql += semantics::on_null(n.op) ? ") ELSE 1 END)" : ") ELSE 0 END)";
           return;
         }
         open_null_rule();
-        out_.sql += "instr(";
-        wrapped_field(n, semantics::text_operand_sql);
+        out_.sql += dialect().position_function() + "(";
+        wrapped_field(n, [&](std::string_view f) { return semantics::text_operand_sql(dialect(), f); });
         out_.sql += ", ";
         param(n.args[0]);
         out_.sql += n.op == Op::Contains ? ") > 0" : ") = 0";
@@ -217,7 +216,7 @@ class Compiler {
       case Op::NotStartsWith:
         open_null_rule();
         out_.sql += "substr(";
-        wrapped_field(n, semantics::text_operand_sql);
+        wrapped_field(n, [&](std::string_view f) { return semantics::text_operand_sql(dialect(), f); });
         out_.sql += ", 1, length(";
         param(n.args[0]);
         out_.sql += n.op == Op::StartsWith ? ")) = " : ")) <> ";
@@ -228,6 +227,8 @@ class Compiler {
         CRMKIT_ASSERT(false && "unhandled rule operator");
     }
   }
+
+  const Dialect& dialect() const { return *catalog_.dialect; }
 
   const Rule& rule_;
   const Catalog& catalog_;

@@ -9,6 +9,7 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
+#include "crmkit/schema/hooks.hpp"
 #include "crmkit/text.hpp"
 
 namespace crmkit::schema {
@@ -357,17 +358,9 @@ void Fields::remove(const std::string& entity, const std::string& name) {
   if (!q.step()) throw NotFound("the " + entity + " field '" + name + "' does not exist");
   std::int64_t id = q.get_int(0);
   ctx_.db().prepare("DELETE FROM field_defs WHERE id = ?").bind_all(id).exec();
-  // Drop the stored values too, so that a field added again later under this name starts empty.
-  static const std::map<std::string, std::string> tables = {
-      {"customer", "customers"}, {"contact", "contacts"}, {"opportunity", "opportunities"}, {"lead", "leads"}};
-  auto table = tables.at(entity);
-  auto exists = ctx_.db().prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-  exists.bind_all(table);
-  if (exists.step())
-    ctx_.db()
-        .prepare("UPDATE " + table + " SET fields = json_remove(fields, ?) WHERE json_type(fields, ?) IS NOT NULL")
-        .bind_all("$." + name, "$." + name)
-        .exec();
+  // Drop the stored values too (the domain storing the entity's records does it), so that a field
+  // added again later under this name starts empty.
+  hooks::field_removed(ctx_, entity, name);
   history::record(ctx_, "field", id, entity + "." + name, "defined", std::nullopt, "removed");
   tx.commit();
 }

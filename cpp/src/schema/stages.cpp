@@ -4,21 +4,10 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
+#include "crmkit/schema/hooks.hpp"
 #include "crmkit/text.hpp"
 
 namespace crmkit::schema {
-namespace {
-
-// The table whose `stage` column holds stages of each kind.
-const char* user_table(const std::string& kind) { return kind == "lifecycle" ? "customers" : "opportunities"; }
-
-bool table_exists(db::Database& db, const std::string& name) {
-  auto q = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-  q.bind_all(name);
-  return q.step();
-}
-
-}  // namespace
 
 std::vector<Stage> Stages::list() const {
   db::Transaction tx(ctx_.db(), false);
@@ -64,19 +53,13 @@ void Stages::set(const std::vector<Stage>& stages) {
     clean.push_back(c);
   }
   db::Transaction tx(ctx_.db());
-  std::string table = user_table(kind_);
-  if (table_exists(ctx_.db(), table)) {
-    for (const auto& old : names()) {
-      bool kept = std::any_of(clean.begin(), clean.end(), [&](const Stage& s) { return s.name == old; });
-      if (kept) continue;
-      auto q = ctx_.db().prepare("SELECT count(*) FROM " + table + " WHERE stage = ?");
-      q.bind_all(old);
-      q.step();
-      if (auto n = q.get_int(0); n > 0)
-        throw ValidationError("stages: '" + old + "' is still the stage of " + std::to_string(n) + " " + table +
-                                  "; move them before removing it",
-                              "stages");
-    }
+  for (const auto& old : names()) {
+    bool kept = std::any_of(clean.begin(), clean.end(), [&](const Stage& s) { return s.name == old; });
+    if (kept) continue;
+    if (auto used = hooks::stage_usage(ctx_, kind_, old); used && used->count > 0)
+      throw ValidationError("stages: '" + old + "' is still the stage of " + std::to_string(used->count) + " " +
+                                used->noun + "; move them before removing it",
+                            "stages");
   }
   std::string before, after;
   for (const auto& n : names()) before += (before.empty() ? "" : ", ") + n;

@@ -76,7 +76,8 @@ Value cell_value(const db::Stmt& st, int col) {
 }
 
 constexpr const char* kFrom = " FROM customers c LEFT JOIN customer_facts f ON f.customer_id = c.id";
-constexpr const char* kIdFilter = " c.id IN (SELECT value FROM json_each(?1))";
+// The rows of a partial reload: a JSON list of ids bound as ?1.
+std::string id_filter(const db::Database& db) { return " c.id IN (" + db.dialect().ids_in_json("?1") + ")"; }
 
 std::string id_list_json(const std::vector<std::int64_t>& ids) {
   std::string s = "[";
@@ -474,13 +475,13 @@ struct ColumnStore::Impl {
     for (const int ci : cols) {
       const Column& col = column(ci);
       if (col.kind == Kind::Multi) {
-        sql += ", " + rules::semantics::multi_enum_is_list_sql(col.sql);
+        sql += ", " + rules::semantics::multi_enum_is_list_sql(db.dialect(), col.sql);
       } else {
         sql += ", (" + col.sql + ")";
       }
     }
     sql += kFrom;
-    if (filtered) sql += std::string(" WHERE") + kIdFilter;
+    if (filtered) sql += " WHERE" + id_filter(db);
     return sql + " ORDER BY c.id";
   }
 
@@ -509,9 +510,10 @@ struct ColumnStore::Impl {
       Column& col = column(ci);
       if (col.kind != Kind::Multi) continue;
       // Text elements only: semantics::multi_enum_value.
-      std::string sql = "SELECT c.id, je.value" + std::string(kFrom) + ", json_each(" +
-                        rules::semantics::multi_enum_list_sql(col.sql) + ") AS je WHERE je.type = 'text'";
-      if (id_json) sql += std::string(" AND") + kIdFilter;
+      std::string sql = "SELECT c.id, je.value" + std::string(kFrom) + ", " +
+                        db.dialect().json_elements(rules::semantics::multi_enum_list_sql(db.dialect(), col.sql), "je") +
+                        " WHERE je.is_text";
+      if (id_json) sql += " AND" + id_filter(db);
       auto q = db.prepare(sql);
       if (id_json) q.bind(1, *id_json);
       while (q.step()) {
@@ -631,10 +633,10 @@ struct ColumnStore::Impl {
   void reload_sets(SetIndex& index, bool tag, const std::string& json, const std::vector<std::uint32_t>& touched) {
     if (index.rows.empty() || touched.empty()) return;
     std::unordered_map<std::uint32_t, std::vector<std::string>> now_in;
-    auto q = db.prepare(tag ? std::string("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN "
-                                        "(SELECT value FROM json_each(?1))")
-                          : std::string("SELECT gm.customer_id, g.name FROM group_members gm JOIN groups g ON g.id = "
-                                        "gm.group_id WHERE gm.customer_id IN (SELECT value FROM json_each(?1))"));
+    const std::string ids = db.dialect().ids_in_json("?1");
+    auto q = db.prepare(tag ? "SELECT customer_id, tag FROM customer_tags WHERE customer_id IN (" + ids + ")"
+                            : "SELECT gm.customer_id, g.name FROM group_members gm JOIN groups g ON g.id = "
+                              "gm.group_id WHERE gm.customer_id IN (" + ids + ")");
     q.bind(1, json);
     while (q.step()) {
       const auto row = find_row(q.get_int(0));
@@ -655,11 +657,15 @@ struct ColumnStore::Impl {
 
   // ---- refresh -------------------------------------------------------------------------------
 
+  // The customer fields' definitions in one string: a change of any invalidates the store.
   std::string schema_signature() {
-    auto q = db.prepare("SELECT count(*) || '/' || coalesce(max(id), 0) || '/' || coalesce(group_concat(id || ':' || name || ':' "
-            "|| type, ','), '') FROM field_defs WHERE entity = 'customer'");
-    q.step();
-    return std::string(q.get_text_view(0));
+    auto q = db.prepare("SELECT id, name, type FROM field_defs WHERE entity = 'customer' ORDER BY id");
+    std::string sig;
+    while (q.step()) {
+      sig += std::to_string(q.get_int(0)) + ':' + std::string(q.get_text_view(1)) + ':' +
+             std::string(q.get_text_view(2)) + ',';
+    }
+    return sig;
   }
 
   // Brings resident data up to date and makes `extra` resident, all in one read transaction.
@@ -678,11 +684,10 @@ struct ColumnStore::Impl {
     try {
       db::Transaction tx(db, false);
       {
-        auto q = db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), "
-                          "(SELECT min(id) FROM events)");
+        high = db::ChangeFeed::latest_id(db);
+        auto q = db.prepare("SELECT min(id) FROM events");
         q.step();
-        high = q.get_int(0);
-        low = q.is_null(1) ? high + 1 : q.get_int(1);
+        low = q.is_null(0) ? high + 1 : q.get_int(0);
       }
       const std::string sig = schema_signature();
       bool full = !loaded || need_full || sig != schema_sig || last_seq < low - 1 || last_seq > high;

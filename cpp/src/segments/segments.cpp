@@ -1,7 +1,10 @@
 #include "crmkit/segments/segments.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 
+#include "crmkit/customers/bulk.hpp"
 #include "crmkit/customers/customers.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
@@ -17,7 +20,7 @@ namespace crmkit::segments {
 namespace {
 
 using customers::compile_customer_rule;
-using customers::kRuleFrom;
+using customers::rule_from;
 
 Segment read_segment(db::Stmt& q) {
   return Segment{q.get_int(0), q.get_text(1), q.get_text(2), Timestamp{q.get_int(3)}, Timestamp{q.get_int(4)},
@@ -40,7 +43,7 @@ Segment load_segment(const Context& ctx, const std::string& name) {
 std::vector<std::int64_t> select_ids(const Context& ctx, const std::string& rule) {
   auto compiled = compile_customer_rule(ctx, rule);
   auto scope = ctx.who->owner_filter("customers", "c.owner_id");
-  auto q = ctx.db().prepare("SELECT c.id FROM " + std::string(kRuleFrom) + " WHERE " + scope.sql + " AND (" +
+  auto q = ctx.db().prepare("SELECT c.id FROM " + rule_from(ctx) + " WHERE " + scope.sql + " AND (" +
                             compiled.sql + ") ORDER BY c.id");
   int i = 0;
   for (auto id : scope.params) q.bind(++i, id);
@@ -386,7 +389,7 @@ std::int64_t Groups::add_members(const std::string& name, const std::vector<std:
   auto gid = group_id(ctx_, name);
   customers::Customers visible(ctx_);
   std::int64_t added = 0;
-  auto ins = ctx_.db().prepare("INSERT OR IGNORE INTO group_members(group_id, customer_id, added_at) VALUES (?,?,?)");
+  auto ins = ctx_.db().prepare("INSERT INTO group_members(group_id, customer_id, added_at) VALUES (?,?,?) ON CONFLICT DO NOTHING");
   for (auto id : customer_ids) {
     visible.require_visible(id);
     ins.bind_all(gid, id, ctx_.now());
@@ -491,6 +494,9 @@ Table AutoRules::list() const {
                             {"position", ColumnType::Int}});
 }
 
+// The rules decide, in the order of their positions, which customers should carry each tag or
+// stage; the customers domain makes the changes (versions, history, events) and leaves customers
+// locked by a pending approval as they are, to be changed by a later run.
 Table AutoRules::apply() {
   ctx_.require_admin("apply automatic " + kind_ + " rules");
   db::Transaction tx(ctx_.db());
@@ -504,87 +510,42 @@ Table AutoRules::apply() {
   t.add_column(kind_, ColumnType::Text);
   t.add_column("added", ColumnType::Int);
   t.add_column("removed", ColumnType::Int);
-  auto now = ctx_.now();
-  ctx_.db().exec("CREATE TEMP TABLE IF NOT EXISTS auto_matches(id INTEGER PRIMARY KEY)");
-  ctx_.db().exec("CREATE TEMP TABLE IF NOT EXISTS auto_changed(id INTEGER PRIMARY KEY, old TEXT, new TEXT)");
-  ctx_.db().exec("CREATE TEMP TABLE IF NOT EXISTS auto_assigned(id INTEGER PRIMARY KEY, stage TEXT NOT NULL)");
-  ctx_.db().exec("DELETE FROM temp.auto_assigned");
-  // Every change is a history row and a new version of the customer, like any other write.
-  auto record_changes = [&](const std::string& field, const std::string& reason) {
-    ctx_.db()
-        .prepare("INSERT INTO history(entity, entity_id, field, old_value, new_value, actor_id, at, reason) "
-                 "SELECT 'customer', id, ?, old, new, ?, ?, ? FROM temp.auto_changed")
-        .bind_all(field, ctx_.actor(), now, reason)
-        .exec();
-    ctx_.db()
-        .prepare("UPDATE customers SET version = version + 1, updated_at = ? WHERE id IN (SELECT id FROM temp.auto_changed)")
-        .bind_all(now)
-        .exec();
-    std::vector<std::int64_t> changed;
-    auto ids = ctx_.db().prepare("SELECT id FROM temp.auto_changed ORDER BY id");
-    while (ids.step()) changed.push_back(ids.get_int(0));
-    ids.reset();
-    events::customers(ctx_, events::ChangeKind::Updated, changed, {field});
-  };
-  for (const auto& [target, rule] : rules) {
+  auto matching = [&](const std::string& rule) {
     auto compiled = compile_customer_rule(ctx_, rule);
-    ctx_.db().exec("DELETE FROM temp.auto_matches");
-    auto fill = ctx_.db().prepare("INSERT INTO temp.auto_matches(id) SELECT c.id FROM " + std::string(kRuleFrom) +
-                                  " WHERE " + compiled.sql);
+    auto q = ctx_.db().prepare("SELECT c.id FROM " + rule_from(ctx_) + " WHERE " + compiled.sql + " ORDER BY c.id");
     int i = 0;
-    for (const auto& v : compiled.params) customers::bind_rule_value(fill, ++i, v);
-    fill.exec();
-    std::string reason = "auto" + kind_ + ":" + target;
+    for (const auto& v : compiled.params) customers::bind_rule_value(q, ++i, v);
+    std::vector<std::int64_t> ids;
+    while (q.step()) ids.push_back(q.get_int(0));
+    return ids;
+  };
+  // Stage rules: a customer takes the stage of the first rule it matches.
+  std::map<std::int64_t, std::size_t> first_rule;
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    const auto& [target, rule] = rules[r];
+    std::vector<std::int64_t> matches = matching(rule);
     if (kind_ == "tag") {
-      ctx_.db().exec("DELETE FROM temp.auto_changed");
-      auto added = ctx_.db()
-                       .prepare("INSERT INTO temp.auto_changed(id, old, new) SELECT m.id, NULL, ? FROM temp.auto_matches m "
-                                "WHERE NOT EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = m.id AND t.tag = ?)")
-                       .bind_all(target, target)
-                       .exec();
-      ctx_.db()
-          .prepare("INSERT INTO customer_tags(customer_id, tag) SELECT id, ? FROM temp.auto_changed")
-          .bind_all(target)
-          .exec();
-      record_changes("tags", reason);
-      ctx_.db().exec("DELETE FROM temp.auto_changed");
-      auto removed = ctx_.db()
-                         .prepare("INSERT INTO temp.auto_changed(id, old, new) SELECT t.customer_id, ?, NULL "
-                                  "FROM customer_tags t WHERE t.tag = ? AND t.customer_id NOT IN (SELECT id FROM temp.auto_matches)")
-                         .bind_all(target, target)
-                         .exec();
-      ctx_.db()
-          .prepare("DELETE FROM customer_tags WHERE tag = ? AND customer_id IN (SELECT id FROM temp.auto_changed)")
-          .bind_all(target)
-          .exec();
-      record_changes("tags", reason);
+      const std::string reason = "autotag:" + target;
+      auto added = customers::add_tag_to(ctx_, matches, target, reason);
+      const std::vector<std::int64_t> carrying = customers::tagged(ctx_, target);
+      std::vector<std::int64_t> stale;
+      std::set_difference(carrying.begin(), carrying.end(), matches.begin(), matches.end(), std::back_inserter(stale));
+      auto removed = customers::remove_tag_from(ctx_, stale, target, reason);
       t.column(0).push_text(target);
-      t.column(1).push_int(added);
-      t.column(2).push_int(removed);
+      t.column(1).push_int(static_cast<std::int64_t>(added.changed.size()));
+      t.column(2).push_int(static_cast<std::int64_t>(removed.changed.size()));
     } else {
-      // Rules are tried in order: a customer takes the stage of the first rule it matches.
-      auto moved = ctx_.db()
-                       .prepare("INSERT OR IGNORE INTO temp.auto_assigned(id, stage) SELECT id, ? FROM temp.auto_matches")
-                       .bind_all(target)
-                       .exec();
-      (void)moved;
+      for (std::int64_t id : matches) first_rule.emplace(id, r);
     }
   }
   if (kind_ == "stage") {
-    for (const auto& [target, rule] : rules) {
-      ctx_.db().exec("DELETE FROM temp.auto_changed");
-      auto n = ctx_.db()
-                   .prepare("INSERT INTO temp.auto_changed(id, old, new) SELECT c.id, c.stage, a.stage FROM customers c "
-                            "JOIN temp.auto_assigned a ON a.id = c.id WHERE a.stage = ? AND c.stage <> a.stage")
-                   .bind_all(target)
-                   .exec();
-      ctx_.db()
-          .prepare("UPDATE customers SET stage = ? WHERE id IN (SELECT id FROM temp.auto_changed)")
-          .bind_all(target)
-          .exec();
-      record_changes("stage", "autostage:" + target);
+    std::vector<std::vector<std::int64_t>> assigned(rules.size());
+    for (const auto& [id, r] : first_rule) assigned[r].push_back(id);
+    for (std::size_t r = 0; r < rules.size(); ++r) {
+      const std::string& target = rules[r].first;
+      auto moved = customers::set_stage_of(ctx_, assigned[r], target, "autostage:" + target);
       t.column(0).push_text(target);
-      t.column(1).push_int(n);
+      t.column(1).push_int(static_cast<std::int64_t>(moved.changed.size()));
       t.column(2).push_int(0);
     }
   }

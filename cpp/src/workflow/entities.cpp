@@ -15,8 +15,8 @@ std::optional<EntityInfo> entity_info(const Context& ctx, const std::string& ent
     info.scope = "opportunities";
     info.catalog = pipeline::opportunity_catalog(ctx);
   } else if (entity == "customer") {
-    // The customers domain's catalog: its facts fields read the LEFT JOINed customer_facts.
-    info.table_alias = customers::kRuleFrom;
+    // The customers domain's catalog, with the parts higher domains contribute (facts, groups).
+    info.table_alias = customers::rule_from(ctx);
     info.alias = "c";
     info.scope = "customers";
     info.catalog = customers::customer_catalog(ctx);
@@ -34,8 +34,7 @@ std::optional<EntityInfo> entity_info(const Context& ctx, const std::string& ent
 
 std::string known_entities(const Context& ctx) {
   std::string s = "opportunity, customer";
-  auto q = ctx.db().prepare("SELECT name FROM document_kinds ORDER BY name");
-  while (q.step()) s += ", " + q.get_text(0);
+  for (const auto& kind : pipeline::document_kinds(ctx)) s += ", " + kind;
   return s;
 }
 
@@ -43,22 +42,13 @@ std::optional<LoadedRecord> load_record(const Context& ctx, const EntityInfo& in
   LoadedRecord r;
   auto v = pipeline::load_values(ctx, info.catalog, info.table_alias, id);
   if (!v) return std::nullopt;
-  if (info.is_document) {
-    auto q = ctx.db().prepare("SELECT kind FROM documents WHERE id = ?");
-    q.bind_all(id);
-    if (!q.step() || q.get_text(0) != info.entity) return std::nullopt;
-  }
+  if (info.is_document && pipeline::document_kind_of(ctx, id) != info.entity) return std::nullopt;
   r.values = std::move(*v);
   auto owner = r.values.find("owner");
   if (owner != r.values.end() && owner->second.is_int()) r.owner = owner->second.as_int();
   if (info.entity == "customer") {
-    auto t = ctx.db().prepare("SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag");
-    t.bind_all(id);
-    while (t.step()) r.tags.push_back(t.get_text(0));
-    auto g = ctx.db().prepare(
-        "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.customer_id = ? ORDER BY g.name");
-    g.bind_all(id);
-    while (g.step()) r.groups.push_back(g.get_text(0));
+    r.tags = customers::tags_of(ctx, id);
+    r.groups = customers::groups_of(ctx, id);
   }
   return r;
 }

@@ -1,13 +1,18 @@
 // crmkit/customers/catalog.hpp — what the rule language can say about a customer.
 //
-// The catalog lists every field a customer rule may use — built-in columns, custom fields (from
-// their definitions) and the derived facts — with the SQL that reads it from `customers c` LEFT
-// JOINed with `customer_facts f`. Segments, auto-tags, revisit plans, workflow conditions on
-// customers and report filters all parse against it. Thread-safety: see Database.
+// The catalog lists every field a customer rule may use, with the SQL that reads it. This domain
+// owns the built-in columns, the tags and the custom fields; higher domains contribute what lives
+// in their own tables as catalog parts, installed on the engine when a CRM opens: the
+// relationship domain its derived facts (a JOIN of the table it owns), the segments domain the
+// group-membership test. So every table is named in SQL only by its owner, and still one catalog
+// describes a customer for segments, auto-tags, revisit plans, workflow conditions and report
+// filters. Thread-safety: parts are installed before the engine is shared and only read after.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crmkit/context.hpp"
@@ -17,15 +22,38 @@
 
 namespace crmkit::customers {
 
-// The FROM clause every compiled customer rule runs against.
-inline constexpr const char* kRuleFrom = "customers c LEFT JOIN customer_facts f ON f.customer_id = c.id";
+// What a higher domain adds to the customer catalog.
+struct CatalogPart {
+  // Appended to the FROM clause after `customers c` (e.g. a LEFT JOIN of the part's table on
+  // c.id); empty when the part's SQL needs no join.
+  std::string join;
+  // Adds the part's fields (and, for group membership, `in_group_sql`) to the catalog.
+  std::function<void(const Context&, rules::Catalog&)> add_fields;
+  // The explain evaluator's group test and a customer's group names, for the part that owns
+  // groups; empty in other parts.
+  std::function<bool(const Context&, std::int64_t customer_id, std::string_view group)> in_group;
+  std::function<std::vector<std::string>(const Context&, std::int64_t customer_id)> groups_of;
+};
+
+// Installs a part on the engine; called once per part when a CRM opens.
+void add_catalog_part(Engine& engine, CatalogPart part);
+
+// The FROM clause every compiled customer rule runs against: `customers c` and the parts' joins.
+std::string rule_from(const Context& ctx);
+// The parts' joins alone (each with a leading space), for a query that joins `customers c` itself.
+std::string rule_joins(const Context& ctx);
 
 rules::Catalog customer_catalog(const Context& ctx);
+
+// A customer's tags, ascending.
+std::vector<std::string> tags_of(const Context& ctx, std::int64_t customer_id);
+// The names of the groups a customer belongs to, ascending (empty when no part owns groups).
+std::vector<std::string> groups_of(const Context& ctx, std::int64_t customer_id);
 
 // The rule-language type of a custom field type (shared by every entity's catalog).
 rules::FieldType rule_type(schema::FieldType t);
 
-// A rule compiled to a WHERE condition with its parameters, ready to splice after kRuleFrom.
+// A rule compiled to a WHERE condition with its parameters, ready to splice after rule_from().
 struct CompiledRule {
   rules::Rule rule;
   std::string sql;

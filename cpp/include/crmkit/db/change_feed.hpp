@@ -56,6 +56,10 @@ class ChangeFeed {
   std::int64_t keep() const { return keep_; }
   void set_keep(std::int64_t keep) { keep_ = keep; }
 
+  // The newest event id ever assigned (0 when none was), retained or not: where the storage keeps
+  // its id sequence is the dialect's business, not the readers'.
+  static std::int64_t latest_id(Database& db);
+
   // Pending (unflushed) events of the open transaction, for tests and diagnostics.
   std::size_t pending() const { return pending_.size(); }
 

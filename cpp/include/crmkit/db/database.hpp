@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "crmkit/db/change_feed.hpp"
+#include "crmkit/dialect.hpp"
 #include "crmkit/value.hpp"
 
 namespace crmkit::db {
@@ -148,6 +149,11 @@ class Database {
 
   // The change feed of this connection's transactions (see crmkit/db/change_feed.hpp).
   ChangeFeed& feed() { return feed_; }
+
+  // The SQL forms of this database's engine (see crmkit/dialect.hpp).
+  const Dialect& dialect() const { return sqlite_dialect(); }
+  // Whether the schema has a table of that name (a column store or an older schema may lack one).
+  bool table_exists(const std::string& name);
 
   // The statement cache (see OpenOptions::statement_cache_capacity), for tests and diagnostics.
   std::size_t statement_cache_capacity() const;

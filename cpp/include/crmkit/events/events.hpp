@@ -12,11 +12,26 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "crmkit/context.hpp"
 #include "crmkit/table.hpp"
 
 namespace crmkit::events {
+
+// How the domain that owns some entities decides which of their events a scoped view sees. The
+// feed names no domain's tables: each domain installs its part when a CRM opens. `condition`
+// returns a boolean SQL condition over the event row `e` (e.entity_id, e.customer_id), appending
+// its parameters; it is asked only for principals that do not see everything.
+struct VisibilityPart {
+  // The entities the part decides; empty for the fallback part, which decides every entity no
+  // other part names (the records that belong to a customer).
+  std::vector<std::string> entities;
+  std::function<std::string(const org::Principal&, std::vector<std::int64_t>& params)> condition;
+};
+void add_visibility_part(Engine& engine, VisibilityPart part);
 
 // The largest page since() returns.
 inline constexpr std::int64_t kMaxLimit = 10'000;

@@ -21,6 +21,10 @@ namespace crmkit::pipeline {
 rules::Catalog opportunity_catalog(const Context& ctx);
 rules::Catalog document_catalog(const Context& ctx, const std::string& kind);
 bool is_document_kind(const Context& ctx, const std::string& kind);
+// The names of the document kinds, ascending.
+std::vector<std::string> document_kinds(const Context& ctx);
+// The kind of document `id`; nullopt when there is no such document.
+std::optional<std::string> document_kind_of(const Context& ctx, std::int64_t id);
 
 // Loads the values of one record under `catalog` from `table alias` (e.g. "opportunities o").
 // nullopt when there is no such row. Multi-enum values come back as lists.

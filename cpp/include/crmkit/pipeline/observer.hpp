@@ -37,4 +37,11 @@ struct RecordChange {
 
 using ChangeObserver = std::function<void(const Context&, const RecordChange&)>;
 
+// The name of the step a pending approval request waits at (nullopt when it waits at none), so
+// that a refusal of a locked record can say where the request stands. The workflow domain, which
+// owns requests, installs it when a CRM opens.
+using PendingStepLookup = std::function<std::optional<std::string>(const Context&, std::int64_t request_id)>;
+void set_pending_step_lookup(Engine& engine, PendingStepLookup lookup);
+std::optional<std::string> pending_step(const Context& ctx, std::int64_t request_id);
+
 }  // namespace crmkit::pipeline

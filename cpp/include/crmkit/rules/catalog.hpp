@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "crmkit/dialect.hpp"
+
 namespace crmkit::rules {
 
 enum class FieldType { Text, Number, Integer, Bool, Date, DateTime, Enum, MultiEnum, User };
@@ -43,6 +45,9 @@ struct Catalog {
   std::string has_tag_sql;
   // The same for in_group() with one '?' for the group name.
   std::string in_group_sql;
+  // The SQL forms of the database the compiled rule runs on (set by the catalog's builder from
+  // Database::dialect(); SQLite's, the embedded default, otherwise).
+  const Dialect* dialect = &sqlite_dialect();
 
   // The field with exactly this name, or nullptr. Linear scan: catalogs are small.
   const FieldInfo* find(std::string_view name) const;

@@ -25,6 +25,8 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+
+#include "crmkit/dialect.hpp"
 #include <string_view>
 #include <vector>
 
@@ -95,7 +97,7 @@ inline constexpr bool is_comparison(Op op) noexcept { return op >= Op::Eq && op 
 // contains/starts_with read text only: any other storage class counts as NULL.
 inline const std::string* text_operand(const Value& v) noexcept { return v.is_string() ? &v.as_string() : nullptr; }
 // The same in SQL: `F` if it is text, else NULL.
-std::string text_operand_sql(std::string_view field_sql);
+std::string text_operand_sql(const Dialect& d, std::string_view field_sql);
 
 // ---- leaf predicates -------------------------------------------------------------------------
 
@@ -149,9 +151,9 @@ bool holds(Op op, const Value& v, const std::vector<Value>& lits);
 // (other elements can never equal a text literal); NULL when the text is not a JSON array.
 Value multi_enum_value(std::string_view json);
 // The same decision in SQL over the field's expression: 1 when it is a JSON array, else 0.
-std::string multi_enum_is_list_sql(std::string_view field_sql);
+std::string multi_enum_is_list_sql(const Dialect& d, std::string_view field_sql);
 // The field's JSON array text, or NULL when it is not an array (safe to hand to json_each).
-std::string multi_enum_list_sql(std::string_view field_sql);
+std::string multi_enum_list_sql(const Dialect& d, std::string_view field_sql);
 
 // ---- days --------------------------------------------------------------------------------------
 
@@ -160,6 +162,6 @@ std::string multi_enum_list_sql(std::string_view field_sql);
 // arithmetic would overflow (instants beyond any calendar) the result follows SQLite into doubles.
 Value days_since(const Value& instant, std::int64_t now_ms);
 // The same in SQL over the instant's SQL expression, with $now for the clock (see FieldInfo::sql).
-std::string days_since_sql(std::string_view instant_sql);
+std::string days_since_sql(const Dialect& d, std::string_view instant_sql);
 
 }  // namespace crmkit::rules::semantics

@@ -1,15 +1,28 @@
-// Reading the derived per-customer facts onto customer records. The relationship domain writes
-// them (crmkit/relationship/facts.hpp); the customers domain only shows them.
+// Reading the derived per-customer facts onto customer records and listings. This domain writes
+// and owns them (crmkit/relationship/facts.hpp); the customers domain shows them through the
+// reader installed here (crmkit/customers/hooks.hpp).
+#include "relationship_internal.h"
+
 #include <algorithm>
 #include <unordered_map>
 
+#include "crmkit/customers/hooks.hpp"
 #include "crmkit/db/database.hpp"
 #include "crmkit/rules/semantics.hpp"
-#include "customers_internal.h"
 
-namespace crmkit::customers {
+namespace crmkit::relationship::detail {
 
-CustomerFacts read_facts(db::Stmt& q, int first, std::int64_t now) {
+using customers::CustomerFacts;
+
+namespace {
+
+// The stored facts columns read_facts() expects, over `customer_facts f`.
+constexpr const char* kFactColumns =
+    "f.last_contact_at, f.interaction_count, f.order_count, f.lifetime_value_cents, f.first_order_at, "
+    "f.last_order_at, f.satisfaction_sum, f.satisfaction_count, f.open_tickets";
+
+// Reads the nine stored columns starting at `first`; days_since_contact relative to `now`.
+CustomerFacts read_facts(const db::Stmt& q, int first, std::int64_t now) {
   CustomerFacts f;
   if (auto last = q.get_opt_int(first)) {
     f.last_contact_at = Timestamp{*last};
@@ -27,6 +40,8 @@ CustomerFacts read_facts(db::Stmt& q, int first, std::int64_t now) {
   f.open_tickets = q.get_int(first + 8);
   return f;
 }
+
+}  // namespace
 
 CustomerFacts load_facts(const Context& ctx, std::int64_t customer_id) {
   auto q = ctx.db().prepare(std::string("SELECT ") + kFactColumns + " FROM customer_facts f WHERE f.customer_id = ?");
@@ -87,4 +102,9 @@ void add_fact_columns(const Context& ctx, Table& t) {
   }
 }
 
-}  // namespace crmkit::customers
+customers::FactsReader facts_reader() {
+  return customers::FactsReader{" LEFT JOIN customer_facts f ON f.customer_id = c.id", kFactColumns, read_facts,
+                                add_fact_columns};
+}
+
+}  // namespace crmkit::relationship::detail

@@ -1,0 +1,36 @@
+// crmkit/org/lookup.hpp — what other domains ask the organisation, without naming its tables.
+//
+// Existence checks, the users of a team's subtree, and logins and team names for display. They
+// read inside the caller's transaction and check no scope: the caller has decided already what
+// its principal may see (a report names only users whose records it shows). Thread-safety: see
+// Database.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "crmkit/context.hpp"
+
+namespace crmkit::org {
+
+bool user_exists(const Context& ctx, std::int64_t user_id);
+bool team_exists(const Context& ctx, std::int64_t team_id);
+// Every user id (a batch checks many references against one read).
+std::unordered_set<std::int64_t> user_ids(const Context& ctx);
+// The users of a team and of all the teams below it, ascending.
+std::vector<std::int64_t> team_member_ids(const Context& ctx, std::int64_t team_id);
+std::optional<std::string> login_of(const Context& ctx, std::int64_t user_id);
+
+// Names for labelling rows by owner or team.
+struct Directory {
+  std::unordered_map<std::int64_t, std::string> logins;
+  std::unordered_map<std::int64_t, std::int64_t> team_of;  // users without a team are absent
+  std::unordered_map<std::int64_t, std::string> teams;
+};
+Directory directory(const Context& ctx);
+
+}  // namespace crmkit::org
