@@ -73,7 +73,11 @@ def server(tmp_path_factory):
     path = str(tmp / "crm.db")
     seeded = _seed(path)
     port = _free_port()
-    env = dict(os.environ, CRMKIT_DATABASE=path)
+    # The workers find this crmkit by an absolute path whatever their working directory.
+    package_root = os.path.abspath(os.path.dirname(os.path.dirname(crmkit.__file__)))
+    pythonpath = os.pathsep.join([package_root] + [os.path.abspath(p) for p in
+                                                   os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env = dict(os.environ, CRMKIT_DATABASE=path, PYTHONPATH=pythonpath)
     log = open(tmp / "gunicorn.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}",
                              "--pythonpath", str(ROOT / "examples" / "flask_app"), "--timeout", "60", "app:app"],
