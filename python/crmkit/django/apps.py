@@ -4,6 +4,9 @@ from django.apps import AppConfig
 
 
 class CrmKitConfig(AppConfig):
+    """The `crmkit.django` app: its management commands, and a fresh engine whenever a test
+    overrides CRMKIT_DATABASE."""
+
     name = "crmkit.django"
     label = "crmkit"
     verbose_name = "crmkit"
