@@ -2,7 +2,10 @@
 // raise them.
 #include "common.hpp"
 
-namespace crmkit::bindings { void init_events(py::module_& m); }  // bind_events.cpp
+namespace crmkit::bindings {
+void init_events(py::module_& m);  // bind_events.cpp
+void init_ops(py::module_& m);     // bind_ops.cpp
+}  // namespace crmkit::bindings
 
 PYBIND11_MODULE(_crmkit, m) {
   m.doc() = "crmkit's C++ engine. Use the crmkit package, which re-exports everything here.";
@@ -19,4 +22,5 @@ PYBIND11_MODULE(_crmkit, m) {
   init_reports(m);
   init_crm(m);
   init_events(m);
+  init_ops(m);
 }

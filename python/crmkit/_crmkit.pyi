@@ -26,7 +26,7 @@ class WorkflowError(Error):
     ...
 class StorageError(Error):
     ...
-__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
+__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BackupResult', 'BatchResult', 'CheckProblem', 'CheckResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Events', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
 class Table:
     """
     Columnar rows returned by the engine.
@@ -1133,24 +1133,6 @@ class Pool:
         """
         Changes the given rules (0 disables one); returns all rules.
         """
-class Events:
-    """
-    crm.events: committed changes in commit order, for webhooks and search-index sync.
-    """
-    def latest(self) -> int:
-        """
-        The newest event id: the cursor that starts from now.
-        """
-    def oldest(self) -> int:
-        """
-        The oldest event id still retained.
-        """
-    def since(self, cursor: int = 0, limit: int = 100) -> Table:
-        """
-        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at,
-        kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict
-        when events after the cursor are no longer retained.
-        """
 class Facts:
     """
     crm.facts: the derived per-customer facts.
@@ -1933,6 +1915,14 @@ class Crm:
         """
         The same CRM seen and changed as `user` (a User, an id or a login): scoped reads, checked writes.
         """
+    def backup(self, path: typing.Any) -> BackupResult:
+        """
+        Copies every committed transaction into the new file `path` with SQLite's online backup API (other processes may keep writing) and verifies the copy; returns a BackupResult. Raises ValidationError (field 'path') when the file exists or its directory does not, StorageError inside a transaction or when the copy does not verify, PermissionDenied without the admin role.
+        """
+    def check(self) -> CheckResult:
+        """
+        Checks the database without changing it: SQLite integrity and foreign keys, derived facts against a rebuild, the approval ledger's hash chain, the change feed's continuity and the schema version. Returns a CheckResult (.ok, .problems). Raises PermissionDenied without the admin role.
+        """
     def close(self) -> None:
         ...
     def history(self, entity: str, id: int) -> Table:
@@ -1969,10 +1959,10 @@ class Crm:
     def customers(self) -> Customers:
         ...
     @property
-    def events(self) -> Events:
+    def documents(self) -> Documents:
         ...
     @property
-    def documents(self) -> Documents:
+    def events(self) -> Events:
         ...
     @property
     def facts(self) -> Facts:
@@ -2043,6 +2033,99 @@ class Crm:
     @property
     def workflows(self) -> Workflows:
         ...
+class Events:
+    """
+    crm.events: committed changes in commit order, for webhooks and search-index sync.
+    """
+    def latest(self) -> int:
+        """
+        The newest event id: the cursor that starts from now.
+        """
+    def oldest(self) -> int:
+        """
+        The oldest event id still retained.
+        """
+    def since(self, cursor: typing.SupportsInt | typing.SupportsIndex = 0, limit: typing.SupportsInt | typing.SupportsIndex = 100) -> Table:
+        """
+        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
+        """
+class BackupResult:
+    """
+    The result of crm.backup(): the copy's path, pages, bytes, schema version.
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('path', 'pages', 'bytes', 'schema_version')
+    def __eq__(self, other):
+        ...
+    def __repr__(self):
+        ...
+    def to_dict(self):
+        ...
+    @property
+    def bytes(self) -> int:
+        ...
+    @property
+    def pages(self) -> int:
+        ...
+    @property
+    def path(self) -> str:
+        ...
+    @property
+    def schema_version(self) -> int:
+        ...
+class CheckProblem:
+    """
+    One problem crm.check() found: the check that found it and a message.
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('check', 'message')
+    def __eq__(self, other):
+        ...
+    def __repr__(self):
+        ...
+    def to_dict(self):
+        ...
+    @property
+    def check(self) -> str:
+        ...
+    @property
+    def message(self) -> str:
+        ...
+class CheckResult:
+    """
+    The result of crm.check(): ok, problems (CheckProblem records), the checks that ran and what they saw.
+    """
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('ok', 'problems', 'checks', 'schema_version', 'customers', 'ledger_entries', 'events')
+    def __bool__(self) -> bool:
+        ...
+    def __eq__(self, other):
+        ...
+    def __repr__(self):
+        ...
+    def to_dict(self):
+        ...
+    @property
+    def checks(self) -> list[str]:
+        ...
+    @property
+    def customers(self) -> int:
+        ...
+    @property
+    def events(self) -> int:
+        ...
+    @property
+    def ledger_entries(self) -> int:
+        ...
+    @property
+    def ok(self) -> bool:
+        ...
+    @property
+    def problems(self) -> list[CheckProblem]:
+        ...
+    @property
+    def schema_version(self) -> int:
+        ...
 def log_level() -> str:
     """
     The engine's current log level.
@@ -2059,4 +2142,4 @@ def set_log_level(level: typing.Any) -> None:
     """
     Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
     """
-SCHEMA_VERSION: int = 5
+SCHEMA_VERSION: int = 7

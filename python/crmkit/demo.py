@@ -7,6 +7,8 @@ import collections
 import datetime as _dt
 import random
 
+from .cli.output import width as display_width
+
 from . import Conflict, ValidationError, demo_pipeline
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -31,6 +33,16 @@ SKUS = [("MES-基础版", 48000.0), ("MES-专业版", 128000.0), ("ERP-模块", 
 TICKETS = ["安装问题", "系统无法登录", "数据导入失败", "发票问题", "升级咨询", "Performance issue", "培训需求"]
 START = "2025-09-01T09:00:00Z"
 END = "2026-01-05T09:00:00Z"
+# Saved segments and auto-tags the demo defines, so that `crmkit segments` has something to show.
+SEGMENTS = {
+    "高价值客户": "lifetime_value >= 100000",
+    "流失风险": "days_since_contact > 30 and lifetime_value > 0",
+    "华东制造业": 'region = "华东" and industry = "制造"',
+}
+AUTOTAGS = {"大客户": "lifetime_value >= 200000", "久未联系": "days_since_contact > 45"}
+# build()'s progress calls: the organisation, customers, contacts, one per simulated week
+# (18 weeks from START to END), the approval story, the segments.
+PROGRESS_STEPS = 3 + 18 + 2
 
 
 def _chinese_person(rng):
@@ -47,8 +59,10 @@ def _phone(rng):
     return f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}"
 
 
-def build(crm, customers=5000, seed=7):
-    """Fills an empty database and returns the summary dict (see render())."""
+def build(crm, customers=5000, seed=7, progress=None):
+    """Fills an empty database and returns the summary dict (see render()). `progress(step)`, when
+    given, is called with the name of each step as it ends (PROGRESS_STEPS calls in all)."""
+    progress = progress or (lambda step: None)
     rng = random.Random(seed)
     crm.clock.freeze(START)
     crm.fields.add("customer", "region", type="enum", options=REGIONS)
@@ -77,6 +91,7 @@ def build(crm, customers=5000, seed=7):
                 login = f"{team.id}.{i}.{manager_login.split('.')[0]}"
                 reps.append(crm.users.add(login, name=person, role="sales", team=team, manager=manager))
         crm.users.add("service.1", name="客服小周", role="service", team=service, manager=boss)
+    progress("organisation")
 
     stages = crm.lifecycle.stages()
     rows = []
@@ -100,22 +115,37 @@ def build(crm, customers=5000, seed=7):
             "fields": fields,
         })
     ids = crm.customers.add_many(rows)
+    progress("customers")
     with crm.transaction():
         for cid in rng.sample(ids, min(len(ids), customers // 2)):
             for _ in range(rng.choice((1, 1, 2))):
                 english = rng.random() < 0.2
                 name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}" if english else _chinese_person(rng)
                 crm.contacts.add(cid, name=name, title=rng.choice(TITLES), phone=_phone(rng))
-    relationship(crm, rng, ids, reps)
+    progress("contacts")
+    relationship(crm, rng, ids, reps, progress)
     summary = summarize(crm)  # as of the demo's last day, while the clock still stands there
     # Then two weeks of the opportunity approval process on the same organisation.
     demo_pipeline.build(crm, rng)
     summary["approvals"] = demo_pipeline.summarize(crm)
+    progress("approvals")
+    summary["segments"] = define_segments(crm)
+    progress("segments")
     crm.clock.unfreeze()
     return summary
 
 
-def relationship(crm, rng, ids, reps):
+def define_segments(crm):
+    """The demo's saved segments and auto-tags, applied as of the clock; returns the member counts."""
+    for name, rule in SEGMENTS.items():
+        crm.segments.define(name, rule)
+    for tag, rule in AUTOTAGS.items():
+        crm.autotags.add(tag, rule)
+    crm.autotags.apply()
+    return {name: crm.segments.count(name) for name in SEGMENTS}
+
+
+def relationship(crm, rng, ids, reps, progress=lambda step: None):
     """Four months, a week at a time: reps log interactions (some with a follow-up date) and close
     most of their due tasks, customers order, refund now and then and open tickets that get closed
     with a satisfaction score; the VIP revisit plan and the pool rules run every week."""
@@ -169,6 +199,7 @@ def relationship(crm, rng, ids, reps):
             crm.pool.reclaim_idle()
         crm.clock.advance(days=7)
         week += 1
+        progress(f"week {week}")
     return week
 
 
@@ -206,9 +237,10 @@ def summarize(crm):
 
 def render(summary):
     def block(title, counts):
-        width = max((len(str(k)) for k in counts), default=0)
+        # Padded by display width: Chinese names take two columns each.
+        width = max((display_width(str(k)) for k in counts), default=0)
         lines = [title]
-        lines += [f"  {str(k):<{width}}  {v:>6}" for k, v in counts.items()]
+        lines += [f"  {str(k)}{' ' * (width - display_width(str(k)))}  {v:>6}" for k, v in counts.items()]
         return "\n".join(lines)
 
     head = (f"crmkit demo: {summary['customers']} customers, {summary['users']} users, "
@@ -223,4 +255,6 @@ def render(summary):
                         block("Customers per team", summary["per_team"]),
                         block("Customers per owner", summary["per_owner"]),
                         block("Customers per lifecycle stage", summary["per_stage"]),
-                        block("Customers per tag", summary["per_tag"])] + approvals)
+                        block("Customers per tag", summary["per_tag"])]
+                       + ([block("Saved segments", summary["segments"])] if "segments" in summary else [])
+                       + approvals)

@@ -18,6 +18,8 @@ then; unfreeze it when done.
 import collections
 import datetime as _dt
 
+from .cli.output import width as display_width
+
 START = "2026-01-05T09:00:00Z"
 DAYS = 14
 
@@ -316,8 +318,10 @@ def summarize(crm, asof=None):
 def render(summary, top=15):
     """The summary as text: statuses, workflows, inboxes, and the requests longest past their SLA."""
     def block(title, counts):
-        width = max((len(str(k)) for k in counts), default=0)
-        return "\n".join([title] + [f"  {str(k):<{width}}  {v:>6}" for k, v in counts.items()])
+        # Padded by display width: Chinese names take two columns each.
+        width = max((display_width(str(k)) for k in counts), default=0)
+        return "\n".join([title] + [f"  {str(k)}{' ' * (width - display_width(str(k)))}  {v:>6}"
+                                     for k, v in counts.items()])
 
     head = (f"Approvals as of {summary['asof']}: {summary['requests']} requests, "
             f"{summary['past_sla']} past their SLA; ledger {summary['ledger_entries']} entries, "

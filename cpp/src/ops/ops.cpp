@@ -1,0 +1,117 @@
+#include "crmkit/ops/ops.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "crmkit/db/maintenance.hpp"
+#include "crmkit/error.hpp"
+#include "crmkit/log.hpp"
+#include "crmkit/relationship/facts.hpp"
+#include "crmkit/workflow/ledger.hpp"
+
+namespace crmkit::ops {
+namespace {
+
+// "1, 2, 3 and 7 more": ids in a message stay readable however many there are.
+std::string some_ids(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  const std::size_t shown = std::min<std::size_t>(ids.size(), 10);
+  for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + std::to_string(ids[i]);
+  if (ids.size() > shown) out += " and " + std::to_string(ids.size() - shown) + " more";
+  return out;
+}
+
+std::int64_t scalar(db::Database& db, const std::string& sql) {
+  auto q = db.prepare(sql);
+  return q.step() ? q.get_int(0) : 0;
+}
+
+void check_integrity(db::Database& db, CheckResult& r) {
+  auto q = db.prepare("PRAGMA integrity_check(20)");
+  std::vector<std::string> lines;
+  while (q.step()) lines.push_back(q.get_text(0));
+  if (lines.size() == 1 && lines[0] == "ok") return;
+  for (const auto& line : lines) r.problems.push_back({"integrity", "SQLite integrity_check: " + line});
+}
+
+void check_foreign_keys(db::Database& db, CheckResult& r) {
+  auto q = db.prepare("PRAGMA foreign_key_check");
+  std::int64_t n = 0;
+  std::string first;
+  while (q.step()) {
+    if (n++ == 0) first = q.get_text(0) + " row " + std::to_string(q.get_int(1)) + " refers to a missing " + q.get_text(2);
+  }
+  if (n) r.problems.push_back({"foreign_keys", std::to_string(n) + " rows refer to missing records (first: " + first + ")"});
+}
+
+// Ids ascend by one per event (AUTOINCREMENT, assigned at commit) and retention deletes only the
+// oldest, so the retained ids form one unbroken range ending at the sequence's last value.
+void check_events(db::Database& db, CheckResult& r) {
+  auto q = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0), "
+                      "(SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'events') FROM events");
+  q.step();
+  const std::int64_t n = q.get_int(0), lo = q.get_int(1), hi = q.get_int(2), seq = q.get_int(3);
+  r.events = n;
+  if (n > 0 && hi - lo + 1 != n)
+    r.problems.push_back({"events", "the change feed has gaps: " + std::to_string(hi - lo + 1 - n) +
+                                        " event ids between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                                        " are missing, so a reader following it has missed changes"});
+  if (hi > seq)
+    r.problems.push_back({"events", "the change feed's newest id " + std::to_string(hi) +
+                                        " is beyond its sequence (" + std::to_string(seq) + "): ids could be reused"});
+}
+
+void check_schema(db::Database& db, CheckResult& r) {
+  r.schema_version = db.schema_version();
+  const int latest = db::Database::latest_schema_version();
+  if (r.schema_version != latest)
+    r.problems.push_back({"schema", "schema version " + std::to_string(r.schema_version) + ", expected " +
+                                        std::to_string(latest)});
+  if (scalar(db, "PRAGMA application_id") != db::crmkit_application_id())
+    r.problems.push_back({"schema", "the file's application id is not crmkit's"});
+}
+
+}  // namespace
+
+BackupResult Operations::backup(const std::string& path) const {
+  ctx_.require_admin("back up the database");
+  db::Database& db = ctx_.db();
+  BackupResult r;
+  r.path = path;
+  r.pages = db::backup(db, path);
+  std::error_code ec;
+  r.bytes = static_cast<std::int64_t>(std::filesystem::file_size(path, ec));
+  r.schema_version = db.schema_version();
+  return r;
+}
+
+CheckResult Operations::check() const {
+  ctx_.require_admin("check the database");
+  CheckResult r;
+  db::Database& db = ctx_.db();
+  // One read snapshot: every check sees the same commit point.
+  db::Transaction tx(db, false);
+  r.checks = {"schema", "integrity", "foreign_keys", "facts", "ledger", "events"};
+  check_schema(db, r);
+  check_integrity(db, r);
+  check_foreign_keys(db, r);
+  auto mismatched = relationship::Facts(ctx_).mismatches();
+  if (!mismatched.empty())
+    r.problems.push_back({"facts", std::to_string(mismatched.size()) +
+                                       " customers' derived facts differ from a rebuild (customers " +
+                                       some_ids(mismatched) + "); crm.facts.rebuild() recomputes them"});
+  auto ledger = workflow::Audit(ctx_).verify();
+  r.ledger_entries = ledger.entries;
+  if (!ledger.ok)
+    r.problems.push_back({"ledger", "the approval ledger does not verify" +
+                                        (ledger.first_bad ? " at entry " + std::to_string(*ledger.first_bad) : std::string()) +
+                                        ": " + ledger.reason});
+  check_events(db, r);
+  r.customers = scalar(db, "SELECT count(*) FROM customers");
+  tx.commit();
+  r.ok = r.problems.empty();
+  log::logger().info("ops.check ok={} problems={}", r.ok, r.problems.size());
+  return r;
+}
+
+}  // namespace crmkit::ops
