@@ -122,7 +122,7 @@ def main():
     out = pathlib.Path(__file__).resolve().parent.parent / "python" / "crmkit" / "_crmkit.pyi"
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, "-m", "pybind11_stubgen", "crmkit._crmkit", "-o", tmp,
-                        "--ignore-unresolved-names", "_HasId"], check=True)
+                        "--ignore-unresolved-names", "_HasId|Row"], check=True)
         text = (pathlib.Path(tmp) / "crmkit" / "_crmkit" / "__init__.pyi").read_text()
     lines = [l for l in text.splitlines() if not l.startswith("from crmkit import ") and l != "from . import _test"]
     # Top-level blocks: the header (docstring, imports, __all__), then one block per class or function.
