@@ -7,7 +7,7 @@ DEB_PACKAGES := g++ make libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libs
 	libfmt-dev libssl-dev libnlopt-cxx-dev libicu-dev libphonenumber-dev zlib1g-dev \
 	libgtest-dev ccache
 
-.PHONY: all deps deb-deps build demo test test-cpp test-python bench clean stubs
+.PHONY: all deps deb-deps build demo test test-cpp test-python typecheck bench clean stubs
 
 all: build
 
@@ -27,7 +27,8 @@ deb-deps:
 	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=3.0" "cmake>=3.25" ninja \
 	  "numpy>=1.24" "pytest>=8" "hypothesis>=6" "nbclient>=0.10" "nbformat>=5.9" "ipykernel>=6" \
 	  "matplotlib>=3.7" "pandas>=2.0" "openpyxl>=3.1" "pytest-benchmark>=4" "tqdm>=4.60" \
-	  "wcwidth>=0.2" "flask>=3.0" "django>=4.2" "gunicorn>=21" "requests>=2.28"
+	  "wcwidth>=0.2" "flask>=3.0" "django>=4.2" "gunicorn>=21" "requests>=2.28" \
+	  "pyarrow>=14" "polars>=1.0" "mypy>=1.10"
 	@touch $@
 
 # The real package build (scikit-build-core driving CMake), kept in build/py so that rebuilds are
@@ -49,6 +50,11 @@ test-python: build
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
 	$(PY) -m pytest
+	$(PY) scripts/check_types.py
+
+# mypy --strict over the stubs, the README tour and examples/, as a client would write them.
+typecheck: deps
+	$(PY) scripts/check_types.py
 
 bench: build
 	$(PY) bench/run.py

@@ -137,22 +137,31 @@ void init_crm(py::module_& m) {
           throw ValidationError("level: expected a level name or a logging level number", "level");
         }
       }, py::arg("level"),
-        "Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also "
-        "reach logging.getLogger('crmkit').");
-  m.def("log_level", &log::level, "The engine's current log level.");
+        "Sets the engine's log level (trace, debug, info, warning, error, critical, off, or a logging level "
+        "number); records reach logging.getLogger('crmkit'). Returns None. Raises ValidationError for an "
+        "unknown level.");
+  m.def("log_level", &log::level, "Returns the engine's current log level name (such as 'warning'). Raises nothing.");
 
   py::class_<ClockView>(m, "Clock", "crm.clock: the engine's notion of now; freeze and advance it in tests.")
-      .def("now", [](ClockView& c) { return Timestamp{c.ctx.now()}; })
+      .def("now", [](ClockView& c) { return Timestamp{c.ctx.now()}; },
+          "Returns the engine's current instant (a timezone-aware UTC datetime): the frozen time, or the system "
+          "clock. Raises StorageError once the CRM is closed.")
       .def("freeze", [](ClockView& c, const TimeArg& at) { c.ctx.live().clock.freeze(at.resolve("at").ms); },
-           py::arg("at"), Drain())
+           py::arg("at"), Drain(),
+          "Stops the clock at `at` (a datetime, a date or ISO text); every write then carries that instant. "
+          "Returns None. Raises ValidationError for unreadable text, StorageError once the CRM is closed.")
       .def(
           "advance",
           [](ClockView& c, double days, double hours, double minutes, double seconds) {
             double ms = ((days * 24 + hours) * 60 + minutes) * 60000.0 + seconds * 1000.0;
             c.ctx.live().clock.advance(static_cast<std::int64_t>(ms));
           },
-          py::arg("days") = 0.0, py::arg("hours") = 0.0, py::arg("minutes") = 0.0, py::arg("seconds") = 0.0)
-      .def("unfreeze", [](ClockView& c) { c.ctx.live().clock.unfreeze(); })
+          py::arg("days") = 0.0, py::arg("hours") = 0.0, py::arg("minutes") = 0.0, py::arg("seconds") = 0.0,
+          "Moves a frozen clock forward (or a running one, by offsetting it) by the given days, hours, minutes "
+          "and seconds. Returns None. Raises StorageError once the CRM is closed.")
+      .def("unfreeze", [](ClockView& c) { c.ctx.live().clock.unfreeze(); },
+          "Lets the clock run again from the system time. Returns None. Raises StorageError once the CRM is "
+          "closed.")
       .def_property_readonly("frozen", [](ClockView& c) { return c.ctx.live().clock.frozen(); });
 
   py::class_<TransactionScope>(m, "Transaction", "A transaction scope: use `with crm.transaction():`.")
@@ -185,7 +194,9 @@ void init_crm(py::module_& m) {
             return c.as_user(id);
           },
           py::arg("user"), Drain(),
-          "The same CRM seen and changed as `user` (a User, an id or a login): scoped reads, checked writes.")
+          "The same CRM seen and changed as `user` (a User, an id or a login): reads are scoped and writes "
+          "checked by that user's role. Returns a new Crm view sharing this one's connection. Raises NotFound "
+          "for an unknown user, StorageError once the CRM is closed.")
       .def_property_readonly("teams", &Crm::teams)
       .def_property_readonly("users", &Crm::users)
       .def_property_readonly("roles", &Crm::roles)
@@ -216,11 +227,16 @@ void init_crm(py::module_& m) {
       .def_property_readonly("reports", &Crm::reports)
       .def_property_readonly("clock", [](const Crm& c) { return ClockView{c.context()}; })
       .def("history", [](const Crm& c, const std::string& entity, Ref record) { return c.history(entity, record.id); },
-           py::arg("entity"), py::arg("id"), Release())
+           py::arg("entity"), py::arg("id"), Release(),
+          "Who changed what and when on one record: `entity` is 'customer', 'contact', 'opportunity', 'lead', "
+          "'user' or another audited entity, `id` its id or the record. Returns a Table (at, by, field, old, "
+          "new), oldest first. Raises ValidationError for an unknown entity, NotFound for a record outside the "
+          "view's scope.")
       .def(
           "transaction", [](py::object self) { return std::make_unique<TransactionScope>(std::move(self)); },
-          "A scope: `with crm.transaction():` commits on a clean exit and rolls back on an exception; "
-          "nested blocks are savepoints.")
+          "A scope: `with crm.transaction():` commits on a clean exit and rolls back on an exception; nested "
+          "blocks are savepoints. Returns a Transaction context manager. Raises (on entering) StorageError once "
+          "the CRM is closed, Error when the scope is misused (entered twice, ended on another thread).")
       .def_property_readonly("path", [](const Crm& c) { return c.database().path(); })
       .def_property_readonly(
           "schema_version",
@@ -236,7 +252,9 @@ void init_crm(py::module_& m) {
         return c.users().get(*c.principal().user_id);
       })
       .def_property_readonly("closed", &Crm::closed)
-      .def("close", &Crm::close, Release())
+      .def("close", &Crm::close, Release(),
+          "Closes this view; the connection closes (with a WAL checkpoint) when the last view of it closes. "
+          "Returns None. Raises nothing when already closed.")
       .def("__enter__", [](Crm& c) -> Crm& { return c; }, py::return_value_policy::reference_internal)
       .def(
           "__exit__",
@@ -260,7 +278,10 @@ void init_crm(py::module_& m) {
         return Crm::open(path, opts);
       },
       py::arg("path") = ":memory:", py::arg("synchronous") = "normal", py::arg("busy_timeout") = 10.0, Drain(),
-      "Opens (creating and migrating) a CRM database; ':memory:' for a throwaway one.");
+      "Opens (creating and migrating) a CRM database file; ':memory:' for a throwaway one. `synchronous` is "
+      "'normal' or 'full' (fsync every commit); `busy_timeout` is how many seconds to wait for another "
+      "process's write lock. Returns the Crm (the system view). Raises ValidationError for a bad option, "
+      "StorageError when the file cannot be opened or was written by a newer crmkit.");
   m.attr("SCHEMA_VERSION") = db::Database::latest_schema_version();
 }
 

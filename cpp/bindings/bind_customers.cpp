@@ -106,14 +106,23 @@ void init_customers(py::module_& m) {
   py::class_<Customers>(m, "Customers", "crm.customers: customer records, tags, stages and history.")
       .def(
           "add",
-          [](Customers& s, py::kwargs kw) {
-            auto in = customer_input(kw);
+          [](Customers& s, const TextKw& name, const TextKw& kind, const OptTextKw& industry, const OptEntityKw& owner,
+             const OptTextKw& source, const OptTextKw& phone, const OptTextKw& email, const TextKw& stage,
+             const TagsKw& tags, const FieldsKw& fields, const py::kwargs& extra) {
+            auto in = customer_input(keywords({{"name", &name}, {"kind", &kind}, {"industry", &industry},
+                                               {"owner", &owner}, {"source", &source}, {"phone", &phone},
+                                               {"email", &email}, {"stage", &stage}, {"tags", &tags},
+                                               {"fields", &fields}},
+                                              extra));
             py::gil_scoped_release release;
             return s.add(in);
           },
-          "add(name=..., kind='company', industry=None, owner=None, source=None, phone=None, email=None, "
-          "stage=None, tags=None, fields=None) -> Customer",
-          Drain())
+          kw("name"), py::kw_only(), kw("kind"), kw("industry"), kw("owner"), kw("source"), kw("phone"), kw("email"),
+          kw("stage"), kw("tags"), kw("fields"), Drain(),
+          "Adds a customer (kind 'company' or 'person'; the first lifecycle stage unless `stage` is given; a "
+          "rep's new customer is theirs unless `owner` is given); custom field values go in `fields`.\n\n"
+          "Returns the new Customer. Raises ValidationError for a missing name, a bad value or an unknown "
+          "keyword (naming it), PermissionDenied when the view may not own it that way.")
       .def(
           "add_many",
           [](Customers& s, Iterable rows) {
@@ -127,19 +136,40 @@ void init_customers(py::module_& m) {
             py::gil_scoped_release release;
             return s.add_many(inputs);
           },
-          py::arg("rows"), "Adds all rows in one transaction (all or nothing); returns their ids.", Drain())
-      .def("get", [](Customers& s, Ref c) { return s.get(c.id); }, py::arg("customer"), Release())
+          py::arg("rows"), "Adds all rows (dicts with the arguments of add()) in one transaction, all or nothing. Returns the "
+                           "new ids, in row order. Raises ValidationError naming the field and the row of the first bad row "
+                           "(nothing is written), PermissionDenied likewise.", Drain())
+      .def("get", [](Customers& s, Ref c) { return s.get(c.id); }, py::arg("customer"), Release(),
+          "Returns the Customer (with its derived facts). Raises NotFound for an unknown id or one outside the "
+          "view's scope.")
       .def(
           "update",
-          [](Customers& s, Ref c, std::optional<std::int64_t> expected_version, py::kwargs kw) {
-            auto in = customer_input(kw);
+          [](Customers& s, Ref c, std::optional<std::int64_t> expected_version, const TextKw& name, const TextKw& kind,
+             const OptTextKw& industry, const OptEntityKw& owner, const OptTextKw& source, const OptTextKw& phone,
+             const OptTextKw& email, const TextKw& stage, const TagsKw& tags, const FieldsKw& fields,
+             const py::kwargs& extra) {
+            auto in = customer_input(keywords({{"name", &name}, {"kind", &kind}, {"industry", &industry},
+                                               {"owner", &owner}, {"source", &source}, {"phone", &phone},
+                                               {"email", &email}, {"stage", &stage}, {"tags", &tags},
+                                               {"fields", &fields}},
+                                              extra));
             py::gil_scoped_release release;
             return s.update(c.id, in, expected_version);
           },
-          py::arg("customer"), py::arg("expected_version") = py::none(), Drain())
+          py::arg("customer"), py::arg("expected_version") = py::none(), py::kw_only(), kw("name"), kw("kind"),
+          kw("industry"), kw("owner"), kw("source"), kw("phone"), kw("email"), kw("stage"), kw("tags"),
+          kw("fields"), Drain(),
+          "Changes the given attributes (None clears an optional one; `tags` replaces the tags; `fields` "
+          "changes only the custom fields it names).\n\n"
+          "Returns the updated Customer. Raises NotFound, Conflict when `expected_version` is stale or the "
+          "customer is locked by a pending approval, "
+          "ValidationError for a bad value or an unknown keyword, PermissionDenied outside the view's scope.")
       .def(
           "delete", [](Customers& s, Ref c, std::optional<std::int64_t> v) { s.remove(c.id, v); },
-          py::arg("customer"), py::arg("expected_version") = py::none(), Release())
+          py::arg("customer"), py::arg("expected_version") = py::none(), Release(),
+          "Deletes a customer with its contacts and activity. Returns None. Raises NotFound, Conflict when "
+          "`expected_version` is stale or the customer is locked by a pending approval, PermissionDenied "
+          "outside the view's scope.")
       .def(
           "find",
           [](Customers& s, std::optional<std::string> name_contains, std::optional<std::string> tag,
@@ -154,7 +184,11 @@ void init_customers(py::module_& m) {
           py::arg("team") = py::none(), py::arg("stage") = py::none(), py::arg("industry") = py::none(),
           py::arg("kind") = py::none(), py::arg("source") = py::none(), py::arg("pool") = false,
           py::arg("after") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = Integer{0},
-          py::arg("where") = py::none(), Release())
+          py::arg("where") = py::none(), Release(),
+          "Customers matching every filter given (`where` is a rule, see docs/rules.md; `pool=True`: unowned "
+          "ones), in id order; page with `after` (an id) or `offset`, at most `limit` rows. Returns a Table "
+          "with one column per attribute and custom field. Raises ValidationError for a bad filter or limit, "
+          "RuleSyntaxError for a bad rule.")
       .def(
           "count",
           [](Customers& s, std::optional<std::string> name_contains, std::optional<std::string> tag,
@@ -167,35 +201,65 @@ void init_customers(py::module_& m) {
           py::arg("name_contains") = py::none(), py::arg("tag") = py::none(), py::arg("owner") = py::none(),
           py::arg("team") = py::none(), py::arg("stage") = py::none(), py::arg("industry") = py::none(),
           py::arg("kind") = py::none(), py::arg("source") = py::none(), py::arg("pool") = false,
-          py::arg("where") = py::none(), Release())
+          py::arg("where") = py::none(), Release(),
+          "Returns how many customers match the filters of find(). Raises ValidationError for a bad filter, "
+          "RuleSyntaxError for a bad rule.")
       .def("tag", [](Customers& s, Ref c, const std::string& t) { return s.tag(c.id, t); }, py::arg("customer"),
-           py::arg("tag"), Release())
+           py::arg("tag"), Release(),
+          "Adds a tag (kept once). Returns the updated Customer. Raises NotFound, ValidationError for an empty "
+          "or overlong tag, Conflict when locked by a pending approval, PermissionDenied outside the view's "
+          "scope.")
       .def("untag", [](Customers& s, Ref c, const std::string& t) { return s.untag(c.id, t); }, py::arg("customer"),
-           py::arg("tag"), Release())
+           py::arg("tag"), Release(),
+          "Removes a tag (nothing happens if absent). Returns the updated Customer. Raises NotFound, Conflict "
+          "when locked by a pending approval, PermissionDenied outside the view's scope.")
       .def("set_stage", [](Customers& s, Ref c, const std::string& st) { return s.set_stage(c.id, st); },
-           py::arg("customer"), py::arg("stage"), Release())
-      .def("history", [](Customers& s, Ref c) { return s.history(c.id); }, py::arg("customer"), Release());
+           py::arg("customer"), py::arg("stage"), Release(),
+          "Moves a customer to a lifecycle stage. Returns the updated Customer. Raises NotFound, "
+          "ValidationError for an unknown stage, Conflict when locked by a pending approval, PermissionDenied "
+          "outside the view's scope.")
+      .def("history", [](Customers& s, Ref c) { return s.history(c.id); }, py::arg("customer"), Release(),
+          "Returns the customer's change history as a Table (at, by, field, old, new), oldest first. Raises "
+          "NotFound for an unknown or invisible customer.");
 
   py::class_<Contacts>(m, "Contacts", "crm.contacts: the people at a customer.")
       .def(
           "add",
-          [](Contacts& s, Ref c, py::kwargs kw) {
-            auto in = split_input<ContactInput>(kw);
+          [](Contacts& s, Ref c, const TextKw& name, const OptTextKw& title, const OptTextKw& phone,
+             const OptTextKw& email, const FieldsKw& fields, const py::kwargs& extra) {
+            auto in = split_input<ContactInput>(keywords(
+                {{"name", &name}, {"title", &title}, {"phone", &phone}, {"email", &email}, {"fields", &fields}},
+                extra));
             py::gil_scoped_release release;
             return s.add(c.id, in);
           },
-          py::arg("customer"), "add(customer, name=..., title=None, phone=None, email=None, fields=None)", Drain())
-      .def("get", [](Contacts& s, Ref c) { return s.get(c.id); }, py::arg("contact"), Release())
+          py::arg("customer"), kw("name"), py::kw_only(), kw("title"), kw("phone"), kw("email"), kw("fields"),
+          Drain(),
+          "Adds a contact person to `customer`.\n\n"
+          "Returns the new Contact. Raises NotFound for an unknown or invisible customer, ValidationError "
+          "for a missing name, a bad value or an unknown keyword.")
+      .def("get", [](Contacts& s, Ref c) { return s.get(c.id); }, py::arg("contact"), Release(),
+           "Returns the Contact. Raises NotFound for an unknown id or one outside the view's scope.")
       .def(
           "update",
-          [](Contacts& s, Ref c, std::optional<std::int64_t> expected_version, py::kwargs kw) {
-            auto in = split_input<ContactInput>(kw);
+          [](Contacts& s, Ref c, std::optional<std::int64_t> expected_version, const TextKw& name,
+             const OptTextKw& title, const OptTextKw& phone, const OptTextKw& email, const FieldsKw& fields,
+             const py::kwargs& extra) {
+            auto in = split_input<ContactInput>(keywords(
+                {{"name", &name}, {"title", &title}, {"phone", &phone}, {"email", &email}, {"fields", &fields}},
+                extra));
             py::gil_scoped_release release;
             return s.update(c.id, in, expected_version);
           },
-          py::arg("contact"), py::arg("expected_version") = py::none(), Drain())
-      .def("delete", [](Contacts& s, Ref c) { s.remove(c.id); }, py::arg("contact"), Release())
-      .def("list", [](Contacts& s, Ref c) { return s.list(c.id); }, py::arg("customer"), Release());
+          py::arg("contact"), py::arg("expected_version") = py::none(), py::kw_only(), kw("name"), kw("title"),
+          kw("phone"), kw("email"), kw("fields"), Drain(),
+          "Changes the given attributes (None clears an optional one).\n\n"
+          "Returns the updated Contact. Raises NotFound, Conflict when `expected_version` is stale, "
+          "ValidationError for a bad value or an unknown keyword.")
+      .def("delete", [](Contacts& s, Ref c) { s.remove(c.id); }, py::arg("contact"), Release(),
+          "Deletes a contact. Returns None. Raises NotFound, PermissionDenied outside the view's scope.")
+      .def("list", [](Contacts& s, Ref c) { return s.list(c.id); }, py::arg("customer"), Release(),
+          "Returns the contacts of a customer as a Table. Raises NotFound for an unknown or invisible customer.");
 }
 
 }  // namespace crmkit::bindings

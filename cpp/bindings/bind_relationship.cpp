@@ -154,7 +154,10 @@ void init_relationship(py::module_& m) {
           py::arg("customer"), py::arg("kind"), py::arg("by") = py::none(), py::arg("summary") = "",
           py::arg("at") = py::none(), py::arg("contact") = py::none(), py::arg("next_follow_up") = py::none(),
           py::arg("follow_up_title") = py::none(), Drain(),
-          "Logs one interaction; `next_follow_up` creates a follow-up task for its author.")
+          "Logs one interaction (call, visit, email, wechat, meeting, ...) with a customer; `next_follow_up` "
+          "also creates a follow-up task for its author. Returns the Interaction. Raises NotFound for an "
+          "unknown customer, contact or user, ValidationError for an unknown kind or a bad time, "
+          "PermissionDenied outside the view's scope.")
       .def(
           "log_many",
           [](Interactions& s, Iterable rows) {
@@ -173,9 +176,14 @@ void init_relationship(py::module_& m) {
             return s.log_many(inputs);
           },
           py::arg("rows"), Drain(),
-          "Logs many interactions (dicts with the arguments of log()) in one transaction; returns their ids.")
-      .def("get", [](Interactions& s, Ref i) { return s.get(i.id); }, py::arg("interaction"), Release())
-      .def("delete", [](Interactions& s, Ref i) { s.remove(i.id); }, py::arg("interaction"), Release())
+          "Logs many interactions (dicts with the arguments of log()) in one transaction, all or nothing. "
+          "Returns their ids. Raises ValidationError naming the row and field of the first bad row (nothing is "
+          "written).")
+      .def("get", [](Interactions& s, Ref i) { return s.get(i.id); }, py::arg("interaction"), Release(),
+          "Returns the Interaction. Raises NotFound for an unknown id or one outside the view's scope.")
+      .def("delete", [](Interactions& s, Ref i) { s.remove(i.id); }, py::arg("interaction"), Release(),
+          "Deletes an interaction (the customer's facts are recomputed). Returns None. Raises NotFound, "
+          "PermissionDenied outside the view's scope.")
       .def(
           "list",
           [](Interactions& s, std::optional<Ref> customer, std::optional<Ref> by, std::optional<TimeArg> since,
@@ -192,7 +200,8 @@ void init_relationship(py::module_& m) {
           },
           py::arg("customer") = py::none(), py::arg("by") = py::none(), py::arg("since") = py::none(),
           py::arg("until") = py::none(), py::arg("limit") = Integer{50}, py::arg("offset") = Integer{0}, Drain(),
-          "Interactions, newest first (a Table).");
+          "Interactions, newest first, filtered by customer, author and time window. Returns a Table. Raises "
+          "ValidationError for a bad time or limit.");
 
   py::class_<Tasks>(m, "Tasks", "crm.tasks: follow-up tasks and reminders (跟进提醒).")
       .def(
@@ -210,13 +219,22 @@ void init_relationship(py::module_& m) {
             return s.add(in);
           },
           py::arg("customer"), py::arg("title"), py::arg("due"), py::arg("assignee") = py::none(),
-          py::arg("notes") = py::none(), Drain(), "A task due at an instant, or on a date (overdue once that day ends).")
-      .def("get", [](Tasks& s, Ref t) { return s.get(t.id); }, py::arg("task"), Release())
-      .def("complete", [](Tasks& s, Ref t) { return s.complete(t.id); }, py::arg("task"), Release())
+          py::arg("notes") = py::none(), Drain(), "A task due at an instant, or on a date (then overdue once that day ends). Returns the Task. Raises "
+                                                  "NotFound for an unknown customer or assignee, ValidationError for an empty title or a bad time, "
+                                                  "PermissionDenied outside the view's scope.")
+      .def("get", [](Tasks& s, Ref t) { return s.get(t.id); }, py::arg("task"), Release(),
+          "Returns the Task. Raises NotFound for an unknown id or one outside the view's scope.")
+      .def("complete", [](Tasks& s, Ref t) { return s.complete(t.id); }, py::arg("task"), Release(),
+          "Marks a task done. Returns the updated Task. Raises NotFound, ValidationError when it is not open.")
       .def("reassign", [](Tasks& s, Ref t, Ref to) { return s.reassign(t.id, to.id); }, py::arg("task"), py::arg("to"),
-           Release())
+           Release(),
+          "Gives a task to another user. Returns the updated Task. Raises NotFound for an unknown task or user, "
+          "ValidationError when it is not open, PermissionDenied when the view may not assign tasks to that "
+          "user.")
       .def("cancel", [](Tasks& s, Ref t, std::optional<std::string> reason) { return s.cancel(t.id, reason); },
-           py::arg("task"), py::arg("reason") = py::none(), Release())
+           py::arg("task"), py::arg("reason") = py::none(), Release(),
+          "Cancels an open task, with an optional reason. Returns the updated Task. Raises NotFound, "
+          "ValidationError when it is not open.")
       .def(
           "due",
           [](Tasks& s, std::optional<Ref> assignee, std::optional<TimeArg> before, std::optional<TimeArg> after) {
@@ -226,7 +244,8 @@ void init_relationship(py::module_& m) {
             return s.due(opt_id(assignee), b, a);
           },
           py::arg("assignee") = py::none(), py::arg("before") = py::none(), py::arg("after") = py::none(), Drain(),
-          "Open tasks due before `before` (default: the end of today), soonest first.")
+          "Open tasks due before `before` (default: the end of today) and after `after`, soonest first. Returns "
+          "a Table. Raises ValidationError for a bad time, NotFound for an unknown assignee.")
       .def(
           "overdue",
           [](Tasks& s, std::optional<Ref> assignee, std::optional<TimeArg> at) {
@@ -235,7 +254,8 @@ void init_relationship(py::module_& m) {
             return s.overdue(opt_id(assignee), t);
           },
           py::arg("assignee") = py::none(), py::arg("at") = py::none(), Drain(),
-          "Open tasks past their deadline at `at` (default: now).")
+          "Open tasks past their deadline at `at` (default: now). Returns a Table. Raises ValidationError for a "
+          "bad time.")
       .def(
           "list",
           [](Tasks& s, std::optional<Ref> customer, std::optional<Ref> assignee, std::optional<std::string> status,
@@ -251,7 +271,9 @@ void init_relationship(py::module_& m) {
             return s.list(q);
           },
           py::arg("customer") = py::none(), py::arg("assignee") = py::none(), py::arg("status") = py::none(),
-          py::arg("kind") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Drain());
+          py::arg("kind") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Drain(),
+          "Tasks filtered by customer, assignee, status (open, done, cancelled) and kind. Returns a Table. "
+          "Raises ValidationError for an unknown status or a bad limit.");
 
   py::class_<Revisits>(m, "Revisits", "crm.revisits: periodic revisit plans (定期回访).")
       .def(
@@ -278,13 +300,20 @@ void init_relationship(py::module_& m) {
           },
           py::arg("name"), py::arg("segment") = py::none(), py::arg("group") = py::none(), py::arg("tag") = py::none(),
           py::arg("every_days") = 30, py::arg("assignee") = "owner", py::arg("title") = py::none(), Drain(),
-          "Defines (or redefines) a plan over a segment, a group or a tag.")
-      .def("get", &Revisits::get, py::arg("name"), Release())
-      .def("list", &Revisits::list, Release())
-      .def("delete", &Revisits::remove, py::arg("name"), Release())
+          "Defines (or redefines) a plan that gives every customer of one segment, group or tag a revisit task "
+          "every `every_days` days, assigned to the customer's owner or a user. Returns the RevisitPlan. Raises "
+          "ValidationError unless exactly one target is named or for a bad interval, NotFound for an unknown "
+          "target or user.")
+      .def("get", &Revisits::get, py::arg("name"), Release(),
+          "Returns the RevisitPlan with this name. Raises NotFound for an unknown plan.")
+      .def("list", &Revisits::list, Release(),
+          "Returns the revisit plans as a Table. Raises nothing.")
+      .def("delete", &Revisits::remove, py::arg("name"), Release(),
+          "Deletes a revisit plan (its tasks stay). Returns None. Raises NotFound for an unknown plan.")
       .def("run", [](Revisits& s, std::optional<std::string> name) { return s.run(name).task_ids; },
            py::arg("name") = py::none(), Release(),
-           "Creates the revisit tasks that are due (idempotent); returns the new task ids.");
+           "Creates the revisit tasks that are due, of one plan or all (idempotent). Returns the new task ids. "
+           "Raises NotFound for an unknown plan.");
 
   py::class_<Tickets>(m, "Tickets", "crm.tickets: service tickets and satisfaction (服务记录).")
       .def(
@@ -292,26 +321,40 @@ void init_relationship(py::module_& m) {
           [](Tickets& s, Ref customer, const std::string& title, std::optional<Ref> by, std::optional<std::string> note) {
             return s.open(customer.id, title, opt_id(by), note);
           },
-          py::arg("customer"), py::arg("title"), py::arg("by") = py::none(), py::arg("note") = py::none(), Release())
+          py::arg("customer"), py::arg("title"), py::arg("by") = py::none(), py::arg("note") = py::none(), Release(),
+          "Opens a service ticket for a customer, with an optional first note. Returns the Ticket. Raises "
+          "NotFound for an unknown customer, ValidationError for an empty title, PermissionDenied outside the "
+          "view's scope.")
       .def("note", [](Tickets& s, Ref t, const std::string& body, std::optional<Ref> by) { return s.note(t.id, body, opt_id(by)); },
-           py::arg("ticket"), py::arg("body"), py::arg("by") = py::none(), Release())
+           py::arg("ticket"), py::arg("body"), py::arg("by") = py::none(), Release(),
+          "Adds a note to a ticket. Returns the note's id. Raises NotFound, ValidationError for an empty body.")
       .def(
           "close",
           [](Tickets& s, Ref t, std::optional<std::int64_t> satisfaction, std::optional<Ref> by) {
             return s.close(t.id, satisfaction, opt_id(by));
           },
-          py::arg("ticket"), py::arg("satisfaction") = py::none(), py::arg("by") = py::none(), Release())
+          py::arg("ticket"), py::arg("satisfaction") = py::none(), py::arg("by") = py::none(), Release(),
+          "Closes a ticket with an optional satisfaction score (1-5). Returns the updated Ticket. Raises "
+          "NotFound, ValidationError for a score outside 1-5 or a ticket already closed.")
       .def("reopen", [](Tickets& s, Ref t, std::optional<std::string> reason) { return s.reopen(t.id, reason); },
-           py::arg("ticket"), py::arg("reason") = py::none(), Release())
-      .def("get", [](Tickets& s, Ref t) { return s.get(t.id); }, py::arg("ticket"), Release())
-      .def("delete", [](Tickets& s, Ref t) { s.remove(t.id); }, py::arg("ticket"), Release())
-      .def("notes", [](Tickets& s, Ref t) { return s.notes(t.id); }, py::arg("ticket"), Release())
+           py::arg("ticket"), py::arg("reason") = py::none(), Release(),
+          "Reopens a closed ticket. Returns the updated Ticket. Raises NotFound, ValidationError when it is "
+          "open.")
+      .def("get", [](Tickets& s, Ref t) { return s.get(t.id); }, py::arg("ticket"), Release(),
+          "Returns the Ticket. Raises NotFound for an unknown id or one outside the view's scope.")
+      .def("delete", [](Tickets& s, Ref t) { s.remove(t.id); }, py::arg("ticket"), Release(),
+          "Deletes a ticket and its notes. Returns None. Raises NotFound, PermissionDenied outside the view's "
+          "scope.")
+      .def("notes", [](Tickets& s, Ref t) { return s.notes(t.id); }, py::arg("ticket"), Release(),
+          "Returns the notes of a ticket as a Table, oldest first. Raises NotFound.")
       .def(
           "list",
           [](Tickets& s, std::optional<Ref> customer, std::optional<std::string> status, std::optional<Integer> limit,
              Integer offset) { return s.list(opt_id(customer), status, limit_arg(limit), offset.value); },
           py::arg("customer") = py::none(), py::arg("status") = py::none(), py::arg("limit") = py::none(),
-          py::arg("offset") = Integer{0}, Release());
+          py::arg("offset") = Integer{0}, Release(),
+          "Tickets filtered by customer and status (open, closed). Returns a Table. Raises ValidationError for "
+          "an unknown status or a bad limit.");
 
   py::class_<Orders>(m, "Orders", "crm.orders: orders, repeat purchases and refunds (成交/复购).")
       .def(
@@ -330,7 +373,10 @@ void init_relationship(py::module_& m) {
           },
           py::arg("customer"), py::arg("amount") = py::none(), py::arg("at") = py::none(), py::arg("items") = py::none(),
           py::arg("note") = py::none(), py::arg("refund_of") = py::none(), Drain(),
-          "Adds an order; items are dicts with sku, qty and price.")
+          "Adds an order (or with `refund_of`, a refund) at `at` (default: now); `amount` defaults to the sum "
+          "of the items (dicts with sku, qty and price). Returns the Order. Raises NotFound for an unknown "
+          "customer or order, ValidationError for a missing or bad amount or item, PermissionDenied outside the "
+          "view's scope.")
       .def(
           "add_many",
           [](Orders& s, Iterable rows) {
@@ -351,7 +397,9 @@ void init_relationship(py::module_& m) {
             py::gil_scoped_release release;
             return s.add_many(inputs);
           },
-          py::arg("rows"), Drain(), "Adds many orders (dicts with the arguments of add()) in one transaction.")
+          py::arg("rows"), Drain(), "Adds many orders (dicts with the arguments of add()) in one transaction, all or nothing. Returns "
+                                    "their ids. Raises ValidationError naming the row and field of the first bad row (nothing is "
+                                    "written).")
       .def(
           "refund",
           [](Orders& s, Ref o, std::optional<double> amount, std::optional<TimeArg> at, std::optional<std::string> note) {
@@ -360,25 +408,39 @@ void init_relationship(py::module_& m) {
             return s.refund(o.id, amount, t, note);
           },
           py::arg("order"), py::arg("amount") = py::none(), py::arg("at") = py::none(), py::arg("note") = py::none(),
-          Drain(), "A negative order linked to `order` (default: all that remains of it).")
-      .def("get", [](Orders& s, Ref o) { return s.get(o.id); }, py::arg("order"), Release())
-      .def("delete", [](Orders& s, Ref o) { s.remove(o.id); }, py::arg("order"), Release())
+          Drain(), "A negative order linked to `order` (default amount: all that remains of it). Returns the refund "
+                   "Order. Raises NotFound, ValidationError when the refund exceeds what remains.")
+      .def("get", [](Orders& s, Ref o) { return s.get(o.id); }, py::arg("order"), Release(),
+          "Returns the Order with its items. Raises NotFound for an unknown id or one outside the view's scope.")
+      .def("delete", [](Orders& s, Ref o) { s.remove(o.id); }, py::arg("order"), Release(),
+          "Deletes an order (the customer's facts are recomputed). Returns None. Raises NotFound, "
+          "PermissionDenied outside the view's scope.")
       .def(
           "list",
           [](Orders& s, std::optional<Ref> customer, std::optional<Integer> limit, Integer offset) {
             return s.list(opt_id(customer), limit_arg(limit), offset.value);
           },
-          py::arg("customer") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release());
+          py::arg("customer") = py::none(), py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release(),
+          "Orders, of one customer or all visible ones, newest first. Returns a Table. Raises ValidationError "
+          "for a bad limit.");
 
   py::class_<Pool>(m, "Pool", "crm.pool: the public pool (公海) and its rules.")
       .def("release", [](Pool& s, Ref c, std::optional<std::string> reason) { s.release(c.id, reason); },
-           py::arg("customer"), py::arg("reason") = py::none(), Release())
+           py::arg("customer"), py::arg("reason") = py::none(), Release(),
+          "Returns a customer to the public pool (unowned), with an optional reason. Returns None. Raises "
+          "NotFound, Conflict when it is in the pool already, PermissionDenied outside the view's scope.")
       .def("claim", [](Pool& s, Ref c, std::optional<Ref> by) { s.claim(c.id, opt_id(by)); }, py::arg("customer"),
-           py::arg("by") = py::none(), Release())
+           py::arg("by") = py::none(), Release(),
+          "Takes a pool customer for `by` (default: the view's user). Returns None. Raises NotFound, Conflict "
+          "when someone owns it, ValidationError naming the rule when a quota (max_held_per_user, "
+          "max_claims_per_day, reclaim_cooldown_days) forbids it, PermissionDenied when the view may not claim "
+          "for `by`.")
       .def(
           "list", [](Pool& s, std::optional<Integer> limit, Integer offset) { return s.list(limit_arg(limit), offset.value); },
-          py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release())
-      .def("rules", &Pool::rules, Release())
+          py::arg("limit") = py::none(), py::arg("offset") = Integer{0}, Release(),
+          "Returns the customers in the pool as a Table. Raises ValidationError for a bad limit.")
+      .def("rules", &Pool::rules, Release(),
+          "Returns the pool's PoolRules. Raises nothing.")
       .def(
           "set_rules",
           [](Pool& s, std::optional<std::int64_t> idle_days, std::optional<std::int64_t> no_deal_days,
@@ -391,7 +453,8 @@ void init_relationship(py::module_& m) {
           py::kw_only(), py::arg("idle_days") = py::none(), py::arg("no_deal_days") = py::none(),
           py::arg("warn_days") = py::none(), py::arg("max_held_per_user") = py::none(),
           py::arg("max_claims_per_day") = py::none(), py::arg("reclaim_cooldown_days") = py::none(),
-          py::arg("exempt_won") = py::none(), Release(), "Changes the given rules (0 disables one); returns all rules.")
+          py::arg("exempt_won") = py::none(), Release(), "Changes the given rules (0 disables one). Returns all the PoolRules. Raises ValidationError for a "
+                                                         "negative value, PermissionDenied unless the view administers.")
       .def(
           "preview",
           [](Pool& s, std::optional<TimeArg> at) {
@@ -399,14 +462,18 @@ void init_relationship(py::module_& m) {
             py::gil_scoped_release release;
             return s.preview(t);
           },
-          py::arg("at") = py::none(), Drain(), "Who reclaim_idle() would return to the pool at `at`, and why.")
+          py::arg("at") = py::none(), Drain(), "Who reclaim_idle() would return to the pool at `at` (default: now), and why; writes nothing. Returns "
+                                               "a Table. Raises ValidationError for a bad time.")
       .def("reclaim_idle", &Pool::reclaim_idle, Release(),
-           "Returns idle customers to the pool (ids) and reminds owners warn_days ahead.");
+           "Returns idle customers to the pool and reminds owners warn_days ahead. Returns the ids returned to "
+           "the pool. Raises nothing for an empty pool.");
 
   py::class_<Facts>(m, "Facts", "crm.facts: the derived per-customer facts.")
-      .def("get", [](Facts& s, Ref c) { return s.get(c.id); }, py::arg("customer"), Release())
-      .def("rebuild", &Facts::rebuild, Release(), "Recomputes every customer's facts; returns how many rows changed.")
-      .def("check", &Facts::mismatches, Release(), "Customers whose stored facts differ from a recomputation.");
+      .def("get", [](Facts& s, Ref c) { return s.get(c.id); }, py::arg("customer"), Release(),
+          "Returns a customer's CustomerFacts. Raises NotFound for an unknown or invisible customer.")
+      .def("rebuild", &Facts::rebuild, Release(), "Recomputes every customer's facts. Returns how many rows changed. Raises nothing.")
+      .def("check", &Facts::mismatches, Release(), "Returns the ids of customers whose stored facts differ from a recomputation ([] when consistent). "
+                                                   "Raises nothing.");
 }
 
 }  // namespace crmkit::bindings

@@ -48,45 +48,55 @@ void init_reports(py::module_& m) {
                       "team= (with its sub-teams) and where= (a rule), and respects the view's scope.")
       .def("funnel", filtered([](const Reports& r, const ReportFilter& f) { return r.funnel(f); }),
            CRMKIT_FILTER_ARGS, Release(),
-           "Per pipeline stage: stage, count, amount, weighted_amount, reached, conversion_to_next.")
+           "Per pipeline stage: stage, count, amount, weighted_amount, reached and conversion. Returns a Table. "
+           "Raises ValidationError for a bad filter, RuleSyntaxError for a bad `where` rule.")
       .def("conversion",
            filtered<std::string, std::string>([](const Reports& r, const ReportFilter& f, const std::string& by,
                                                  const std::string& period) { return r.conversion(by, f, period); }),
            py::arg("by") = "source", py::arg("period") = "month", CRMKIT_FILTER_ARGS, Release(),
-           "Leads -> qualified -> converted -> won by source | owner | team | period, with rates.")
+           "Leads -> qualified -> converted -> won by source | owner | team | period, with rates. Returns a "
+           "Table. Raises ValidationError for an unknown `by` or `period` or a bad filter.")
       .def("win_rate",
            filtered<std::string, std::string>([](const Reports& r, const ReportFilter& f, const std::string& by,
                                                  const std::string& period) { return r.win_rate(by, f, period); }),
            py::arg("by") = "owner", py::arg("period") = "month", CRMKIT_FILTER_ARGS, Release(),
-           "Won, lost and win_rate of closed opportunities by owner | team | source | period.")
+           "Won, lost and win_rate of closed opportunities by owner | team | source | period. Returns a Table. "
+           "Raises ValidationError for an unknown `by` or `period` or a bad filter.")
       .def("velocity", filtered([](const Reports& r, const ReportFilter& f) { return r.velocity(f); }),
            CRMKIT_FILTER_ARGS, Release(),
-           "One row: open_opportunities, win_rate, avg_won_amount, avg_cycle_days and velocity per day.")
+           "One row: open opportunities, win rate, average won amount, average cycle days and the pipeline "
+           "velocity. Returns a Table. Raises ValidationError for a bad filter.")
       .def("stage_durations", filtered([](const Reports& r, const ReportFilter& f) { return r.stage_durations(f); }),
-           CRMKIT_FILTER_ARGS, Release(), "Per pipeline stage: opportunities, mean_days, median_days, p90_days.")
+           CRMKIT_FILTER_ARGS, Release(), "Per pipeline stage: opportunities, mean_days, median_days, p90_days. Returns a Table. Raises "
+                                          "ValidationError for a bad filter.")
       .def("forecast",
            filtered<std::string>([](const Reports& r, const ReportFilter& f, const std::string& period) {
              return r.forecast(period, f);
            }),
            py::arg("period") = "month", CRMKIT_FILTER_ARGS, Release(),
-           "Weighted pipeline by expected close period plus won amounts, per month | quarter | year.")
+           "Weighted pipeline by expected close period plus won amounts, per month | quarter | year. Returns a "
+           "Table. Raises ValidationError for an unknown period or a bad filter.")
       .def("repurchase_rate",
            filtered<std::string>([](const Reports& r, const ReportFilter& f, const std::string& period) {
              return r.repurchase_rate(period, f);
            }),
            py::arg("period") = "quarter", CRMKIT_FILTER_ARGS, Release(),
-           "Per period: customers who bought, those who had bought before, and the repurchase rate.")
+           "Per period: customers who bought, those who had bought before, and the repurchase rate. Returns a "
+           "Table. Raises ValidationError for an unknown period or a bad filter.")
       .def("activity",
            filtered<std::string>([](const Reports& r, const ReportFilter& f, const std::string& by) {
              return r.activity(by, f);
            }),
            py::arg("by") = "owner", CRMKIT_FILTER_ARGS, Release(),
-           "Interactions, tasks done and overdue, tickets opened and closed, mean satisfaction by owner | team.")
+           "Interactions, tasks done and overdue, tickets opened and closed and mean satisfaction, by owner | "
+           "team | kind. Returns a Table. Raises ValidationError for an unknown `by` or a bad filter.")
       .def("lifecycle", filtered([](const Reports& r, const ReportFilter& f) { return r.lifecycle(f); }),
-           CRMKIT_FILTER_ARGS, Release(), "Per lifecycle stage: customers now, entered and left in the window.")
+           CRMKIT_FILTER_ARGS, Release(), "Per lifecycle stage: customers now, entered and left in the window. Returns a Table. Raises "
+                                          "ValidationError for a bad filter.")
       .def("lifecycle_flows", filtered([](const Reports& r, const ReportFilter& f) { return r.lifecycle_flows(f); }),
            CRMKIT_FILTER_ARGS, Release(),
-           "Lifecycle stage changes in the window: from_stage, to_stage, changes, customers.")
+           "Lifecycle stage changes in the window: from_stage, to_stage, changes. Returns a Table. Raises "
+           "ValidationError for a bad filter.")
       .def(
           "approval_steps",
           [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where,
@@ -99,8 +109,9 @@ void init_reports(py::module_& m) {
           },
           CRMKIT_FILTER_ARGS, py::arg("min_decisions") = 20, py::arg("max_reject_rate") = 0.02,
           py::arg("min_median_wait_hours") = 24.0, py::arg("bottleneck_share") = 0.5, Drain(),
-          "Per workflow step: requests, outcomes, reject/skip rates, escalations, median/p90 wait in hours, "
-          "wait share, and the pure_delay and bottleneck flags.");
+          "Per workflow step: requests, outcomes, reject and skip rates, escalations, waits, and whether it is "
+          "a bottleneck by the given thresholds. Returns a Table. Raises ValidationError for a bad threshold or "
+          "filter.");
 }
 
 #undef CRMKIT_FILTER_ARGS

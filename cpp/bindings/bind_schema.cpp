@@ -11,7 +11,9 @@ void init_schema(py::module_& m) {
       .field("id", &FieldDef::id)
       .field("entity", &FieldDef::entity)
       .field("name", &FieldDef::name)
-      .computed("type", [](const FieldDef& d) { return std::string(type_name(d.type)); })
+      .computed(
+          "type", [](const FieldDef& d) { return std::string(type_name(d.type)); },
+          [](FieldDef& d, py::handle v) { d.type = parse_type(v.cast<std::string>()); })
       .field("label", &FieldDef::label)
       .field("options", &FieldDef::options)
       .field("min", &FieldDef::min)
@@ -37,8 +39,15 @@ void init_schema(py::module_& m) {
           },
           py::arg("entity"), py::arg("name"), py::arg("type"), py::arg("options") = py::none(),
           py::arg("min") = py::none(), py::arg("max") = py::none(), py::arg("required") = false,
-          py::arg("label") = py::none(), Release())
-      .def("remove", &Fields::remove, py::arg("entity"), py::arg("name"), Release())
+          py::arg("label") = py::none(), Release(),
+          "Defines a custom field of an entity (customer, contact, opportunity, lead, ...): `type` is text, "
+          "number, integer, bool, date, datetime, enum, multi_enum or user; `options` for the enum types, "
+          "`min`/`max` for numbers. Returns the FieldDef. Raises ValidationError for an unknown entity or type, "
+          "a bad name or missing options, Conflict when the field exists, PermissionDenied unless the view "
+          "administers.")
+      .def("remove", &Fields::remove, py::arg("entity"), py::arg("name"), Release(),
+          "Removes a custom field definition (stored values are kept but no longer read). Returns None. Raises "
+          "NotFound for an unknown field, PermissionDenied unless the view administers.")
       .def("get",
            [](Fields& s, const std::string& entity, const std::string& name) {
              auto set = s.of(entity);
@@ -46,8 +55,12 @@ void init_schema(py::module_& m) {
              if (!d) throw NotFound("the " + entity + " field '" + name + "' does not exist");
              return *d;
            },
-           py::arg("entity"), py::arg("name"), Release())
-      .def("list", &Fields::list, py::arg("entity") = py::none(), Release());
+           py::arg("entity"), py::arg("name"), Release(),
+          "Returns the FieldDef of `entity`'s field `name`. Raises NotFound for an unknown field, "
+          "ValidationError for an unknown entity.")
+      .def("list", &Fields::list, py::arg("entity") = py::none(), Release(),
+          "Custom field definitions, of one entity or of all. Returns a Table (entity, name, type, label, "
+          "options, min, max, required). Raises ValidationError for an unknown entity.");
 
   py::class_<Stages>(m, "Stages", "crm.lifecycle / crm.pipeline: ordered, configurable stages.")
       .def(
@@ -76,8 +89,11 @@ void init_schema(py::module_& m) {
             py::gil_scoped_release release;
             s.set(list);
           },
-          py::arg("stages"), Drain())
-      .def("stages", &Stages::names, Release(), "The stage names, in order.")
+          py::arg("stages"), Drain(),
+          "Replaces the ordered stages: each a name, or a (name, probability) pair for pipeline stages. Returns "
+          "None. Raises ValidationError for a malformed or duplicate stage or a stage still in use, "
+          "PermissionDenied unless the view administers.")
+      .def("stages", &Stages::names, Release(), "Returns the stage names, in order. Raises nothing.")
       .def(
           "probabilities",
           [](Stages& s) {
@@ -85,7 +101,7 @@ void init_schema(py::module_& m) {
             for (const auto& st : s.list()) out.emplace_back(st.name, st.probability.value_or(0.0));
             return out;
           },
-          Release(), "(name, probability) pairs, in order (pipeline stages).");
+          Release(), "Returns (name, probability) pairs in order (0.0 where a stage has none). Raises nothing.");
 }
 
 }  // namespace crmkit::bindings

@@ -1,6 +1,8 @@
 // crmkit.Table: whole columns cross to Python at once. Ints, floats, times and dates arrive as
 // numpy arrays with a validity mask; text and lists as Python lists. The row-wise sugar (rows(),
-// iteration, to_pandas()) is added by python/crmkit/table.py.
+// iteration, to_pandas(), Arrow, HTML) is added by python/crmkit/table.py. A Table pickles as
+// its columns, copies as a C++ copy, and compares by value.
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <unordered_map>
@@ -80,6 +82,83 @@ py::object column_values(const Column& c) {
   }
 }
 
+std::optional<ColumnType> parse_type_label(const std::string& label) {
+  for (ColumnType t : {ColumnType::Int, ColumnType::Float, ColumnType::Text, ColumnType::Bool, ColumnType::Time,
+                       ColumnType::Date, ColumnType::TextList})
+    if (label == type_label(t)) return t;
+  return std::nullopt;
+}
+
+// The state of a Table for pickle: one (name, type, values, valid) tuple per column, as _raw gives.
+py::tuple raw_column(const Column& c) {
+  return py::make_tuple(c.name, type_label(c.type), column_values(c), to_array(c.valid));
+}
+
+template <typename T>
+std::vector<T> from_array(py::handle values) {
+  auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(values);
+  if (!a) throw ValidationError("cannot unpickle a Table: a column's values are not an array");
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+Table table_from_state(const py::tuple& state) {
+  Table t;
+  for (auto item : state) {
+    auto col = item.cast<py::tuple>();
+    if (col.size() != 4) throw ValidationError("cannot unpickle a Table: each column is (name, type, values, valid)");
+    auto type = parse_type_label(col[1].cast<std::string>());
+    if (!type) throw ValidationError("cannot unpickle a Table: unknown column type " + col[1].cast<std::string>());
+    Column& c = t.column(t.add_column(col[0].cast<std::string>(), *type));
+    c.valid = from_array<std::uint8_t>(col[3]);
+    switch (*type) {
+      case ColumnType::Float: c.floats = from_array<double>(col[2]); break;
+      case ColumnType::Text:
+        for (auto v : col[2]) c.texts.push_back(v.is_none() ? std::string() : detail::utf8(v));
+        break;
+      case ColumnType::TextList:
+        for (auto v : col[2]) c.lists.push_back(v.cast<std::vector<std::string>>());
+        break;
+      default: c.ints = from_array<std::int64_t>(col[2]);
+    }
+    std::size_t n = *type == ColumnType::Float  ? c.floats.size()
+                    : *type == ColumnType::Text ? c.texts.size()
+                    : *type == ColumnType::TextList ? c.lists.size()
+                                                    : c.ints.size();
+    if (n != c.valid.size() || (t.width() > 1 && c.size() != t.column(0).size()))
+      throw ValidationError("cannot unpickle a Table: column " + c.name + " has the wrong length");
+  }
+  return t;
+}
+
+// Cell-by-cell equality; a NULL equals a NULL whatever its placeholder, a NaN equals a NaN.
+bool same_column(const Column& a, const Column& b) {
+  if (a.name != b.name || a.type != b.type || a.valid != b.valid) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!a.valid[i]) continue;
+    switch (a.type) {
+      case ColumnType::Float:
+        if (!(a.floats[i] == b.floats[i] || (std::isnan(a.floats[i]) && std::isnan(b.floats[i])))) return false;
+        break;
+      case ColumnType::Text:
+        if (a.texts[i] != b.texts[i]) return false;
+        break;
+      case ColumnType::TextList:
+        if (a.lists[i] != b.lists[i]) return false;
+        break;
+      default:
+        if (a.ints[i] != b.ints[i]) return false;
+    }
+  }
+  return true;
+}
+
+bool same_table(const Table& a, const Table& b) {
+  if (a.width() != b.width() || a.rows() != b.rows()) return false;
+  for (std::size_t i = 0; i < a.width(); ++i)
+    if (!same_column(a.column(i), b.column(i))) return false;
+  return true;
+}
+
 // Log records wait here until the GIL is held again.
 std::mutex pending_mutex;
 std::deque<std::pair<std::string, std::string>> pending;
@@ -120,25 +199,51 @@ void install_log_forwarder() {
 }
 
 void init_table(py::module_& m) {
-  py::class_<Table>(m, "Table", "Columnar rows returned by the engine.")
-      .def(py::init<>())
-      .def("__len__", &Table::rows)
-      .def_property_readonly("columns",
-                             [](const Table& t) {
-                               py::list names;
-                               for (const auto& c : t.columns()) names.append(c.name);
-                               return names;
-                             })
-      .def_property_readonly("column_types",
-                             [](const Table& t) {
-                               py::dict types;
-                               for (const auto& c : t.columns()) types[py::str(c.name)] = type_label(c.type);
-                               return types;
-                             })
-      .def("_raw", [](const Table& t, std::size_t i) {
-        const Column& c = t.column(i);
-        return py::make_tuple(c.name, type_label(c.type), column_values(c), to_array(c.valid));
-      });
+  py::class_<Table>(m, "Table",
+                    "Columnar rows returned by the engine: len(), iteration over Rows, t[i], t['column'], "
+                    "rows(), to_pandas(), to_arrow(), to_polars(); renders as HTML in Jupyter; pickles and "
+                    "compares by value.")
+      .def(py::init<>(), "An empty table (no columns, no rows).")
+      .def("__len__", &Table::rows, "The number of rows.")
+      .def_property_readonly(
+          "columns",
+          [](const Table& t) {
+            py::list names;
+            for (const auto& c : t.columns()) names.append(c.name);
+            return names;
+          },
+          "The column names, in order.")
+      .def_property_readonly(
+          "column_types",
+          [](const Table& t) {
+            py::dict types;
+            for (const auto& c : t.columns()) types[py::str(c.name)] = type_label(c.type);
+            return types;
+          },
+          "Each column's type: int, float, text, bool, time, date or list.")
+      .def(
+          "_raw",
+          [](const Table& t, std::size_t i) { return raw_column(t.column(i)); },
+          "Column i as (name, type, values, valid): numpy arrays for numbers, times and dates, lists for text.")
+      .def(
+          "__eq__",
+          [](const Table& a, py::object other) -> py::object {
+            if (!py::isinstance<Table>(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+            return py::bool_(same_table(a, other.cast<const Table&>()));
+          },
+          py::is_operator(), "Equal when both have the same columns (names, types) and cells.")
+      .def("__copy__", [](const Table& t) { return Table(t); }, "A copy of the table.")
+      .def("__deepcopy__", [](const Table& t, py::handle) { return Table(t); }, py::arg("memo"),
+           "A copy of the table.")
+      .def(py::pickle(
+          [](const Table& t) {
+            py::tuple state(t.width());
+            for (std::size_t i = 0; i < t.width(); ++i) state[i] = raw_column(t.column(i));
+            return state;
+          },
+          [](const py::tuple& state) { return table_from_state(state); }));
+  // Tables are mutable-free snapshots compared by value; like lists, they are not hashable.
+  m.attr("Table").attr("__hash__") = py::none();
 }
 
 }  // namespace crmkit::bindings

@@ -45,6 +45,14 @@ std::string definition_text(const py::handle& obj) {
 
 RequestView view(const ApprovalsHandle& h, Request r) { return RequestView{std::move(r), h.ctx}; }
 
+// The view a request was read through; an unpickled request has none.
+const Context& live_view(const RequestView& v) {
+  if (!v.ctx.engine)
+    throw StorageError("this ApprovalRequest was unpickled and belongs to no open CRM; read it again with "
+                       "crm.approvals.get(id)");
+  return v.ctx;
+}
+
 }  // namespace
 
 py::object make_approvals(const Context& ctx) { return py::cast(ApprovalsHandle{ctx}); }
@@ -52,7 +60,8 @@ py::object make_approvals(const Context& ctx) { return py::cast(ApprovalsHandle{
 void init_workflow(py::module_& m) {
   Record<Problem> problem(m, "Problem", "One problem of a workflow definition, at its JSON path.");
   problem.field("path", &Problem::path).field("message", &Problem::message);
-  problem.cls().def("__str__", [](const Problem& p) { return p.path + ": " + p.message; });
+  problem.cls().def("__str__", [](const Problem& p) { return p.path + ": " + p.message; },
+      "The problem as 'path: message'.");
 
   Record<WorkflowInfo>(m, "Workflow", "One version of a workflow definition.")
       .field("id", &WorkflowInfo::id)
@@ -113,11 +122,13 @@ void init_workflow(py::module_& m) {
       .field("version", &RequestView::r, &Request::version);
   req.cls()
       .def(
-          "history", [](const RequestView& v) { return Approvals(v.ctx).history(v.r.id); }, Release(),
-          "The ledger entries of this request, oldest first (a Table).")
+          "history", [](const RequestView& v) { return Approvals(live_view(v)).history(v.r.id); }, Release(),
+          "Returns the ledger entries of this request, oldest first, as a Table. Raises StorageError when the "
+          "request was unpickled (it belongs to no open CRM) or the CRM is closed.")
       .def(
-          "steps", [](const RequestView& v) { return Approvals(v.ctx).steps(v.r.id); }, Release(),
-          "The step instances of every round with their approvers and routing trace (a Table).");
+          "steps", [](const RequestView& v) { return Approvals(live_view(v)).steps(v.r.id); }, Release(),
+          "Returns the step instances of every round with their approvers and routing trace, as a Table. Raises "
+          "StorageError when the request was unpickled or the CRM is closed.");
 
   Record<BatchResult>(m, "BatchResult", "The outcome of one request in approve_many().")
       .field("request_id", &BatchResult::request_id)
@@ -151,7 +162,9 @@ void init_workflow(py::module_& m) {
             return s.define(text);
           },
           py::arg("definition"), Drain(),
-          "Stores a sound definition as a new version; WorkflowError lists every problem otherwise.")
+          "Stores a sound definition (a dict or JSON text) as the workflow's next version. Returns the "
+          "Workflow. Raises WorkflowError listing every problem otherwise, PermissionDenied unless the view "
+          "administers.")
       .def(
           "validate",
           [](Workflows& s, py::object definition) {
@@ -164,10 +177,17 @@ void init_workflow(py::module_& m) {
             py::gil_scoped_release release;
             return s.validate(text);
           },
-          py::arg("definition"), Drain(), "Every problem of a definition with its JSON path; [] when sound.")
-      .def("get", &Workflows::get, py::arg("name"), py::arg("version") = py::none(), Release())
-      .def("list", &Workflows::list, py::arg("all_versions") = false, Release())
-      .def("deactivate", &Workflows::deactivate, py::arg("name"), Release())
+          py::arg("definition"), Drain(), "Checks a definition without storing it. Returns every Problem with its JSON path ([] when sound). "
+                                          "Raises nothing for a bad definition.")
+      .def("get", &Workflows::get, py::arg("name"), py::arg("version") = py::none(), Release(),
+          "Returns the active version of a workflow, or version `version`. Raises NotFound for an unknown "
+          "workflow or version.")
+      .def("list", &Workflows::list, py::arg("all_versions") = false, Release(),
+          "Returns the workflows as a Table (their active versions, or every version with all_versions=True). "
+          "Raises nothing.")
+      .def("deactivate", &Workflows::deactivate, py::arg("name"), Release(),
+          "Stops a workflow from starting new requests (running ones continue). Returns None. Raises NotFound, "
+          "PermissionDenied unless the view administers.")
       .def(
           "simulate",
           [](Workflows& s, const std::string& name, py::object record, std::optional<Ref> by) {
@@ -183,7 +203,9 @@ void init_workflow(py::module_& m) {
             return s.simulate(name, values, entity_id, opt_id(by));
           },
           py::arg("name"), py::arg("record"), py::arg("by") = py::none(), Drain(),
-          "The route a record (a dict of field values, or an existing record's id) would take; writes nothing.")
+          "The route a record (a dict of field values, or an existing record's id) would take through workflow "
+          "`name`; writes nothing. Returns a Route with its steps and their approvers. Raises NotFound for an "
+          "unknown workflow or record, ValidationError for a bad record.")
       .def(
           "replay",
           [](Workflows& s, py::object definition, std::optional<std::string> where) {
@@ -192,7 +214,9 @@ void init_workflow(py::module_& m) {
             return s.replay(text, where);
           },
           py::arg("definition"), py::arg("where") = py::none(), Drain(),
-          "Routes every existing record matching `where` through a draft definition; writes nothing.");
+          "Routes every existing record matching `where` through a draft definition; writes nothing. Returns a "
+          "ReplayResult (routes, counts per step and approver). Raises WorkflowError for an unsound definition, "
+          "RuleSyntaxError for a bad rule.");
 
   py::class_<ApprovalsHandle>(m, "Approvals", "crm.approvals: the approval engine.")
       .def(
@@ -202,7 +226,11 @@ void init_workflow(py::module_& m) {
             return view(h, Approvals(h.ctx).submit(entity, record.id, workflow, opt_id(by), comment));
           },
           py::arg("entity"), py::arg("record"), py::arg("workflow") = py::none(), py::arg("by") = py::none(),
-          py::arg("comment") = py::none(), Release())
+          py::arg("comment") = py::none(), Release(),
+          "Starts an approval of a record (entity 'opportunity', 'customer', ...) through `workflow` (default: "
+          "the one its trigger selects); the record is locked while it is pending. Returns the ApprovalRequest. "
+          "Raises NotFound for an unknown record or workflow, WorkflowError when no workflow applies, Conflict "
+          "when a request is already pending, PermissionDenied outside the view's scope.")
       .def(
           "approve",
           [](ApprovalsHandle& h, Ref r, std::optional<Ref> by, std::optional<std::string> comment,
@@ -210,7 +238,10 @@ void init_workflow(py::module_& m) {
             return view(h, Approvals(h.ctx).approve(r.id, opt_id(by), comment, step));
           },
           py::arg("request"), py::arg("by") = py::none(), py::arg("comment") = py::none(), py::arg("step") = py::none(),
-          Release())
+          Release(),
+          "Approves the current step (or `step`) of a request as `by`. Returns the updated ApprovalRequest. "
+          "Raises NotFound, PermissionDenied when `by` is not an approver of the step, Conflict when `by` "
+          "decided the step already, WorkflowError when the request is not pending.")
       .def(
           "reject",
           [](ApprovalsHandle& h, Ref r, std::optional<Ref> by, std::optional<std::string> comment,
@@ -218,7 +249,10 @@ void init_workflow(py::module_& m) {
             return view(h, Approvals(h.ctx).reject(r.id, opt_id(by), comment, step));
           },
           py::arg("request"), py::arg("by") = py::none(), py::arg("comment") = py::none(), py::arg("step") = py::none(),
-          Release())
+          Release(),
+          "Rejects a request at its current step (or `step`) as `by`. Returns the updated ApprovalRequest. "
+          "Raises NotFound, PermissionDenied when `by` is not an approver of the step, Conflict when `by` "
+          "decided the step already, WorkflowError when the request is not pending.")
       .def(
           "approve_many",
           [](ApprovalsHandle& h, std::vector<Ref> ids, std::optional<Ref> by, std::optional<std::string> comment) {
@@ -227,54 +261,81 @@ void init_workflow(py::module_& m) {
             return Approvals(h.ctx).approve_many(raw, opt_id(by), comment);
           },
           py::arg("requests"), py::arg("by") = py::none(), py::arg("comment") = py::none(), Release(),
-          "Approves each request in its own transaction; a result per request.")
+          "Approves each request in its own transaction (one failing does not stop the others). Returns a "
+          "BatchResult per request, in order. Raises ValidationError for a value that is not an id.")
       .def(
           "recall",
           [](ApprovalsHandle& h, Ref r, std::optional<Ref> by, std::optional<std::string> comment) {
             return view(h, Approvals(h.ctx).recall(r.id, opt_id(by), comment));
           },
-          py::arg("request"), py::arg("by") = py::none(), py::arg("comment") = py::none(), Release())
+          py::arg("request"), py::arg("by") = py::none(), py::arg("comment") = py::none(), Release(),
+          "Withdraws a pending request (only its submitter may). Returns the updated ApprovalRequest. Raises "
+          "NotFound, PermissionDenied for anyone else, WorkflowError when it is not pending.")
       .def(
           "resubmit",
           [](ApprovalsHandle& h, Ref r, std::optional<Ref> by, std::optional<std::string> comment) {
             return view(h, Approvals(h.ctx).resubmit(r.id, opt_id(by), comment));
           },
-          py::arg("request"), py::arg("by") = py::none(), py::arg("comment") = py::none(), Release())
+          py::arg("request"), py::arg("by") = py::none(), py::arg("comment") = py::none(), Release(),
+          "Starts a new round of a rejected or recalled request (only its submitter may). Returns the updated "
+          "ApprovalRequest. Raises NotFound, PermissionDenied for anyone else, WorkflowError when it cannot be "
+          "resubmitted.")
       .def("get", [](ApprovalsHandle& h, Ref r) { return view(h, Approvals(h.ctx).get(r.id)); }, py::arg("request"),
-           Release())
+           Release(),
+          "Returns the ApprovalRequest. Raises NotFound for an unknown id or one outside the view's scope.")
       .def("history", [](ApprovalsHandle& h, Ref r) { return Approvals(h.ctx).history(r.id); }, py::arg("request"),
-           Release())
+           Release(),
+          "Returns the ledger entries of a request, oldest first, as a Table. Raises NotFound.")
       .def("steps", [](ApprovalsHandle& h, Ref r) { return Approvals(h.ctx).steps(r.id); }, py::arg("request"),
-           Release())
+           Release(),
+          "Returns the step instances of every round of a request with their approvers, as a Table. Raises "
+          "NotFound.")
       .def(
           "list",
           [](ApprovalsHandle& h, std::optional<std::string> status, std::optional<std::string> entity,
              std::optional<Ref> record) { return Approvals(h.ctx).list(status, entity, opt_id(record)); },
-          py::arg("status") = py::none(), py::arg("entity") = py::none(), py::arg("record") = py::none(), Release())
+          py::arg("status") = py::none(), py::arg("entity") = py::none(), py::arg("record") = py::none(), Release(),
+          "Requests filtered by status, entity and record. Returns a Table. Raises ValidationError for an "
+          "unknown status.")
       .def(
           "delegate",
           [](ApprovalsHandle& h, Ref user, Ref to, const TimeArg& start, const TimeArg& end) {
             return Approvals(h.ctx).delegate(user.id, to.id, start.resolve("start"), end.resolve("end"));
           },
-          py::arg("user"), py::arg("to"), py::arg("start"), py::arg("end"), Release())
+          py::arg("user"), py::arg("to"), py::arg("start"), py::arg("end"), Release(),
+          "Lets `to` approve in `user`'s place from `start` to `end`. Returns the Delegation. Raises NotFound "
+          "for an unknown user, ValidationError for a reversed window or a self-delegation, WorkflowError when "
+          "it would make a delegation loop.")
       .def("revoke_delegation", [](ApprovalsHandle& h, Ref d) { Approvals(h.ctx).revoke_delegation(d.id); },
-           py::arg("delegation"), Release())
+           py::arg("delegation"), Release(),
+          "Ends a delegation. Returns None. Raises NotFound for an unknown delegation.")
       .def(
           "delegations", [](ApprovalsHandle& h, std::optional<Ref> user) { return Approvals(h.ctx).delegations(opt_id(user)); },
-          py::arg("user") = py::none(), Release())
+          py::arg("user") = py::none(), Release(),
+          "Returns the delegations, of one user or all, as a Table. Raises nothing.")
       .def("inbox", [](ApprovalsHandle& h, Ref user) { return Approvals(h.ctx).inbox(user.id); }, py::arg("user"),
-           Release())
-      .def("escalate_overdue", [](ApprovalsHandle& h) { return Approvals(h.ctx).escalate_overdue(); }, Release());
+           Release(),
+          "Returns the pending steps `user` may decide (directly or by delegation) as a Table. Raises NotFound "
+          "for an unknown user.")
+      .def("escalate_overdue", [](ApprovalsHandle& h) { return Approvals(h.ctx).escalate_overdue(); }, Release(),
+          "Escalates every pending step past its SLA to its escalation target. Returns the escalations as a "
+          "Table. Raises nothing.");
 
   py::class_<Audit>(m, "Audit", "crm.audit: the hash-chained approval ledger.")
-      .def("head", &Audit::head, Release(), "The latest ledger hash ('' when empty), to keep elsewhere.")
-      .def("verify", &Audit::verify, py::arg("expected_head") = py::none(), Release())
+      .def("head", &Audit::head, Release(), "Returns the latest ledger hash ('' when empty), to keep elsewhere and pass to verify(). Raises "
+                                            "nothing.")
+      .def("verify", &Audit::verify, py::arg("expected_head") = py::none(), Release(),
+          "Recomputes the hash chain of the ledger (and, given `expected_head`, checks nothing was cut off). "
+          "Returns a Verification (truthy when intact, else the first bad entry and why). Raises nothing for a "
+          "broken ledger.")
       .def(
           "entries",
           [](Audit& a, std::optional<Integer> after, std::optional<Integer> limit) {
             return a.entries(after ? std::optional<std::int64_t>(after->value) : std::nullopt, limit_arg(limit));
           },
-          py::arg("after") = py::none(), py::arg("limit") = py::none(), Release());
+          py::arg("after") = py::none(), py::arg("limit") = py::none(), Release(),
+          "Ledger entries after entry `after`, oldest first, at most `limit`. Returns a Table. Raises "
+          "ValidationError for a bad limit.");
 }
 
 }  // namespace crmkit::bindings

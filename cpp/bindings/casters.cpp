@@ -5,6 +5,17 @@
 
 namespace py = pybind11;
 
+namespace crmkit::bindings {
+
+py::handle unset() {
+  // Created on first use (module init, while the GIL is held) and never freed: it is the default
+  // value of every Keyword argument for the life of the process.
+  static PyObject* sentinel = py::module_::import("builtins").attr("object")().release().ptr();
+  return sentinel;
+}
+
+}  // namespace crmkit::bindings
+
 namespace crmkit::bindings::detail {
 
 namespace {

@@ -5,7 +5,10 @@
 // - Date <-> datetime.date
 // - Value <-> None / bool / int / float / str / list[str] / date / datetime; an object with an
 //   integer `.id` (a User, a Customer) converts to its id.
-// - Ref: an id, or any record with `.id` (API: "any parameter that takes an entity also takes its id").
+// - Ref: an id, or any record with `.id` (API: "any parameter that takes an entity also takes its id");
+//   the stubs type it `int | _HasId` (a protocol with an int `id`), so both idioms type-check.
+// - Keyword<Hint>: a named keyword of add()/update() whose absence differs from None (update:
+//   None clears a value); the core checks the value, the hint only names its Python type.
 // - Integer: an int (or an object with __index__, such as a numpy integer), never a bool.
 //
 // A value of the wrong type for one of these is a crmkit.ValidationError naming the argument
@@ -49,6 +52,41 @@ struct TimeArg {
     return instant ? *instant : parse_timestamp(text, field);
   }
 };
+
+// The Python types the stubs show for Keyword arguments (the engine checks the values).
+namespace hint {
+using pybind11::detail::const_name;
+struct Text { static constexpr auto name = const_name("str"); };
+struct OptText { static constexpr auto name = const_name("str | None"); };
+struct OptEntity { static constexpr auto name = const_name("int | _HasId | None"); };
+struct Entity { static constexpr auto name = const_name("int | _HasId"); };
+struct Number { static constexpr auto name = const_name("float"); };
+struct OptNumber { static constexpr auto name = const_name("float | None"); };
+struct Bool { static constexpr auto name = const_name("bool"); };
+struct OptDate { static constexpr auto name = const_name("datetime.date | str | None"); };
+struct Tags { static constexpr auto name = const_name("list[str] | str | None"); };
+struct Fields { static constexpr auto name = const_name("dict[str, typing.Any] | None"); };
+}  // namespace hint
+
+// The default of every Keyword argument: "not given" (one object, compared by identity).
+pybind11::handle unset();
+
+struct KeywordValue {
+  pybind11::object value;
+  bool given() const { return value && !value.is(unset()); }
+};
+template <typename Hint>
+struct Keyword : KeywordValue {};
+using TextKw = Keyword<hint::Text>;
+using OptTextKw = Keyword<hint::OptText>;
+using EntityKw = Keyword<hint::Entity>;
+using OptEntityKw = Keyword<hint::OptEntity>;
+using NumberKw = Keyword<hint::Number>;
+using OptNumberKw = Keyword<hint::OptNumber>;
+using BoolKw = Keyword<hint::Bool>;
+using OptDateKw = Keyword<hint::OptDate>;
+using TagsKw = Keyword<hint::Tags>;
+using FieldsKw = Keyword<hint::Fields>;
 
 namespace detail {
 pybind11::object py_datetime_module();
@@ -155,7 +193,7 @@ struct type_caster<crmkit::Value> {
 
 template <>
 struct type_caster<crmkit::bindings::Ref> {
-  PYBIND11_TYPE_CASTER(crmkit::bindings::Ref, const_name("int"));
+  PYBIND11_TYPE_CASTER(crmkit::bindings::Ref, io_name("int | _HasId", "int"));
   bool load(handle src, bool convert) {
     auto id = crmkit::bindings::detail::id_of(src);
     if (!id) {
@@ -167,6 +205,18 @@ struct type_caster<crmkit::bindings::Ref> {
   }
   static handle cast(const crmkit::bindings::Ref& r, return_value_policy, handle) {
     return PyLong_FromLongLong(r.id);
+  }
+};
+
+template <typename Hint>
+struct type_caster<crmkit::bindings::Keyword<Hint>> {
+  PYBIND11_TYPE_CASTER(crmkit::bindings::Keyword<Hint>, Hint::name);
+  bool load(handle src, bool) {
+    value.value = reinterpret_borrow<object>(src);
+    return true;
+  }
+  static handle cast(const crmkit::bindings::Keyword<Hint>& k, return_value_policy, handle) {
+    return k.value.inc_ref();
   }
 };
 

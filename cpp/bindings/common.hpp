@@ -8,6 +8,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -134,34 +136,112 @@ Input split_input(const py::dict& kw, std::optional<std::int64_t> row = std::nul
   return in;
 }
 
+// The named keywords of an add()/update() call that were given (not left at their default),
+// together with the call's other keywords (`extra`), as one dict for split_input: a keyword the
+// signature does not name still reaches the core, which rejects it by name ("unknown customer
+// attribute 'x'"), as a crmkit.ValidationError rather than pybind11's TypeError.
+py::dict keywords(std::initializer_list<std::pair<const char*, const KeywordValue*>> named, const py::kwargs& extra);
+
+// A Keyword argument's declaration: its default is "not given", shown as `...` in signatures.
+inline py::arg_v kw(const char* name) { return py::arg_v(name, py::reinterpret_borrow<py::object>(unset()), "..."); }
+
 // ---- records ----
 
 // The name under which record classes list their attributes for to_dict()/__repr__ (Python side).
 void set_record_fields(py::handle cls, const std::vector<const char*>& names);
+
+// A record's state for pickling and equality: one getter and one setter per stored member, in
+// declaration order. Records are plain structs, so their state is exactly their members; the
+// members a computed attribute derives from are kept with keep() (state only, no attribute).
+template <typename T>
+struct RecordState {
+  std::vector<std::function<py::object(const T&)>> get;
+  std::vector<std::function<void(T&, py::handle)>> set;
+  std::string name;
+};
+
+// Installs __getstate__/__setstate__ (pickle; copy falls back on them too), __copy__ and
+// __deepcopy__ (a C++ copy: a record that holds its view, an approval request, keeps it).
+// A record that cannot exist without a live view (not default-constructible) refuses to pickle.
+template <typename T>
+void install_record_state(py::class_<T>& cls, std::shared_ptr<RecordState<T>> state) {
+  cls.def("__copy__", [](const T& t) { return T(t); }, "A copy of this record (records are immutable snapshots).");
+  cls.def("__deepcopy__", [](const T& t, py::handle) { return T(t); }, py::arg("memo"),
+          "A copy of this record (records are immutable snapshots).");
+  auto values_of = [state](const T& t) {
+    py::tuple out(state->get.size());
+    for (std::size_t i = 0; i < state->get.size(); ++i) out[i] = state->get[i](t);
+    return out;
+  };
+  if constexpr (std::is_default_constructible_v<T>) {
+    cls.def(py::pickle(
+        values_of,
+        [state](const py::tuple& values) {
+          if (values.size() != state->set.size())
+            throw ValidationError("cannot unpickle a " + state->name + ": " + std::to_string(values.size()) +
+                                  " values for " + std::to_string(state->set.size()) +
+                                  " (pickled by another crmkit version?)");
+          T t{};
+          for (std::size_t i = 0; i < state->set.size(); ++i) state->set[i](t, values[i]);
+          return t;
+        }));
+  } else {
+    cls.def("__getstate__", values_of, "The record's values as a tuple (for ==).");
+    cls.def(
+        "__reduce_ex__",
+        [state](const T&, py::handle) -> py::object {
+          throw Error("a " + state->name + " is a live handle on an open CRM and cannot be pickled; pickle its "
+                      "to_dict() instead");
+        },
+        py::arg("protocol"), "Refuses: this record is a live handle on an open CRM.");
+  }
+}
 
 // A record class whose attributes are declared once: each field() both defines the read-only
 // attribute and lists it for to_dict()/repr/equality (python/crmkit/_records.py), in order.
 template <typename T>
 class Record {
  public:
-  Record(py::handle scope, const char* name, const char* doc) : cls_(scope, name, doc) {}
+  Record(py::handle scope, const char* name, const char* doc)
+      : cls_(scope, name, doc), state_(std::make_shared<RecordState<T>>()) {
+    state_->name = name;
+    install_record_state(cls_, state_);
+  }
 
   // A data member.
   template <typename D>
   Record& field(const char* name, D T::*member) {
     cls_.def_readonly(name, member);
+    keep(name, member);
     return listed(name);
   }
   // A data member of a member struct (a view's record, a fit's parameters).
   template <typename M, typename D>
   Record& field(const char* name, M T::*outer, D M::*inner) {
     cls_.def_property_readonly(name, [outer, inner](const T& self) -> const D& { return (self.*outer).*inner; });
+    keep(name, outer, inner);
     return listed(name);
   }
-  // A computed attribute (a callable taking const T&).
+  // A computed attribute (a callable taking const T&), derived from members kept otherwise.
   template <typename F>
   Record& computed(const char* name, F&& getter) {
     cls_.def_property_readonly(name, std::forward<F>(getter));
+    return listed(name);
+  }
+  // A computed attribute that is itself the state of hidden members: `setter(T&, py::handle)`
+  // restores them from the attribute's value.
+  template <typename F, typename S>
+  Record& computed(const char* name, F&& getter, S&& setter) {
+    auto get = std::function<py::object(const T&)>([getter](const T& t) -> py::object {
+      auto value = getter(t);
+      if constexpr (std::is_base_of_v<py::handle, decltype(value)>)
+        return py::reinterpret_borrow<py::object>(value);
+      else
+        return py::cast(std::move(value));
+    });
+    cls_.def_property_readonly(name, std::forward<F>(getter));
+    state_->get.push_back(std::move(get));
+    state_->set.emplace_back(std::forward<S>(setter));
     return listed(name);
   }
   // An attribute left out of to_dict() (an alias or a convenience view of listed fields).
@@ -173,11 +253,25 @@ class Record {
   template <typename D>
   Record& extra_member(const char* name, D T::*member) {
     cls_.def_readonly(name, member);
+    keep(name, member);
     return *this;
   }
   template <typename M, typename D>
   Record& extra_member(const char* name, M T::*outer, D M::*inner) {
     cls_.def_property_readonly(name, [outer, inner](const T& self) -> const D& { return (self.*outer).*inner; });
+    return *this;
+  }
+  // A member kept in the record's state (pickle, ==) without an attribute of its own.
+  template <typename D>
+  Record& keep(const char*, D T::*member) {
+    state_->get.push_back([member](const T& t) { return py::cast(t.*member); });
+    state_->set.push_back([member](T& t, py::handle v) { t.*member = v.cast<D>(); });
+    return *this;
+  }
+  template <typename M, typename D>
+  Record& keep(const char*, M T::*outer, D M::*inner) {
+    state_->get.push_back([outer, inner](const T& t) { return py::cast((t.*outer).*inner); });
+    state_->set.push_back([outer, inner](T& t, py::handle v) { (t.*outer).*inner = v.cast<D>(); });
     return *this;
   }
   // Methods and anything else: the class itself.
@@ -190,6 +284,7 @@ class Record {
     return *this;
   }
   py::class_<T> cls_;
+  std::shared_ptr<RecordState<T>> state_;
   std::vector<const char*> names_;
 };
 

@@ -20,6 +20,14 @@ std::map<std::string, Value> to_value_map(const py::dict& d, std::optional<std::
   return out;
 }
 
+py::dict keywords(std::initializer_list<std::pair<const char*, const KeywordValue*>> named, const py::kwargs& extra) {
+  py::dict out;
+  for (const auto& [name, k] : named)
+    if (k->given()) out[name] = k->value;
+  for (auto item : extra) out[item.first] = item.second;
+  return out;
+}
+
 std::int64_t limit_arg(const std::optional<Integer>& limit) {
   if (!limit) return paging::kNoLimit;
   paging::check_explicit_limit(limit->value);

@@ -12,9 +12,15 @@ outside it.
   months of the relationship process and two weeks of approvals): what `crmkit demo` builds.
 """
 
+from __future__ import annotations
+
 import datetime as _dt
 import gzip as _gzip
 from importlib import resources as _resources
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+if TYPE_CHECKING:
+    import crmkit
 
 __all__ = ["CDNOW_CITATION", "load_cdnow", "cdnow_into", "demo_crm"]
 
@@ -22,7 +28,7 @@ CDNOW_CITATION = ("Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). Counting 
                   "way: an alternative to the Pareto/NBD model. Marketing Science, 24(2), 275-284.")
 
 
-def _cdnow_lines():
+def _cdnow_lines() -> Iterator[list[str]]:
     with _resources.files(__name__).joinpath("cdnow.txt.gz").open("rb") as raw:
         with _gzip.open(raw, "rt", encoding="ascii", newline=None) as text:
             next(text)  # header: customer_id date number_of_cds dollar_value
@@ -31,7 +37,7 @@ def _cdnow_lines():
                     yield line.split()
 
 
-def load_cdnow():
+def load_cdnow() -> list[dict[str, Any]]:
     """The CDNOW purchase log as a list of dicts, in file order.
 
     Each row has ``customer`` (the CDNOW customer number, an int from 1 to 23,570), ``at`` (the
@@ -48,7 +54,8 @@ def load_cdnow():
     return rows
 
 
-def cdnow_into(crm, rows=None, include_zero=False):
+def cdnow_into(crm: crmkit.Crm, rows: Iterable[dict[str, Any]] | None = None,
+               include_zero: bool = False) -> dict[int, int]:
     """Loads the CDNOW log (or the given subset of `load_cdnow()` rows) into `crm`.
 
     Creates one customer per CDNOW number (named ``CDNOW #00001``, source ``CDNOW``) with one
@@ -65,7 +72,7 @@ def cdnow_into(crm, rows=None, include_zero=False):
     return id_of
 
 
-def demo_crm(path=":memory:", customers=5000, seed=7):
+def demo_crm(path: str = ":memory:", customers: int = 5000, seed: int = 7) -> tuple[crmkit.Crm, dict[str, Any]]:
     """Opens `path` (a new database; in memory by default), fills it with the demo organisation
     and returns ``(crm, summary)``: the same data for the same `customers` and `seed`."""
     import crmkit
