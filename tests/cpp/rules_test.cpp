@@ -605,7 +605,7 @@ TEST(RulesSql, ShapeNowAndBooleans) {
   const SqlFragment f = compile(r, catalog(), kNow);
   EXPECT_EQ(f.sql,
             "(COALESCE((((? - c.last_contact_at) / 86400000)) > ?, 0) AND COALESCE((c.vip) = ?, 0) AND "
-            "COALESCE(instr((CASE WHEN typeof((c.name)) = 'text' THEN (c.name) END), ?) > 0, 0))");
+            "COALESCE(instr((CASE WHEN (typeof((c.name)) = 'text') THEN (c.name) END), ?) > 0, 0))");
   ASSERT_EQ(f.params.size(), 4u);
   EXPECT_EQ(f.params[0], Value(kNow));
   EXPECT_EQ(f.params[1], Value(90));
