@@ -26,7 +26,7 @@ class WorkflowError(Error):
     ...
 class StorageError(Error):
     ...
-__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
+__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Events', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
 class Table:
     """
     Columnar rows returned by the engine.
@@ -714,7 +714,13 @@ class Clv:
     def fit(self, asof: datetime.datetime | datetime.date | str | None = None, time_unit: str = 'week') -> ClvFit:
         ...
     def predict(self, horizon_days: typing.SupportsFloat | typing.SupportsIndex = 365.0, fit: ClvFit | None = None, asof: datetime.datetime | datetime.date | str | None = None, time_unit: str = 'week') -> Table:
-        ...
+        """
+        Per customer: frequency, recency, T, monetary, p_alive, expected_purchases and expected_value
+        over the next horizon_days, as a Table. Without fit=, the CRM's last fit() (or predict()) is
+        reused when it is for the same view, time_unit and asof (no asof: the last fit's own) and no
+        order changed since; otherwise it fits first. Raises ValidationError for a horizon that is
+        not a positive number, an unknown time_unit, or too few customers to fit.
+        """
 class Interaction:
     """
     One contact with a customer (沟通记录).
@@ -1132,24 +1138,6 @@ class Pool:
     def set_rules(self, *, idle_days: typing.SupportsInt | typing.SupportsIndex | None = None, no_deal_days: typing.SupportsInt | typing.SupportsIndex | None = None, warn_days: typing.SupportsInt | typing.SupportsIndex | None = None, max_held_per_user: typing.SupportsInt | typing.SupportsIndex | None = None, max_claims_per_day: typing.SupportsInt | typing.SupportsIndex | None = None, reclaim_cooldown_days: typing.SupportsInt | typing.SupportsIndex | None = None, exempt_won: bool | None = None) -> PoolRules:
         """
         Changes the given rules (0 disables one); returns all rules.
-        """
-class Events:
-    """
-    crm.events: committed changes in commit order, for webhooks and search-index sync.
-    """
-    def latest(self) -> int:
-        """
-        The newest event id: the cursor that starts from now.
-        """
-    def oldest(self) -> int:
-        """
-        The oldest event id still retained.
-        """
-    def since(self, cursor: int = 0, limit: int = 100) -> Table:
-        """
-        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at,
-        kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict
-        when events after the cursor are no longer retained.
         """
 class Facts:
     """
@@ -1808,9 +1796,15 @@ class Approvals:
     """
     def approve(self, request: int, by: int | None = None, comment: str | None = None, step: str | None = None) -> ApprovalRequest:
         ...
-    def approve_many(self, requests: collections.abc.Sequence[int], by: int | None = None, comment: str | None = None) -> list[BatchResult]:
+    def approve_many(self, requests: collections.abc.Sequence[int], by: int | None = None, comment: str | None = None, step: str | None = None) -> list[BatchResult]:
         """
-        Approves each request in its own transaction; a result per request.
+        Approves many requests as one user in one call and returns a list of BatchResult, one per
+        request in order (ok, status, current_step; or error and message). The batch is one
+        transaction with each request in its own savepoint: a refused request (NotFound,
+        PermissionDenied, Conflict, WorkflowError) changes nothing and the others are still decided,
+        each with the rows and ledger entry approve() writes. `step`: the step every request must be
+        at (Conflict for one that is not). Raises ValidationError for a bad comment and
+        PermissionDenied when the system view names no user; a storage failure rolls back the batch.
         """
     def delegate(self, user: int, to: int, start: datetime.datetime | datetime.date | str, end: datetime.datetime | datetime.date | str) -> Delegation:
         ...
@@ -1969,10 +1963,10 @@ class Crm:
     def customers(self) -> Customers:
         ...
     @property
-    def events(self) -> Events:
+    def documents(self) -> Documents:
         ...
     @property
-    def documents(self) -> Documents:
+    def events(self) -> Events:
         ...
     @property
     def facts(self) -> Facts:
@@ -2043,6 +2037,22 @@ class Crm:
     @property
     def workflows(self) -> Workflows:
         ...
+class Events:
+    """
+    crm.events: committed changes in commit order, for webhooks and search-index sync.
+    """
+    def latest(self) -> int:
+        """
+        The newest event id: the cursor that starts from now.
+        """
+    def oldest(self) -> int:
+        """
+        The oldest event id still retained.
+        """
+    def since(self, cursor: typing.SupportsInt | typing.SupportsIndex = 0, limit: typing.SupportsInt | typing.SupportsIndex = 100) -> Table:
+        """
+        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
+        """
 def log_level() -> str:
     """
     The engine's current log level.
@@ -2059,4 +2069,4 @@ def set_log_level(level: typing.Any) -> None:
     """
     Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
     """
-SCHEMA_VERSION: int = 5
+SCHEMA_VERSION: int = 11
