@@ -310,9 +310,11 @@ void init_segments(py::module_& m) {
              const std::string& time_unit) { return c.predict(horizon_days, fit, opt_ms(asof, "asof"), time_unit); },
           py::arg("horizon_days") = 365.0, py::arg("fit") = py::none(), py::arg("asof") = py::none(),
           py::arg("time_unit") = "week", Release(),
-          "Per customer: frequency, recency, T, monetary, p_alive, expected purchases in the next "
-          "`horizon_days` and expected value, from `fit` (fitted first when None). Returns a Table. Raises "
-          "ValidationError as fit() does, or for a negative horizon.");
+          "Per customer: frequency, recency, T, monetary, p_alive, expected_purchases and expected_value\n"
+          "over the next horizon_days, as a Table. Without fit=, the CRM's last fit() (or predict()) is\n"
+          "reused when it is for the same view, time_unit and asof (no asof: the last fit's own) and no\n"
+          "order changed since; otherwise it fits first. Raises ValidationError for a horizon that is\n"
+          "not a positive number, an unknown time_unit, or too few customers to fit.");
 }
 
 }  // namespace crmkit::bindings

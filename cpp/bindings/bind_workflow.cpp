@@ -255,14 +255,22 @@ void init_workflow(py::module_& m) {
           "decided the step already, WorkflowError when the request is not pending.")
       .def(
           "approve_many",
-          [](ApprovalsHandle& h, std::vector<Ref> ids, std::optional<Ref> by, std::optional<std::string> comment) {
+          [](ApprovalsHandle& h, std::vector<Ref> ids, std::optional<Ref> by, std::optional<std::string> comment,
+             std::optional<std::string> step) {
             std::vector<std::int64_t> raw;
+            raw.reserve(ids.size());
             for (auto r : ids) raw.push_back(r.id);
-            return Approvals(h.ctx).approve_many(raw, opt_id(by), comment);
+            return Approvals(h.ctx).approve_many(raw, opt_id(by), comment, step);
           },
-          py::arg("requests"), py::arg("by") = py::none(), py::arg("comment") = py::none(), Release(),
-          "Approves each request in its own transaction (one failing does not stop the others). Returns a "
-          "BatchResult per request, in order. Raises ValidationError for a value that is not an id.")
+          py::arg("requests"), py::arg("by") = py::none(), py::arg("comment") = py::none(), py::arg("step") = py::none(),
+          Release(),
+          "Approves many requests as one user in one call and returns a list of BatchResult, one per\n"
+          "request in order (ok, status, current_step; or error and message). The batch is one\n"
+          "transaction with each request in its own savepoint: a refused request (NotFound,\n"
+          "PermissionDenied, Conflict, WorkflowError) changes nothing and the others are still decided,\n"
+          "each with the rows and ledger entry approve() writes. `step`: the step every request must be\n"
+          "at (Conflict for one that is not). Raises ValidationError for a bad comment and\n"
+          "PermissionDenied when the system view names no user; a storage failure rolls back the batch.")
       .def(
           "recall",
           [](ApprovalsHandle& h, Ref r, std::optional<Ref> by, std::optional<std::string> comment) {

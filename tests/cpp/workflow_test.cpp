@@ -524,3 +524,32 @@ TEST(Approvals, EscalationIsACellNotAReason) {
   EXPECT_EQ(o.crm.approvals().approve(rid, o.fin1.id).status, "pending");
   EXPECT_EQ(o.crm.approvals().approve(rid, o.fin2.id).status, "approved");
 }
+
+TEST(Approvals, ApproveManyIsOneTransactionWithASavepointPerRequest) {
+  Org o;
+  o.crm.workflows().define(kInitiation);
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto opp = o.opp(200000, o.alice.id);
+    ids.push_back(*o.crm.opportunities().advance(opp.id, std::nullopt, o.alice.id).locked_by_request);
+  }
+  o.crm.approvals().approve(ids[1], o.wang.id);  // already past the manager step
+  auto entries_before = o.crm.approvals().history(ids[1]).rows();
+  ids.push_back(999999);
+  auto results = o.crm.approvals().approve_many(ids, o.wang.id, std::string("批量"), std::string("manager"));
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0].ok);
+  EXPECT_EQ(results[0].current_step, "finance");
+  EXPECT_FALSE(results[1].ok);
+  EXPECT_EQ(results[1].error, "Conflict");
+  EXPECT_TRUE(results[2].ok);
+  EXPECT_EQ(results[3].error, "NotFound");
+  // The refused request gained nothing; the decided ones are stored as a single approve() stores them.
+  EXPECT_EQ(o.crm.approvals().history(ids[1]).rows(), entries_before);
+  EXPECT_EQ(o.crm.approvals().get(ids[0]).current_step, "finance");
+  EXPECT_EQ(o.crm.approvals().get(ids[2]).current_step, "finance");
+  // The submitter is refused per request, the system view without a user for the whole call.
+  auto own = o.crm.approvals().approve_many({ids[0]}, o.alice.id);
+  EXPECT_EQ(own.at(0).error, "PermissionDenied");
+  EXPECT_THROW(o.crm.approvals().approve_many({ids[0]}, std::nullopt), PermissionDenied);
+}

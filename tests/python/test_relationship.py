@@ -183,6 +183,75 @@ def test_bad_orders(rel):
     assert crm.customers.get(c).order_count == 0
 
 
+def test_zero_amount_orders_are_orders(rel):
+    crm = rel.crm
+    c = crm.customers.add(name="样品客户", owner=rel.alice)
+    paid = crm.orders.add(c, amount=500.0, at="2025-12-01")
+    free = crm.orders.add(c, amount=0, at="2026-01-02", note="赠品 🎁")
+    assert free.amount == 0 and free.refund_of is None and free.note == "赠品 🎁"
+    items = crm.orders.add(c, at="2026-01-03", items=[{"sku": "SAMPLE", "qty": 3, "price": 0}])
+    assert items.amount == 0 and items.items[0].qty == 3
+    got = crm.customers.get(c)
+    # counted as orders, adding nothing to lifetime value
+    assert got.order_count == 3
+    assert got.lifetime_value == pytest.approx(500.0)
+    assert got.first_order_at == dt.datetime(2025, 12, 1, tzinfo=UTC)
+    assert got.last_order_at == dt.datetime(2026, 1, 3, tzinfo=UTC)
+    assert crm.facts.check() == []
+    crm.facts.rebuild()
+    assert crm.customers.get(c).order_count == 3
+    # RFM: frequency counts them, recency is measured from the latest, monetary adds 0
+    row = crm.rfm.score(asof="2026-01-05").rows()[0]
+    assert row["frequency"] == 3 and row["recency_days"] == 2 and row["monetary"] == pytest.approx(500.0)
+    # nothing to refund of a free order, and a refund is still negative
+    with pytest.raises(crmkit.ValidationError) as e:
+        crm.orders.refund(free.id)
+    assert e.value.field == "amount"
+    crm.orders.refund(paid.id, amount=100.0)
+    assert crm.customers.get(c).order_count == 3
+    assert crm.customers.get(c).lifetime_value == pytest.approx(400.0)
+
+
+def test_schema_11_migrates_orders_keeping_rows_and_references(tmp_path):
+    import sqlite3
+    path = tmp_path / "old.db"
+    crm = crmkit.open(str(path))
+    c = crm.customers.add(name="旧客户")
+    o = crm.orders.add(c, amount=30.0, at="2025-06-01", items=[{"sku": "甲", "qty": 1, "price": 30.0}])
+    crm.orders.refund(o.id, amount=10.0)
+    crm.close()
+    # Put the file back to the version-7 shape of orders (refusing 0) and reopen it.
+    con = sqlite3.connect(str(path))
+    con.executescript("""
+        PRAGMA foreign_keys=OFF;
+        CREATE TABLE o7 AS SELECT * FROM orders; CREATE TABLE i7 AS SELECT * FROM order_items;
+        DROP TABLE order_items; DROP TABLE orders;
+        CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id)
+          ON DELETE CASCADE, amount_cents INTEGER NOT NULL CHECK (amount_cents <> 0), at INTEGER NOT NULL,
+          refund_of INTEGER REFERENCES orders(id) ON DELETE CASCADE, note TEXT, created_by INTEGER,
+          created_at INTEGER NOT NULL, CHECK ((amount_cents > 0) = (refund_of IS NULL)));
+        CREATE TABLE order_items (order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+          line INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL CHECK (qty > 0),
+          price_cents INTEGER NOT NULL CHECK (price_cents >= 0), PRIMARY KEY(order_id, line)) WITHOUT ROWID;
+        INSERT INTO orders SELECT * FROM o7; INSERT INTO order_items SELECT * FROM i7;
+        DROP TABLE o7; DROP TABLE i7;
+        PRAGMA user_version=7;
+    """)
+    con.close()
+    crm = crmkit.open(str(path))
+    assert crm.schema_version == crmkit.SCHEMA_VERSION
+    assert sorted(r["amount"] for r in crm.orders.list(customer=c).rows()) == [-10.0, 30.0]
+    assert crm.orders.get(o.id).items[0].sku == "甲"
+    assert crm.orders.add(c, amount=0).amount == 0
+    crm.close()
+    con = sqlite3.connect(str(path))
+    assert {r[2] for r in con.execute("PRAGMA foreign_key_list(order_items)")} == {"orders"}
+    assert {r[2] for r in con.execute("PRAGMA foreign_key_list(orders)")} == {"customers", "orders"}
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert con.execute("SELECT count(*) FROM order_items").fetchone()[0] == 1
+    con.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # Facts
 

@@ -246,6 +246,53 @@ def test_clv_fit_and_predict(seg_crm):
     assert (pred["expected_purchases"] >= 0).all() and (pred["expected_value"] >= 0).all()
 
 
+def _clv_buyers(crm, n=120, seed=5):
+    rng = random.Random(seed)
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    ids = []
+    for i in range(n):
+        c = _add(crm, f"客户{i}")
+        ids.append(c)
+        t = start + dt.timedelta(days=rng.randrange(0, 60))
+        active_until = t + dt.timedelta(days=rng.randrange(0, 400))
+        while t < min(active_until, dt.datetime(2026, 2, 28, tzinfo=dt.timezone.utc)):
+            crm.orders.add(c, amount=float(rng.randrange(20, 200)), at=t)
+            t += dt.timedelta(days=rng.expovariate(1 / 30) + 1)
+    return ids
+
+
+def test_clv_predict_reuses_the_last_fit_and_its_asof(seg_crm):
+    crm = seg_crm
+    ids = _clv_buyers(crm)
+    crm.clock.freeze("2026-06-01")
+    fit = crm.clv.fit(asof="2026-03-01", time_unit="week")
+    given = crm.clv.predict(horizon_days=90, fit=fit).to_pandas()
+    # no fit, no asof: the last fit and its asof (not a new fit at the clock's 2026-06-01)
+    reused = crm.clv.predict(horizon_days=90).to_pandas()
+    assert reused.equals(given)
+    # another asof is another fit
+    later = crm.clv.predict(horizon_days=90, asof="2026-04-01").to_pandas()
+    assert not later["T"].equals(given["T"])
+    # a new order makes the remembered fit stale: the next predict fits again
+    crm.orders.add(ids[0], amount=5000.0, at="2026-02-27")
+    refit = crm.clv.predict(horizon_days=90, asof="2026-03-01").to_pandas()
+    first = ids[0].id
+    assert refit.loc[refit.customer_id == first, "frequency"].iloc[0] != \
+        given.loc[given.customer_id == first, "frequency"].iloc[0]
+
+
+def test_zero_amount_orders_do_not_change_the_lifetime_value_fit(seg_crm):
+    crm = seg_crm
+    ids = _clv_buyers(crm)
+    before = crm.clv.fit(asof="2026-03-01")
+    for k, c in enumerate(ids[:40]):
+        crm.orders.add(c, amount=0, at=dt.datetime(2025, 6, 1 + k % 28, tzinfo=dt.timezone.utc))
+    after = crm.clv.fit(asof="2026-03-01")
+    for name in ("r", "alpha", "a", "b", "p", "q", "v"):
+        assert getattr(after, name) == pytest.approx(getattr(before, name), rel=1e-9)
+    assert after.customers == before.customers
+
+
 # ---------------------------------------------------------------------------------------------
 # Property test: random well-typed rules, random customers; SQL, the C++ evaluator and a plain
 # Python reference must agree on every customer, NULLs included.

@@ -193,6 +193,43 @@ def test_approve_many_reports_each(wf):
     assert crm.approvals.get(reqs[0]).current_step == "finance"
 
 
+def test_approve_many_is_one_transaction_with_a_savepoint_per_request(wf):
+    crm = wf.crm
+    reqs = [started(wf, 200000)[1] for _ in range(4)]
+    crm.approvals.approve(reqs[2], by=wf.wang)                 # now at finance
+    before = {r.id: len(crm.approvals.get(r).history()) for r in reqs}
+    head = crm.audit.head()
+    results = crm.approvals.approve_many([r.id for r in reqs], by=wf.wang, comment="批量同意", step="manager")
+    assert [r.ok for r in results] == [True, True, False, True]
+    assert results[2].error == "Conflict" and "no longer current" in results[2].message
+    assert [r.current_step for r in results if r.ok] == ["finance"] * 3
+    after = {r.id: crm.approvals.get(r).history() for r in reqs}
+    # the refused request gained no entry; each decided one its approve, the skip and the next step
+    assert len(after[reqs[2].id]) == before[reqs[2].id]
+    for r in (reqs[0], reqs[1], reqs[3]):
+        kinds = after[r.id].column("kind")[before[r.id]:]
+        assert kinds == ["approve", "skip", "step"]       # director skipped below 1,000,000
+        assert after[r.id].column("comment")[before[r.id]] == "批量同意"
+    v = crm.audit.verify(expected_head=None)
+    assert v.ok and v.entries > 0 and crm.audit.head() != head
+    # an approver acts once per step: a second batch reports Conflict for each and writes nothing
+    again = crm.approvals.approve_many([reqs[0], reqs[1]], by=wf.wang, step="manager")
+    assert [r.error for r in again] == ["Conflict", "Conflict"]
+    assert crm.audit.verify().entries == v.entries
+
+
+def test_approve_many_checks_its_arguments_before_writing(wf):
+    crm = wf.crm
+    req = started(wf, 200000)[1]
+    head = crm.audit.head()
+    with pytest.raises(crmkit.PermissionDenied):
+        crm.approvals.approve_many([req])                        # the system view names nobody
+    assert crm.approvals.approve_many([], by=wf.wang) == []
+    res = crm.approvals.approve_many([req], by=wf.alice)         # the submitter
+    assert res[0].error == "PermissionDenied" and "own request" in res[0].message
+    assert crm.audit.head() == head and crm.approvals.get(req).current_step == "manager"
+
+
 def test_delegation(wf):
     crm = wf.crm
     opp, req = started(wf, 200000)

@@ -635,6 +635,45 @@ DROP TRIGGER segment_changes_members_del;
 DROP TRIGGER segment_changes_groups_upd;
 DROP TABLE segment_changes;
 )sql";
+// Version 11: zero-amount orders. Free items, samples and promotions are orders of 0: the CHECKs
+// that refused amount 0 become "a refund is negative and names its order; every other order is
+// >= 0". SQLite cannot change a CHECK in place, so orders and its child order_items are rebuilt
+// (same columns, same rows, same ids, same indexes). The child is copied and dropped before the
+// parent, because dropping orders with foreign keys on runs its ON DELETE CASCADE; the renames
+// then point order_items' and refund_of's references at the new orders table.
+constexpr const char* kZeroAmountOrders = R"sql(
+CREATE TABLE orders_v11 (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  amount_cents INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  refund_of INTEGER REFERENCES orders_v11(id) ON DELETE CASCADE,
+  note TEXT,
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  CHECK ((amount_cents >= 0) = (refund_of IS NULL))   -- a refund is negative; any other order, 0 included, is not
+);
+INSERT INTO orders_v11(id, customer_id, amount_cents, at, refund_of, note, created_by, created_at)
+  SELECT id, customer_id, amount_cents, at, refund_of, note, created_by, created_at FROM orders ORDER BY id;
+CREATE TABLE order_items_v11 (
+  order_id INTEGER NOT NULL REFERENCES orders_v11(id) ON DELETE CASCADE,
+  line INTEGER NOT NULL,
+  sku TEXT NOT NULL,
+  qty INTEGER NOT NULL CHECK (qty > 0),
+  price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+  PRIMARY KEY(order_id, line)
+) WITHOUT ROWID;
+INSERT INTO order_items_v11(order_id, line, sku, qty, price_cents)
+  SELECT order_id, line, sku, qty, price_cents FROM order_items;
+DROP TABLE order_items;
+DROP TABLE orders;
+ALTER TABLE orders_v11 RENAME TO orders;
+ALTER TABLE order_items_v11 RENAME TO order_items;
+CREATE INDEX orders_customer ON orders(customer_id, at);
+CREATE INDEX orders_at ON orders(at);
+CREATE INDEX orders_refund_of ON orders(refund_of) WHERE refund_of IS NOT NULL;
+CREATE INDEX order_items_sku ON order_items(sku);
+)sql";
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -646,6 +685,7 @@ const std::vector<Migration>& migrations() {
       {5, kSegmentChanges},
       {6, kEvents},
       {7, kApprovalColumns},
+      {11, kZeroAmountOrders},
   };
   return all;
 }

@@ -182,8 +182,8 @@ void facts_recompute_contacts(const Context& ctx, std::int64_t customer_id) {
 void facts_recompute_orders(const Context& ctx, std::int64_t customer_id) {
   ctx.db()
       .prepare("UPDATE customer_facts SET (order_count, lifetime_value_cents, first_order_at, last_order_at) = "
-               "(SELECT count(*) FILTER (WHERE amount_cents > 0), coalesce(sum(amount_cents), 0), "
-               "min(at) FILTER (WHERE amount_cents > 0), max(at) FILTER (WHERE amount_cents > 0) "
+               "(SELECT count(*) FILTER (WHERE amount_cents >= 0), coalesce(sum(amount_cents), 0), "
+               "min(at) FILTER (WHERE amount_cents >= 0), max(at) FILTER (WHERE amount_cents >= 0) "
                "FROM orders WHERE customer_id = ?1), updated_at = ?2 WHERE customer_id = ?1")
       .bind_all(customer_id, ctx.now())
       .exec();

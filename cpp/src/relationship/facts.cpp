@@ -18,8 +18,8 @@ SELECT c.id AS customer_id, i.lc, coalesce(i.ic, 0) AS ic, coalesce(o.oc, 0) AS 
 FROM customers c
 LEFT JOIN (SELECT customer_id, max(at) AS lc, count(*) AS ic FROM interactions GROUP BY customer_id) i
        ON i.customer_id = c.id
-LEFT JOIN (SELECT customer_id, count(*) FILTER (WHERE amount_cents > 0) AS oc, sum(amount_cents) AS ltv,
-                  min(at) FILTER (WHERE amount_cents > 0) AS fo, max(at) FILTER (WHERE amount_cents > 0) AS lo
+LEFT JOIN (SELECT customer_id, count(*) FILTER (WHERE amount_cents >= 0) AS oc, sum(amount_cents) AS ltv,
+                  min(at) FILTER (WHERE amount_cents >= 0) AS fo, max(at) FILTER (WHERE amount_cents >= 0) AS lo
            FROM orders GROUP BY customer_id) o
        ON o.customer_id = c.id
 LEFT JOIN (SELECT customer_id, sum(satisfaction) AS ss, count(satisfaction) AS sc,

@@ -104,7 +104,8 @@ Row validate(const Context& ctx, const Checks& checks, const OrderInput& in, std
   } else {
     throw ValidationError(row_prefix(row) + "amount is required (or give items)", "amount", row);
   }
-  if (r.cents == 0) throw ValidationError(row_prefix(row) + "amount: an order of 0 is not an order", "amount", row);
+  // An order of 0 (a free item, a sample, a promotion) is an order: it counts in order_count and
+  // RFM frequency and adds nothing to lifetime value (docs/clv_rfm.md, "Zero-amount orders").
   if (in.note) r.note = text::clean(*in.note, "note", text::kMaxLong, false, row);
   if (r.cents < 0) {
     if (!in.refund_of)
@@ -152,10 +153,13 @@ std::int64_t insert(const Context& ctx, const Row& r) {
   return id;
 }
 
+// A purchase is any order that is not a refund (refunds are the negative ones), zero included.
+bool is_purchase(const Row& r) { return r.cents >= 0; }
+
 void apply_facts(const Context& ctx, const Row& r) {
-  bool positive = r.cents > 0;
-  detail::facts_order_added(ctx, r.customer_id, positive ? 1 : 0, r.cents,
-                            positive ? std::optional(r.at) : std::nullopt, positive ? std::optional(r.at) : std::nullopt);
+  bool purchase = is_purchase(r);
+  detail::facts_order_added(ctx, r.customer_id, purchase ? 1 : 0, r.cents,
+                            purchase ? std::optional(r.at) : std::nullopt, purchase ? std::optional(r.at) : std::nullopt);
 }
 
 // The order just inserted from `r`, as load() would read it back: the row holds exactly what was
@@ -227,7 +231,7 @@ std::vector<std::int64_t> Orders::add_many(const std::vector<OrderInput>& inputs
     if (r.refund_of) history::record(ctx_, "order", *r.refund_of, "refund", std::nullopt, money(-r.cents), r.note);
     auto& a = per_customer[r.customer_id];
     a.cents += r.cents;
-    if (r.cents > 0) {
+    if (is_purchase(r)) {
       ++a.positive_count;
       a.first_at = a.first_at ? std::min(*a.first_at, r.at) : r.at;
       a.last_at = a.last_at ? std::max(*a.last_at, r.at) : r.at;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -9,6 +11,53 @@
 #include "crmkit/segments/rfm_model.hpp"
 
 namespace crmkit::segments {
+
+namespace {
+
+// The last fit of this engine with the summaries it was made from, so that predict() after fit()
+// (or a second predict()) neither refits nor reads the orders again. It stands for the data as it
+// was: any write on this connection (total_changes) or commit by another (data_version) since
+// makes it stale, as does another view's scope or another asof or unit.
+struct ClvMemo {
+  std::mutex mutex;
+  struct Entry {
+    std::string scope;  // the view's owner filter and its parameters
+    std::int64_t data_version = 0, total_changes = 0;
+    ClvFit fit;
+    std::shared_ptr<const std::vector<CustomerSummary>> summaries;
+  };
+  std::optional<Entry> last;
+};
+
+std::string scope_key(const Context& ctx) {
+  auto f = ctx.who->owner_filter("customers", "c.owner_id");
+  std::string key = f.sql;
+  for (auto id : f.params) key += "," + std::to_string(id);
+  return key;
+}
+
+// The memo's entry when it is current for this view and, if given, this asof and unit.
+std::optional<ClvMemo::Entry> recall(const Context& ctx, std::optional<std::int64_t> asof_ms,
+                                     const std::optional<std::string>& unit) {
+  auto& memo = ctx.live().extension<ClvMemo>();
+  std::lock_guard<std::mutex> lock(memo.mutex);
+  if (!memo.last) return std::nullopt;
+  const auto& e = *memo.last;
+  if (e.data_version != ctx.db().data_version() || e.total_changes != ctx.db().total_changes()) return std::nullopt;
+  if (e.scope != scope_key(ctx)) return std::nullopt;
+  if (asof_ms && *asof_ms != e.fit.asof_ms) return std::nullopt;
+  if (unit && *unit != e.fit.time_unit) return std::nullopt;
+  return e;
+}
+
+void remember(const Context& ctx, const ClvFit& fit, std::shared_ptr<const std::vector<CustomerSummary>> s) {
+  auto& memo = ctx.live().extension<ClvMemo>();
+  ClvMemo::Entry e{scope_key(ctx), ctx.db().data_version(), ctx.db().total_changes(), fit, std::move(s)};
+  std::lock_guard<std::mutex> lock(memo.mutex);
+  memo.last = std::move(e);
+}
+
+}  // namespace
 
 TimeUnit parse_time_unit(const std::string& unit) {
   if (unit == "day") return TimeUnit::Day;
@@ -22,7 +71,8 @@ Table Rfm::score(std::optional<std::int64_t> asof_ms) const {
   std::int64_t asof = asof_ms.value_or(ctx_.now());
   // One sequential pass over the orders, aggregated in memory: a GROUP BY through the
   // (customer_id, at) index reads the table in index order, which costs several times more on
-  // millions of orders. Purchases are positive orders; spend is net of refunds.
+  // millions of orders. Purchases are the orders that are not refunds (0 included); spend is net
+  // of refunds.
   struct Agg {
     std::int64_t last = 0;
     std::int64_t purchases = 0;
@@ -35,7 +85,7 @@ Table Rfm::score(std::optional<std::int64_t> asof_ms) const {
     Agg& a = per_customer[q.get_int(0)];
     std::int64_t cents = q.get_int(2);
     a.cents += cents;
-    if (cents > 0) {
+    if (cents >= 0) {  // every order but a refund is a purchase, an order of 0 included
       ++a.purchases;
       a.last = std::max(a.last, q.get_int(1));
     }
@@ -96,16 +146,17 @@ ClvFit Clv::fit(std::optional<std::int64_t> asof_ms, const std::string& time_uni
   ClvFit f;
   f.asof_ms = asof_ms.value_or(ctx_.now());
   f.time_unit = time_unit;
-  auto s = summaries(f.asof_ms, unit);
-  f.customers = s.size();
-  f.purchases = fit_bg_nbd(s);
+  auto s = std::make_shared<const std::vector<CustomerSummary>>(summaries(f.asof_ms, unit));
+  f.customers = s->size();
+  f.purchases = fit_bg_nbd(*s);
   try {
-    f.spend = fit_gamma_gamma(s);
+    f.spend = fit_gamma_gamma(*s);
     f.spend_fitted = true;
   } catch (const ValidationError&) {
     // Too few repeat buyers for the spend model: expected value falls back to mean spend.
     f.spend_fitted = false;
   }
+  remember(ctx_, f, std::move(s));
   return f;
 }
 
@@ -113,10 +164,25 @@ Table Clv::predict(double horizon_days, const std::optional<ClvFit>& given, std:
                    const std::string& time_unit) const {
   if (!(horizon_days > 0) || !std::isfinite(horizon_days))
     throw ValidationError("horizon_days must be a positive number of days", "horizon_days");
-  ClvFit f = given ? *given : fit(asof_ms, time_unit);
-  TimeUnit unit = parse_time_unit(f.time_unit);
+  parse_time_unit(time_unit);
   db::Transaction tx(ctx_.db(), false);
-  auto s = summaries(f.asof_ms, unit);
+  // Without a fit: the engine's last one when it is current for this view and unit (and asof,
+  // when one is given; without one, the fit's asof is the default), else a new fit.
+  ClvFit f;
+  std::shared_ptr<const std::vector<CustomerSummary>> known;
+  if (given) {
+    f = *given;
+    if (auto e = recall(ctx_, f.asof_ms, f.time_unit)) known = e->summaries;
+  } else if (auto e = recall(ctx_, asof_ms, time_unit)) {
+    f = e->fit;
+    known = e->summaries;
+  } else {
+    f = fit(asof_ms, time_unit);
+    if (auto again = recall(ctx_, f.asof_ms, f.time_unit)) known = again->summaries;
+  }
+  TimeUnit unit = parse_time_unit(f.time_unit);
+  if (!known) known = std::make_shared<const std::vector<CustomerSummary>>(summaries(f.asof_ms, unit));
+  const auto& s = *known;
   double horizon = horizon_days / time_unit_days(unit);
   double mean_spend = 0;
   std::size_t buyers = 0;

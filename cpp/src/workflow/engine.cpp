@@ -60,8 +60,25 @@ std::optional<std::string> clean_comment(const std::optional<std::string>& comme
 
 // ---- the request state machine ------------------------------------------------------------------
 
+const LoadedRecord& Engine::record() {
+  if (!rec_) rec_ = require_record(ctx_, info_, req_.entity_id);
+  return *rec_;
+}
+
+void Engine::act(const Action& a, const std::string& reason) {
+  if (a.empty()) return;
+  apply_action(ctx_, info_, req_.entity_id, a, reason, req_.workflow);
+  rec_.reset();
+}
+
+void Engine::unlocked() {
+  if (!rec_) return;
+  auto it = rec_->values.find("locked");
+  if (it != rec_->values.end()) it->second = rules::Value(std::int64_t{0});  // as SQL reads (x IS NOT NULL)
+}
+
 void Engine::run_from(std::size_t from) {
-  auto rec = record();
+  const LoadedRecord rec = record();
   auto now = ctx_.now();
   for (std::size_t i = from; i < def_->steps.size(); ++i) {
     const auto& step = def_->steps[i];
@@ -125,10 +142,10 @@ void Engine::finish(Decision outcome, std::optional<std::size_t> step_index, con
   append(ctx_, e);
   std::string reason = "approval request " + std::to_string(req_.id) + " (" + req_.workflow + ") " + status;
   if (outcome == Decision::Approve) {
-    apply_action(ctx_, info_, req_.entity_id, def_->on_approve, reason, req_.workflow);
+    act(def_->on_approve, reason);
   } else {
-    if (step_index) apply_action(ctx_, info_, req_.entity_id, def_->steps.at(*step_index).on_reject, reason, req_.workflow);
-    apply_action(ctx_, info_, req_.entity_id, def_->on_reject, reason, req_.workflow);
+    if (step_index) act(def_->steps.at(*step_index).on_reject, reason);
+    act(def_->on_reject, reason);
   }
 }
 
@@ -147,12 +164,19 @@ void Engine::settle_step(std::int64_t step_id, std::size_t index, std::optional<
   if (*outcome == Decision::Approve) {
     // Between two steps the record is held by no step: the step's own action changes it with the
     // engine's rights, and the next step (or the end of the request) takes the lock again.
-    unlock_record(ctx_, req_.entity, req_.entity_id);
-    std::string reason = "step '" + step.name + "' of approval request " + std::to_string(req_.id) + " approved";
-    apply_action(ctx_, info_, req_.entity_id, step.on_approve, reason, req_.workflow);
+    // Without an action the record stays locked into the next step (or the end), which writes
+    // the lock again: one UPDATE of the record fewer per decision. Conditions of the next steps
+    // still see the record as between steps: not locked.
+    unlocked();
+    if (!step.on_approve.empty()) {
+      unlock_record(ctx_, req_.entity, req_.entity_id);
+      std::string reason = "step '" + step.name + "' of approval request " + std::to_string(req_.id) + " approved";
+      act(step.on_approve, reason);
+    }
     run_from(index + 1);
   } else {
-    finish(Decision::Reject, index, record());
+    const LoadedRecord rec = record();
+    finish(Decision::Reject, index, rec);
   }
 }
 
@@ -170,7 +194,9 @@ ReqRow start_request(const Context& ctx, const EntityInfo& info, std::int64_t en
   e.record = key_fields(rec);
   e.detail = json{{"trigger", how}};
   append(ctx, e);
-  Engine(ctx, req, wf.def, info).run_from(0);
+  Engine engine(ctx, req, wf.def, info);
+  engine.knows(rec);
+  engine.run_from(0);
   log::logger().debug("approvals.submit request={} workflow={} {}={}", req.id, req.workflow, info.entity, entity_id);
   return req;
 }

@@ -60,6 +60,9 @@ class Engine {
  public:
   Engine(const Context& ctx, ReqRow& req, std::shared_ptr<const Definition> def, EntityInfo info)
       : ctx_(ctx), req_(req), def_(std::move(def)), info_(std::move(info)) {}
+  // The record as the caller just loaded it in this transaction: the engine uses it instead of
+  // reading it again, until an action changes the record.
+  void knows(LoadedRecord rec) { rec_ = std::move(rec); }
 
   // Runs the steps from `from`: skips those whose condition is false, starts the first that runs
   // (locking the record at it), or ends the request approved when none is left.
@@ -72,12 +75,18 @@ class Engine {
   void settle_step(std::int64_t step_id, std::size_t index, std::optional<Decision> forced);
 
  private:
-  LoadedRecord record() const { return require_record(ctx_, info_, req_.entity_id); }
+  // The record: the one the caller handed over, else read (and kept) once.
+  const LoadedRecord& record();
+  // Runs an action on the record; one that changes it makes the next record() read it again.
+  void act(const Action& a, const std::string& reason);
+  // The record lost its lock (between steps): what a step condition on `locked` sees.
+  void unlocked();
 
   const Context& ctx_;
   ReqRow& req_;
   std::shared_ptr<const Definition> def_;
   EntityInfo info_;
+  std::optional<LoadedRecord> rec_;
 };
 
 // Creates a request, appends its submit entry and starts its first step. The caller has checked

@@ -28,11 +28,29 @@ std::optional<std::int64_t> acting_assignment(const Context& ctx, const ReqRow& 
   return std::nullopt;
 }
 
-Request decide(const Context& base, std::int64_t id, std::optional<std::int64_t> by, Decision decision,
-               const std::optional<std::string>& comment, const std::optional<std::string>& step) {
-  auto note = clean_comment(comment);
-  db::Transaction tx(base.db());
-  Context ctx = actor_context(base, by, std::string(verb(decision)));
+bool has_actions(const Definition& def) {
+  if (!def.on_approve.empty() || !def.on_reject.empty()) return true;
+  for (const auto& s : def.steps)
+    if (!s.on_approve.empty() || !s.on_reject.empty()) return true;
+  return false;
+}
+
+// What a run of decisions by one user looks up once: the entities' catalogs (the schema does not
+// change inside the transaction that decides).
+struct DecideCache {
+  std::vector<EntityInfo> entities;
+  const EntityInfo& entity(const Context& ctx, const std::string& name) {
+    for (const auto& e : entities)
+      if (e.entity == name) return e;
+    entities.push_back(require_entity(ctx, name));
+    return entities.back();
+  }
+};
+
+// One decision by the acting user of `ctx`, inside the caller's transaction. Returns the request
+// as it stands afterwards (read again only when an action may have changed it).
+Request decide_in(const Context& ctx, std::int64_t id, Decision decision, const std::optional<std::string>& note,
+                  const std::optional<std::string>& step, DecideCache& cache) {
   std::int64_t me = *ctx.actor();
   ReqRow req = require_request(ctx, id);
   if (req.status != RequestStatus::Pending)
@@ -64,7 +82,7 @@ Request decide(const Context& base, std::int64_t id, std::optional<std::int64_t>
   }
   record_decision(ctx, *req.step_id, *assignee, decision, me, ctx.now(), note);
   auto def = load_definition(ctx, req.definition);
-  auto info = require_entity(ctx, req.entity);
+  const EntityInfo& info = cache.entity(ctx, req.entity);
   auto rec = require_record(ctx, info, req.entity_id);
   auto e = entry(req, std::string(verb(decision)));
   e.step = req.step_name;
@@ -75,9 +93,24 @@ Request decide(const Context& base, std::int64_t id, std::optional<std::int64_t>
   append(ctx, e);
   std::int64_t step_id = *req.step_id;
   auto index = static_cast<std::size_t>(*req.step_index);
-  Engine(ctx, req, def, info).settle_step(step_id, index, std::nullopt);
+  Engine engine(ctx, req, def, info);
+  engine.knows(std::move(rec));
+  engine.settle_step(step_id, index, std::nullopt);
+  // Actions run with the engine's rights and may start other requests, never change this one
+  // behind the engine's back; still, when the definition has any, read the request back.
+  if (has_actions(*def)) return require_request(ctx, id).to_request();
+  return req.to_request();
+}
+
+Request decide(const Context& base, std::int64_t id, std::optional<std::int64_t> by, Decision decision,
+               const std::optional<std::string>& comment, const std::optional<std::string>& step) {
+  auto note = clean_comment(comment);
+  db::Transaction tx(base.db());
+  Context ctx = actor_context(base, by, std::string(verb(decision)));
+  DecideCache cache;
+  auto out = decide_in(ctx, id, decision, note, step, cache);
   tx.commit();
-  return require_request(base, id).to_request();
+  return out;
 }
 
 // A request only its submitter may act on (recall, resubmit): PermissionDenied for anyone else.
@@ -127,8 +160,10 @@ Request Approvals::submit(const std::string& entity, std::int64_t entity_id, con
     throw WorkflowError("workflow '" + wf->def->name + "' does not apply to " + info.entity + " " +
                         std::to_string(entity_id) + ": " + why);
   auto req = start_request(ctx, info, entity_id, rec, *wf, ctx.actor(), note, "submit");
+  // The request as the engine left it, unless an action (a workflow that ends at once) ran.
+  Request out = has_actions(*wf->def) ? require_request(ctx, req.id).to_request() : req.to_request();
   tx.commit();
-  return require_request(ctx_, req.id).to_request();
+  return out;
 }
 
 Request Approvals::approve(std::int64_t request_id, std::optional<std::int64_t> by,
@@ -142,14 +177,21 @@ Request Approvals::reject(std::int64_t request_id, std::optional<std::int64_t> b
 }
 
 std::vector<BatchResult> Approvals::approve_many(const std::vector<std::int64_t>& ids, std::optional<std::int64_t> by,
-                                                 const std::optional<std::string>& comment) {
+                                                 const std::optional<std::string>& comment,
+                                                 const std::optional<std::string>& step) {
+  auto note = clean_comment(comment);
   std::vector<BatchResult> out;
   out.reserve(ids.size());
+  db::Transaction batch(ctx_.db());
+  Context ctx = actor_context(ctx_, by, "approve");
+  DecideCache cache;
   for (auto id : ids) {
     BatchResult r;
     r.request_id = id;
     try {
-      auto req = decide(ctx_, id, by, Decision::Approve, comment, std::nullopt);
+      db::Transaction one(ctx_.db());  // a savepoint: a refused request leaves no trace
+      auto req = decide_in(ctx, id, Decision::Approve, note, step, cache);
+      one.commit();
       r.ok = true;
       r.status = req.status;
       r.current_step = req.current_step;
@@ -164,12 +206,13 @@ std::vector<BatchResult> Approvals::approve_many(const std::vector<std::int64_t>
     } catch (const ValidationError& e) {
       r.error = "ValidationError", r.message = e.what();
     } catch (const StorageError&) {
-      throw;  // the database itself failed: stop rather than report the same failure for every id
+      throw;  // the database itself failed: the whole batch rolls back rather than half-commit
     } catch (const Error& e) {
       r.error = "Error", r.message = e.what();
     }
     out.push_back(std::move(r));
   }
+  batch.commit();
   return out;
 }
 

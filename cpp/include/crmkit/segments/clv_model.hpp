@@ -66,8 +66,10 @@ struct BgNbdFit {
   bool converged = false;
 };
 
-// Fits BG/NBD by maximum likelihood over log-parameters with a derivative-free local optimiser
-// started from several points (the best is kept and then polished).
+// Fits BG/NBD by maximum likelihood over log-parameters: L-BFGS on the analytic gradient of the
+// likelihood summed over customers grouped by identical (x, t_x, T), from the first of several
+// starts; the other starts, and then a derivative-free simplex search, only when that does not
+// end at a converged interior optimum.
 // Guarantees: r, alpha, a, b are finite and > 0; log_likelihood equals
 // bg_nbd_log_likelihood(result, summaries).
 // Throws ValidationError (field "orders") when there are fewer than 10 customers or every

@@ -7,7 +7,8 @@
 // Conflict; a locked record refuses edits until the request ends. Every submission, decision,
 // skip, escalation, recall and delegation is appended to the hash-chained ledger in the same
 // transaction. A scoped view acts as its user; the system view must name the acting user (`by`).
-// Every call is one transaction (approve_many: one per request) and changes nothing when it throws.
+// Every call is one transaction and changes nothing when it throws (approve_many: one transaction
+// for the batch, each request in its own savepoint — see there).
 // Thread-safety: see Database. Several processes may decide at once: BEGIN IMMEDIATE serialises
 // them, and the loser of a race gets Conflict.
 #pragma once
@@ -74,8 +75,16 @@ class Approvals {
   Request reject(std::int64_t request_id, std::optional<std::int64_t> by = std::nullopt,
                  const std::optional<std::string>& comment = std::nullopt,
                  const std::optional<std::string>& step = std::nullopt);
+  // Approves many requests as one user in one call: one result per id, in order. The batch is one
+  // transaction and each request its own savepoint inside it, so a request that is refused
+  // (NotFound, PermissionDenied, Conflict, WorkflowError, ValidationError) reports its error and
+  // changes nothing while the others are decided; each decision writes the same rows and ledger
+  // entry as approve(), and all carry the batch's one instant. `step`, when given, is the step
+  // every request must be at (Conflict for one that is not). A storage failure aborts the whole
+  // batch (nothing is written) and is thrown.
   std::vector<BatchResult> approve_many(const std::vector<std::int64_t>& ids, std::optional<std::int64_t> by,
-                                        const std::optional<std::string>& comment = std::nullopt);
+                                        const std::optional<std::string>& comment = std::nullopt,
+                                        const std::optional<std::string>& step = std::nullopt);
   Request recall(std::int64_t request_id, std::optional<std::int64_t> by = std::nullopt,
                  const std::optional<std::string>& comment = std::nullopt);
   Request resubmit(std::int64_t request_id, std::optional<std::int64_t> by = std::nullopt,
