@@ -351,7 +351,7 @@ ax.invert_yaxis()
 for y, (reached, conv) in enumerate(zip(progress.reached, progress.conversion_to_next)):
     note = f"{reached}" + ("" if pd.isna(conv) else label(f"   （{conv:.0%} 进入下一阶段）", f"   ({conv:.0%} go on)"))
     ax.text(reached + progress.reached.max() * 0.01, y, note, va="center", fontsize=9)
-ax.set_xlim(0, progress.reached.max() * 1.3)
+ax.set_xlim(0, progress.reached.max() * label(1.45, 1.3))   # room for the notes
 ax.set_xlabel(label("到达该阶段的商机数", "opportunities that reached the stage"))
 ax.set_ylabel(label("销售阶段", "pipeline stage"))
 ax.set_title(label("销售漏斗（2026年1月至5月）", "Pipeline funnel, January to May 2026"))

@@ -26,7 +26,7 @@ class WorkflowError(Error):
     ...
 class StorageError(Error):
     ...
-__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
+__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Events', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
 class Table:
     """
     Columnar rows returned by the engine.
@@ -1133,24 +1133,6 @@ class Pool:
         """
         Changes the given rules (0 disables one); returns all rules.
         """
-class Events:
-    """
-    crm.events: committed changes in commit order, for webhooks and search-index sync.
-    """
-    def latest(self) -> int:
-        """
-        The newest event id: the cursor that starts from now.
-        """
-    def oldest(self) -> int:
-        """
-        The oldest event id still retained.
-        """
-    def since(self, cursor: int = 0, limit: int = 100) -> Table:
-        """
-        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at,
-        kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict
-        when events after the cursor are no longer retained.
-        """
 class Facts:
     """
     crm.facts: the derived per-customer facts.
@@ -1969,10 +1951,10 @@ class Crm:
     def customers(self) -> Customers:
         ...
     @property
-    def events(self) -> Events:
+    def documents(self) -> Documents:
         ...
     @property
-    def documents(self) -> Documents:
+    def events(self) -> Events:
         ...
     @property
     def facts(self) -> Facts:
@@ -2043,9 +2025,29 @@ class Crm:
     @property
     def workflows(self) -> Workflows:
         ...
+class Events:
+    """
+    crm.events: committed changes in commit order, for webhooks and search-index sync.
+    """
+    def latest(self) -> int:
+        """
+        The newest event id: the cursor that starts from now.
+        """
+    def oldest(self) -> int:
+        """
+        The oldest event id still retained.
+        """
+    def since(self, cursor: typing.SupportsInt | typing.SupportsIndex = 0, limit: typing.SupportsInt | typing.SupportsIndex = 100) -> Table:
+        """
+        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
+        """
+def _set_log_queue_capacity(capacity: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    Testing aid: how many log records may wait for delivery (10000 by default); returns the previous capacity. Raises ValidationError for 0.
+    """
 def log_level() -> str:
     """
-    The engine's current log level.
+    The engine's current log level name (trace ... critical, off), as set by the effective level of logging.getLogger('crmkit').
     """
 def normalize_phone(phone: str) -> str:
     """
@@ -2057,6 +2059,6 @@ def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeou
     """
 def set_log_level(level: typing.Any) -> None:
     """
-    Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
+    Sets the level of logging.getLogger('crmkit') (trace, debug, info, warning, error, critical, off, or a logging level number), which is what the engine follows: the same as logger.setLevel(). Returns None; raises ValidationError (field 'level') for an unknown name.
     """
-SCHEMA_VERSION: int = 5
+SCHEMA_VERSION: int = 7
