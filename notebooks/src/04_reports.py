@@ -28,6 +28,17 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import crmkit
+from crmkit import charts
+
+# The data is Chinese, so are the charts' labels when a CJK font is installed (`make deps`
+# installs one); without one they fall back to English instead of drawing empty boxes.
+ZH = charts.use_cjk_font() is not None
+
+
+def label(zh, en):
+    """A chart label: Chinese when a CJK font is installed, else English."""
+    return zh if ZH else en
+
 
 img_dir = Path(os.environ.get("CRMKIT_IMG_DIR", "."))
 db_file = Path("reports.db")
@@ -42,8 +53,9 @@ rng = random.Random(2026)
 crm = crmkit.open(str(db_file))
 crm.clock.freeze(START)
 STAGES = crm.pipeline.stages()
-# The charts label the stages in English (the plotting fonts here have no Chinese glyphs).
-STAGE_EN = dict(zip(STAGES, ["Initial contact", "Needs confirmed", "Proposal", "Negotiation", "Won", "Lost"]))
+# Stage names as the charts show them: the stages themselves, or English without a CJK font.
+STAGE_LABEL = {s: label(s, en) for s, en in
+               zip(STAGES, ["Initial contact", "Needs confirmed", "Proposal", "Negotiation", "Won", "Lost"])}
 STAGES
 
 # %% [markdown]
@@ -333,16 +345,16 @@ funnel
 # %%
 progress = funnel[funnel.stage != "输单"]
 fig, ax = plt.subplots(figsize=(7, 4))
-labels = [STAGE_EN[s] for s in progress.stage]
+labels = [STAGE_LABEL[s] for s in progress.stage]
 ax.barh(labels, progress.reached, color="#3b7dd8")
 ax.invert_yaxis()
 for y, (reached, conv) in enumerate(zip(progress.reached, progress.conversion_to_next)):
-    note = f"{reached}" + ("" if pd.isna(conv) else f"   ({conv:.0%} go on)")
+    note = f"{reached}" + ("" if pd.isna(conv) else label(f"   （{conv:.0%} 进入下一阶段）", f"   ({conv:.0%} go on)"))
     ax.text(reached + progress.reached.max() * 0.01, y, note, va="center", fontsize=9)
-ax.set_xlim(0, progress.reached.max() * 1.3)
-ax.set_xlabel("opportunities that reached the stage")
-ax.set_ylabel("pipeline stage")
-ax.set_title("Pipeline funnel, January to May 2026")
+ax.set_xlim(0, progress.reached.max() * label(1.45, 1.3))   # room for the notes
+ax.set_xlabel(label("到达该阶段的商机数", "opportunities that reached the stage"))
+ax.set_ylabel(label("销售阶段", "pipeline stage"))
+ax.set_title(label("销售漏斗（2026年1月至5月）", "Pipeline funnel, January to May 2026"))
 fig.savefig(img_dir / "funnel.png", dpi=110, bbox_inches="tight")
 
 # %% [markdown]
@@ -386,12 +398,12 @@ durations
 d = durations.dropna(subset=["median_days"])
 fig, ax = plt.subplots(figsize=(7, 4))
 x = range(len(d))
-ax.bar([i - 0.2 for i in x], d.median_days, width=0.4, label="median", color="#3b7dd8")
-ax.bar([i + 0.2 for i in x], d.p90_days, width=0.4, label="90th percentile", color="#9cc0ef")
-ax.set_xticks(list(x), [STAGE_EN[s] for s in d.stage])
-ax.set_xlabel("pipeline stage")
-ax.set_ylabel("days in stage")
-ax.set_title("How long opportunities stay in each stage")
+ax.bar([i - 0.2 for i in x], d.median_days, width=0.4, label=label("中位数", "median"), color="#3b7dd8")
+ax.bar([i + 0.2 for i in x], d.p90_days, width=0.4, label=label("90 分位", "90th percentile"), color="#9cc0ef")
+ax.set_xticks(list(x), [STAGE_LABEL[s] for s in d.stage])
+ax.set_xlabel(label("销售阶段", "pipeline stage"))
+ax.set_ylabel(label("停留天数", "days in stage"))
+ax.set_title(label("商机在各阶段停留多久", "How long opportunities stay in each stage"))
 ax.legend()
 fig.savefig(img_dir / "stage_durations.png", dpi=110, bbox_inches="tight")
 
@@ -408,17 +420,19 @@ forecast
 # %%
 f = forecast
 fig, ax = plt.subplots(figsize=(8, 4.2))
-ax.bar(f.period, f.won_amount / 1e6, label="won", color="#3b9d5d")
-ax.bar(f.period, f.weighted_amount / 1e6, bottom=f.won_amount / 1e6, label="weighted open pipeline",
+ax.bar(f.period, f.won_amount / 1e6, label=label("已赢单", "won"), color="#3b9d5d")
+ax.bar(f.period, f.weighted_amount / 1e6, bottom=f.won_amount / 1e6,
+       label=label("在途商机（按赢率加权）", "weighted open pipeline"),
        color="#9cc0ef")
 ahead = f[~f.period_closed]
 ax.plot(ahead.period, (ahead.won_amount + ahead.pipeline_amount) / 1e6, "o", color="#555555",
-        label="if every open deal were won")
+        label=label("若在途商机全部赢单", "if every open deal were won"))
 ax.axvline(len(f) - len(ahead) - 0.5, color="#999999", linestyle=":")
 ax.set_ylim(0, max((f.won_amount + f.pipeline_amount).max(), f.forecast.max()) / 1e6 * 1.15)
-ax.set_xlabel("month (expected close date for open deals, close date for won deals)")
-ax.set_ylabel("amount (millions)")
-ax.set_title("Revenue forecast by month (dotted line: today)")
+ax.set_xlabel(label("月份（在途商机按预计成交日，已赢单按成交日）",
+                    "month (expected close date for open deals, close date for won deals)"))
+ax.set_ylabel(label("金额（百万元）", "amount (millions)"))
+ax.set_title(label("按月收入预测（虚线：今天）", "Revenue forecast by month (dotted line: today)"))
 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
 fig.savefig(img_dir / "forecast.png", dpi=110, bbox_inches="tight")
@@ -472,19 +486,22 @@ s = steps[steps.median_wait_hours.notna()].reset_index(drop=True)
 labels = [f"{w}\n{st}" for w, st in zip(s.workflow, s.step)]
 fig, ax = plt.subplots(figsize=(8, 4.8))
 y = range(len(s))
-ax.barh([i - 0.2 for i in y], s.median_wait_hours, height=0.4, label="median wait", color="#3b7dd8")
-ax.barh([i + 0.2 for i in y], s.p90_wait_hours, height=0.4, label="90th percentile wait", color="#9cc0ef")
+ax.barh([i - 0.2 for i in y], s.median_wait_hours, height=0.4, label=label("等待中位数", "median wait"),
+        color="#3b7dd8")
+ax.barh([i + 0.2 for i in y], s.p90_wait_hours, height=0.4, label=label("等待 90 分位", "90th percentile wait"),
+        color="#9cc0ef")
 for i, row in s.iterrows():
-    flags = [name for name, on in (("pure delay", row.pure_delay), ("bottleneck", row.bottleneck)) if on]
+    flags = [name for name, on in ((label("纯等待", "pure delay"), row.pure_delay),
+                                   (label("瓶颈", "bottleneck"), row.bottleneck)) if on]
     if flags:
         ax.axhspan(i - 0.45, i + 0.45, color="#f3c969", alpha=0.35, zorder=0)
         ax.text(row.p90_wait_hours + 2, i + 0.2, " + ".join(flags), va="center", fontsize=9, color="#8a5a00")
 ax.set_yticks(list(y), labels, fontsize=9)
 ax.invert_yaxis()
 ax.set_xlim(0, s.p90_wait_hours.max() * 1.45)
-ax.set_xlabel("hours from the step starting to its decision")
-ax.set_ylabel("workflow / step")
-ax.set_title("Approval waits per step (flagged steps highlighted)")
+ax.set_xlabel(label("从步骤开始到决定的小时数", "hours from the step starting to its decision"))
+ax.set_ylabel(label("流程 / 步骤", "workflow / step"))
+ax.set_title(label("各审批步骤的等待时间（标记的步骤高亮）", "Approval waits per step (flagged steps highlighted)"))
 ax.legend(loc="center right")
 fig.savefig(img_dir / "approval_steps.png", dpi=110, bbox_inches="tight")
 

@@ -714,13 +714,7 @@ class Clv:
     def fit(self, asof: datetime.datetime | datetime.date | str | None = None, time_unit: str = 'week') -> ClvFit:
         ...
     def predict(self, horizon_days: typing.SupportsFloat | typing.SupportsIndex = 365.0, fit: ClvFit | None = None, asof: datetime.datetime | datetime.date | str | None = None, time_unit: str = 'week') -> Table:
-        """
-        Per customer: frequency, recency, T, monetary, p_alive, expected_purchases and expected_value
-        over the next horizon_days, as a Table. Without fit=, the CRM's last fit() (or predict()) is
-        reused when it is for the same view, time_unit and asof (no asof: the last fit's own) and no
-        order changed since; otherwise it fits first. Raises ValidationError for a horizon that is
-        not a positive number, an unknown time_unit, or too few customers to fit.
-        """
+        ...
 class Interaction:
     """
     One contact with a customer (沟通记录).
@@ -1796,15 +1790,9 @@ class Approvals:
     """
     def approve(self, request: int, by: int | None = None, comment: str | None = None, step: str | None = None) -> ApprovalRequest:
         ...
-    def approve_many(self, requests: collections.abc.Sequence[int], by: int | None = None, comment: str | None = None, step: str | None = None) -> list[BatchResult]:
+    def approve_many(self, requests: collections.abc.Sequence[int], by: int | None = None, comment: str | None = None) -> list[BatchResult]:
         """
-        Approves many requests as one user in one call and returns a list of BatchResult, one per
-        request in order (ok, status, current_step; or error and message). The batch is one
-        transaction with each request in its own savepoint: a refused request (NotFound,
-        PermissionDenied, Conflict, WorkflowError) changes nothing and the others are still decided,
-        each with the rows and ledger entry approve() writes. `step`: the step every request must be
-        at (Conflict for one that is not). Raises ValidationError for a bad comment and
-        PermissionDenied when the system view names no user; a storage failure rolls back the batch.
+        Approves each request in its own transaction; a result per request.
         """
     def delegate(self, user: int, to: int, start: datetime.datetime | datetime.date | str, end: datetime.datetime | datetime.date | str) -> Delegation:
         ...
@@ -2053,9 +2041,13 @@ class Events:
         """
         Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
         """
+def _set_log_queue_capacity(capacity: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    Testing aid: how many log records may wait for delivery (10000 by default); returns the previous capacity. Raises ValidationError for 0.
+    """
 def log_level() -> str:
     """
-    The engine's current log level.
+    The engine's current log level name (trace ... critical, off), as set by the effective level of logging.getLogger('crmkit').
     """
 def normalize_phone(phone: str) -> str:
     """
@@ -2067,6 +2059,6 @@ def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeou
     """
 def set_log_level(level: typing.Any) -> None:
     """
-    Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
+    Sets the level of logging.getLogger('crmkit') (trace, debug, info, warning, error, critical, off, or a logging level number), which is what the engine follows: the same as logger.setLevel(). Returns None; raises ValidationError (field 'level') for an unknown name.
     """
-SCHEMA_VERSION: int = 11
+SCHEMA_VERSION: int = 7

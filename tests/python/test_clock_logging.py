@@ -218,3 +218,127 @@ def test_library_installs_only_a_null_handler():
     handlers = logging.getLogger("crmkit").handlers
     assert any(isinstance(h, logging.NullHandler) for h in handlers)
     assert not any(isinstance(h, logging.StreamHandler) for h in handlers)
+
+
+# ---------------------------------------------------------------------------------------------
+# The Python logger drives the engine; records keep their time; a full queue says what it dropped
+
+
+@pytest.fixture
+def python_levels(log_level_reset):
+    """Restores the levels of the 'crmkit' and root loggers that a test sets through logging."""
+    crmkit_logger, root = logging.getLogger("crmkit"), logging.getLogger()
+    saved = crmkit_logger.level, root.level
+    handler = _Collect()
+    crmkit_logger.addHandler(handler)
+    yield handler
+    crmkit_logger.removeHandler(handler)
+    crmkit_logger.setLevel(saved[0])
+    root.setLevel(saved[1])
+    logging.disable(logging.NOTSET)
+
+
+class _Collect(logging.Handler):
+    """Keeps every record that reaches the 'crmkit' logger's handlers."""
+
+    def __init__(self):
+        super().__init__(level=1)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def messages(self):
+        return [r.getMessage() for r in self.records]
+
+
+def test_setting_the_python_loggers_level_alone_yields_engine_records(crm, python_levels):
+    logging.getLogger("crmkit").setLevel(logging.DEBUG)
+    c = crm.customers.add(name="只用 logging")
+    assert crmkit.log_level() == "debug"
+    adds = [r for r in python_levels.records if "customers.add" in r.getMessage()]
+    assert len(adds) == 1 and adds[0].levelno == logging.DEBUG and str(c.id) in adds[0].getMessage()
+    # The record names the Python line that called the engine, as logger.debug() there would.
+    assert adds[0].pathname == __file__ and adds[0].funcName == "test_setting_the_python_loggers_level_alone_yields_engine_records"
+
+    python_levels.records.clear()
+    logging.getLogger("crmkit").setLevel(logging.WARNING)
+    crm.customers.add(name="又安静了")
+    assert crmkit.log_level() == "warning"
+    assert python_levels.records == []
+
+
+def test_the_effective_level_counts_parents_and_logging_disable(crm, python_levels):
+    logging.getLogger("crmkit").setLevel(logging.NOTSET)   # inherit from the root logger
+    logging.getLogger().setLevel(logging.DEBUG)
+    crm.customers.add(name="根记录器")
+    assert crmkit.log_level() == "debug"
+    assert any("customers.add" in m for m in python_levels.messages())
+
+    python_levels.records.clear()
+    logging.disable(logging.INFO)                          # silences INFO and below everywhere
+    crm.customers.add(name="禁用")
+    assert crmkit.log_level() == "warning"
+    assert python_levels.records == []
+
+
+def test_set_log_level_is_a_shortcut_for_the_python_logger(python_levels):
+    crmkit.set_log_level("debug")
+    assert logging.getLogger("crmkit").level == logging.DEBUG
+    crmkit.set_log_level(logging.ERROR)
+    assert logging.getLogger("crmkit").level == logging.ERROR and crmkit.log_level() == "error"
+    crmkit.set_log_level("off")
+    assert logging.getLogger("crmkit").level > logging.CRITICAL and crmkit.log_level() == "off"
+    with pytest.raises(crmkit.ValidationError) as info:
+        crmkit.set_log_level(True)
+    assert info.value.field == "level"
+
+
+def test_records_carry_the_time_they_happened_not_their_delivery(crm, python_levels, monkeypatch):
+    import time
+
+    logging.getLogger("crmkit").setLevel(logging.DEBUG)
+    before = time.time()
+    # Whatever logging reads as "now" while it builds the records is an hour late: a record
+    # that still says `before..after` took its time from the engine's log call.
+    late = time.time() + 3600
+    monkeypatch.setattr(time, "time", lambda: late)
+    monkeypatch.setattr(time, "time_ns", lambda: int(late * 1e9))
+    lead = crm.leads.add(name="李", company="时间戳公司")
+    crm.leads.convert(lead.id)
+    monkeypatch.undo()
+    after = time.time()
+    records = python_levels.records
+    assert len(records) >= 2
+    for r in records:
+        assert before - 0.001 <= r.created <= after, (r.getMessage(), r.created, before, after)
+        assert r.msecs == pytest.approx(int(r.created * 1000) % 1000, abs=1)
+    assert [r.created for r in records] == sorted(r.created for r in records)
+
+
+def test_a_full_queue_counts_what_it_dropped_and_says_so(tmp_path, python_levels):
+    logging.getLogger("crmkit").setLevel(logging.DEBUG)
+    first = crmkit.open(str(tmp_path / "all.db"))         # what opening a fresh file logs
+    everything = python_levels.messages()
+    first.close()
+    assert len(everything) > 3
+    python_levels.records.clear()
+    previous = crmkit._crmkit._set_log_queue_capacity(3)
+    try:
+        second = crmkit.open(str(tmp_path / "three.db"))
+    finally:
+        crmkit._crmkit._set_log_queue_capacity(previous)
+    got = list(python_levels.records)
+    second.close()
+    assert [r.getMessage().replace("three.db", "all.db") for r in got[:3]] == everything[:3]
+    assert len(got) == 4
+    note = got[3]
+    assert note.levelno == logging.WARNING
+    assert note.getMessage().startswith(f"{len(everything) - 3} log records were dropped: more than 3 waited")
+    assert note.crmkit_dropped == len(everything) - 3
+    # The count starts again: the next call drops nothing and says nothing of it.
+    python_levels.records.clear()
+    crmkit.open(str(tmp_path / "again.db")).close()
+    assert not any("dropped" in m for m in python_levels.messages())
+    with pytest.raises(crmkit.ValidationError):
+        crmkit._crmkit._set_log_queue_capacity(0)
