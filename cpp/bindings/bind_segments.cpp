@@ -201,7 +201,7 @@ void init_segments(py::module_& m) {
 
   py::class_<segments::Rfm>(m, "Rfm", "crm.rfm: recency, frequency, monetary scores.")
       .def(
-          "score", [](segments::Rfm& r, std::optional<TimeArg> asof) { return r.score(opt_ms(asof, "asof")); },
+          "score", [](segments::Rfm& r, std::optional<TimeArg> asof) { return r.score(opt_ms(asof, "asof", r.zone())); },
           py::arg("asof") = py::none(), Release());
 
   // The Gamma-Gamma parameters exist only when the spend model could be fitted.
@@ -229,13 +229,13 @@ void init_segments(py::module_& m) {
       .def(
           "fit",
           [](segments::Clv& c, std::optional<TimeArg> asof, const std::string& time_unit) {
-            return c.fit(opt_ms(asof, "asof"), time_unit);
+            return c.fit(opt_ms(asof, "asof", c.zone()), time_unit);
           },
           py::arg("asof") = py::none(), py::arg("time_unit") = "week", Release())
       .def(
           "predict",
           [](segments::Clv& c, double horizon_days, std::optional<segments::ClvFit> fit, std::optional<TimeArg> asof,
-             const std::string& time_unit) { return c.predict(horizon_days, fit, opt_ms(asof, "asof"), time_unit); },
+             const std::string& time_unit) { return c.predict(horizon_days, fit, opt_ms(asof, "asof", c.zone()), time_unit); },
           py::arg("horizon_days") = 365.0, py::arg("fit") = py::none(), py::arg("asof") = py::none(),
           py::arg("time_unit") = "week", Release());
 }

@@ -26,7 +26,7 @@ class WorkflowError(Error):
     ...
 class StorageError(Error):
     ...
-__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
+__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Events', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
 class Table:
     """
     Columnar rows returned by the engine.
@@ -1133,24 +1133,6 @@ class Pool:
         """
         Changes the given rules (0 disables one); returns all rules.
         """
-class Events:
-    """
-    crm.events: committed changes in commit order, for webhooks and search-index sync.
-    """
-    def latest(self) -> int:
-        """
-        The newest event id: the cursor that starts from now.
-        """
-    def oldest(self) -> int:
-        """
-        The oldest event id still retained.
-        """
-    def since(self, cursor: int = 0, limit: int = 100) -> Table:
-        """
-        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at,
-        kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict
-        when events after the cursor are no longer retained.
-        """
 class Facts:
     """
     crm.facts: the derived per-customer facts.
@@ -1969,10 +1951,10 @@ class Crm:
     def customers(self) -> Customers:
         ...
     @property
-    def events(self) -> Events:
+    def documents(self) -> Documents:
         ...
     @property
-    def documents(self) -> Documents:
+    def events(self) -> Events:
         ...
     @property
     def facts(self) -> Facts:
@@ -2035,6 +2017,14 @@ class Crm:
     def tickets(self) -> Tickets:
         ...
     @property
+    def timezone(self) -> str:
+        """
+        The database's time zone, an IANA name ('UTC', 'Asia/Shanghai'): the calendar of report periods, due dates, the pool's daily quota, date text without an offset and dates in rules. Assigning changes it for the database (recorded in history; all-day tasks keep their dates); raises PermissionDenied unless the view is the system view or an admin, ValidationError for an unknown name.
+        """
+    @timezone.setter
+    def timezone(self, arg1: typing.Any) -> None:
+        ...
+    @property
     def user(self) -> User | None:
         ...
     @property
@@ -2043,6 +2033,22 @@ class Crm:
     @property
     def workflows(self) -> Workflows:
         ...
+class Events:
+    """
+    crm.events: committed changes in commit order, for webhooks and search-index sync.
+    """
+    def latest(self) -> int:
+        """
+        The newest event id: the cursor that starts from now.
+        """
+    def oldest(self) -> int:
+        """
+        The oldest event id still retained.
+        """
+    def since(self, cursor: typing.SupportsInt | typing.SupportsIndex = 0, limit: typing.SupportsInt | typing.SupportsIndex = 100) -> Table:
+        """
+        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
+        """
 def log_level() -> str:
     """
     The engine's current log level.
@@ -2051,12 +2057,12 @@ def normalize_phone(phone: str) -> str:
     """
     Digits only, +86/0086 removed: the key leads and customers are matched on.
     """
-def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0) -> Crm:
+def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0, timezone: str | None = None) -> Crm:
     """
-    Opens (creating and migrating) a CRM database; ':memory:' for a throwaway one.
+    Opens (creating and migrating) a CRM database; ':memory:' for a throwaway one. Returns the system view (a Crm). `timezone` (an IANA name such as 'Asia/Shanghai') is the database's calendar: stored by the first open that names one; None uses the stored zone (UTC if none). Raises ValidationError for an unknown zone, Conflict when it differs from the stored zone (change that with crm.timezone = ...), StorageError for a file that is not a crmkit database.
     """
 def set_log_level(level: typing.Any) -> None:
     """
     Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
     """
-SCHEMA_VERSION: int = 5
+SCHEMA_VERSION: int = 10

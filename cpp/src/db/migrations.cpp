@@ -635,6 +635,19 @@ DROP TRIGGER segment_changes_members_del;
 DROP TRIGGER segment_changes_groups_upd;
 DROP TABLE segment_changes;
 )sql";
+
+// Version 10: settings of the whole database, one row per name. The first is `timezone`, the IANA
+// name of the zone whose calendar the engine reckons local days in (report periods, due dates,
+// daily quotas); absent means UTC. A table rather than a column of some domain's table because a
+// setting belongs to no domain, and a new one is then a row, not a migration.
+constexpr const char* kSettings = R"sql(
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,    -- 'timezone'
+  value TEXT NOT NULL,      -- 'Asia/Shanghai'
+  updated_at INTEGER NOT NULL,
+  updated_by INTEGER REFERENCES users(id)  -- NULL: the system view (crmkit.open)
+);
+)sql";
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -646,6 +659,7 @@ const std::vector<Migration>& migrations() {
       {5, kSegmentChanges},
       {6, kEvents},
       {7, kApprovalColumns},
+      {10, kSettings},
   };
   return all;
 }

@@ -23,6 +23,7 @@ void add_custom_fields(rules::Catalog& c, const schema::FieldSet& fields, const 
 rules::Catalog opportunity_catalog(const Context& ctx) {
   rules::Catalog c;
   c.entity = "opportunity";
+  c.zone = ctx.zone();
   std::vector<std::string> stages = schema::Stages(ctx, "pipeline").names();
   c.fields = {
       {"id", FieldType::Integer, "o.id", {}},
@@ -58,6 +59,7 @@ bool is_document_kind(const Context& ctx, const std::string& kind) {
 rules::Catalog document_catalog(const Context& ctx, const std::string& kind) {
   rules::Catalog c;
   c.entity = kind;
+  c.zone = ctx.zone();
   std::vector<std::string> stages = schema::Stages(ctx, "pipeline").names();
   c.fields = {
       {"id", FieldType::Integer, "d.id", {}},

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "crmkit/time.hpp"
+
 namespace crmkit::rules {
 
 enum class FieldType { Text, Number, Integer, Bool, Date, DateTime, Enum, MultiEnum, User };
@@ -43,6 +45,9 @@ struct Catalog {
   std::string has_tag_sql;
   // The same for in_group() with one '?' for the group name.
   std::string in_group_sql;
+  // The database's time zone: date text without an offset is a local time, and `now` compared
+  // with a `date` field is read on the local calendar (see docs/rules.md, "Dates and time zones").
+  TimeZone zone;
 
   // The field with exactly this name, or nullptr. Linear scan: catalogs are small.
   const FieldInfo* find(std::string_view name) const;
