@@ -639,9 +639,10 @@ DROP TABLE segment_changes;
 // Version 10: settings of the whole database, one row per name. The first is `timezone`, the IANA
 // name of the zone whose calendar the engine reckons local days in (report periods, due dates,
 // daily quotas); absent means UTC. A table rather than a column of some domain's table because a
-// setting belongs to no domain, and a new one is then a row, not a migration.
+// setting belongs to no domain, and a new one is then a row, not a migration. IF NOT EXISTS: a
+// file taken back to an older user_version by hand (as the migration tests do) still migrates.
 constexpr const char* kSettings = R"sql(
-CREATE TABLE settings (
+CREATE TABLE IF NOT EXISTS settings (
   name TEXT PRIMARY KEY,    -- 'timezone'
   value TEXT NOT NULL,      -- 'Asia/Shanghai'
   updated_at INTEGER NOT NULL,
