@@ -5,7 +5,7 @@ PY := .venv/bin/python
 BUILD_DIR := build/py
 DEB_PACKAGES := g++ make libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libspdlog-dev \
 	libfmt-dev libssl-dev libnlopt-cxx-dev libicu-dev libphonenumber-dev zlib1g-dev \
-	libgtest-dev ccache icu-devtools fonts-wqy-microhei
+	libgtest-dev ccache icu-devtools fonts-wqy-microhei libhowardhinnant-date-dev tzdata
 
 .PHONY: all deps deb-deps build wheel demo test test-cpp test-python typecheck bench clean stubs
 

@@ -3,6 +3,8 @@
 #include "crmkit/crm.hpp"
 #include "crmkit/log.hpp"
 
+#include <pybind11/typing.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -11,6 +13,17 @@
 
 namespace crmkit::bindings {
 namespace {
+
+// A time zone argument: None (keep the stored one) or an IANA name; anything else is a
+// ValidationError naming the argument.
+std::optional<std::string> zone_name(py::handle value) {
+  if (value.is_none()) return std::nullopt;
+  if (!PyUnicode_Check(value.ptr()))
+    throw ValidationError("timezone: expected an IANA time zone name such as 'Asia/Shanghai', not " +
+                              py::str(py::type::of(value).attr("__name__")).cast<std::string>(),
+                          "timezone");
+  return detail::utf8(value);
+}
 
 // `crm.clock`: a handle that keeps the engine alive.
 struct ClockView {
@@ -128,7 +141,7 @@ void init_crm(py::module_& m) {
       .def("now", [](ClockView& c) { return Timestamp{c.ctx.now()}; },
           "Returns the engine's current instant (a timezone-aware UTC datetime): the frozen time, or the system "
           "clock. Raises StorageError once the CRM is closed.")
-      .def("freeze", [](ClockView& c, const TimeArg& at) { c.ctx.live().clock.freeze(at.resolve("at").ms); },
+      .def("freeze", [](ClockView& c, const TimeArg& at) { c.ctx.live().clock.freeze(at.resolve("at", c.ctx.zone()).ms); },
            py::arg("at"), Drain(),
           "Stops the clock at `at` (a datetime, a date or ISO text); every write then carries that instant. "
           "Returns None. Raises ValidationError for unreadable text, StorageError once the CRM is closed.")
@@ -233,6 +246,22 @@ void init_crm(py::module_& m) {
         py::gil_scoped_release release;
         return c.users().get(*c.principal().user_id);
       })
+      .def_property(
+          "timezone",
+          [](const Crm& c) {
+            py::gil_scoped_release release;
+            return c.timezone();
+          },
+          [](const Crm& c, py::object value) {
+            auto name = zone_name(value);
+            if (!name) throw ValidationError("timezone: expected an IANA time zone name, not None", "timezone");
+            py::gil_scoped_release release;  // the change waits for the write lock
+            c.set_timezone(*name);
+          },
+          "The database's time zone, an IANA name ('UTC', 'Asia/Shanghai'): the calendar of report periods, "
+          "due dates, the pool's daily quota, date text without an offset and dates in rules. Assigning changes it "
+          "for the database (recorded in history; all-day tasks keep their dates); raises PermissionDenied unless "
+          "the view is the system view or an admin, ValidationError for an unknown name.")
       .def_property_readonly("closed", &Crm::closed)
       .def("close", &Crm::close, Release(),
           "Closes this view; the connection closes (with a WAL checkpoint) when the last view of it closes. "
@@ -249,7 +278,9 @@ void init_crm(py::module_& m) {
 
   m.def(
       "open",
-      [](py::object path_like, const std::string& synchronous, double busy_timeout) {
+      [](py::object path_like, const std::string& synchronous, double busy_timeout,
+         py::typing::Optional<py::str> timezone_arg) {  // typed for the stubs; checked by zone_name
+        auto timezone = zone_name(timezone_arg);
         auto path = py::module_::import("os").attr("fspath")(path_like).cast<std::string>();
         if (synchronous != "normal" && synchronous != "full")
           throw ValidationError("synchronous must be 'normal' or 'full'", "synchronous");
@@ -257,13 +288,16 @@ void init_crm(py::module_& m) {
         opts.synchronous_full = synchronous == "full";
         opts.busy_timeout_ms = static_cast<int>(busy_timeout * 1000);
         py::gil_scoped_release release;
-        return Crm::open(path, opts);
+        return Crm::open(path, opts, timezone);
       },
-      py::arg("path") = ":memory:", py::arg("synchronous") = "normal", py::arg("busy_timeout") = 10.0, Drain(),
-      "Opens (creating and migrating) a CRM database file; ':memory:' for a throwaway one. `synchronous` is "
-      "'normal' or 'full' (fsync every commit); `busy_timeout` is how many seconds to wait for another "
-      "process's write lock. Returns the Crm (the system view). Raises ValidationError for a bad option, "
-      "StorageError when the file cannot be opened or was written by a newer crmkit.");
+      py::arg("path") = ":memory:", py::arg("synchronous") = "normal", py::arg("busy_timeout") = 10.0,
+      py::arg("timezone") = py::none(), Drain(),
+      "Opens (creating and migrating) a CRM database; ':memory:' for a throwaway one. Returns the system view "
+      "(a Crm). `synchronous` is 'normal' or 'full' (fsync every commit); `busy_timeout` is how many seconds to "
+      "wait for another process's write lock; `timezone` (an IANA name such as 'Asia/Shanghai') is the database's calendar: stored by the first "
+      "open that names one; None uses the stored zone (UTC if none). Raises ValidationError for an unknown zone, "
+      "Conflict when it differs from the stored zone (change that with crm.timezone = ...), StorageError for a "
+      "file that is not a crmkit database.");
   m.attr("SCHEMA_VERSION") = db::Database::latest_schema_version();
 }
 

@@ -8,7 +8,7 @@ namespace {
 
 using namespace relationship;
 
-InteractionInput interaction_input(Ref customer, const std::string& kind, std::optional<Ref> by,
+InteractionInput interaction_input(const TimeZone& zone, Ref customer, const std::string& kind, std::optional<Ref> by,
                                    const std::string& summary, std::optional<TimeArg> at, std::optional<Ref> contact,
                                    std::optional<TimeArg> next_follow_up, std::optional<std::string> follow_up_title) {
   InteractionInput in;
@@ -16,10 +16,10 @@ InteractionInput interaction_input(Ref customer, const std::string& kind, std::o
   in.kind = kind;
   in.by = opt_id(by);
   in.summary = summary;
-  in.at = opt_time(at, "at");
+  in.at = opt_time(at, "at", zone);
   in.contact_id = opt_id(contact);
   if (next_follow_up) {
-    in.next_follow_up = next_follow_up->resolve("next_follow_up");
+    in.next_follow_up = next_follow_up->resolve("next_follow_up", zone);
     in.follow_up_all_day = next_follow_up->is_date;
   }
   in.follow_up_title = std::move(follow_up_title);
@@ -147,7 +147,7 @@ void init_relationship(py::module_& m) {
           [](Interactions& s, Ref customer, const std::string& kind, std::optional<Ref> by, const std::string& summary,
              std::optional<TimeArg> at, std::optional<Ref> contact, std::optional<TimeArg> next_follow_up,
              std::optional<std::string> follow_up_title) {
-            auto in = interaction_input(customer, kind, by, summary, at, contact, next_follow_up, follow_up_title);
+            auto in = interaction_input(s.zone(), customer, kind, by, summary, at, contact, next_follow_up, follow_up_title);
             py::gil_scoped_release release;
             return s.log(in);
           },
@@ -161,12 +161,13 @@ void init_relationship(py::module_& m) {
       .def(
           "log_many",
           [](Interactions& s, Iterable rows) {
+            const TimeZone zone = s.zone();
             std::vector<InteractionInput> inputs;
             std::int64_t r = 0;
             for (auto row : rows.items) {
               auto d = row_dict(row, r);
               inputs.push_back(interaction_input(
-                  required_ref_field(d, "customer", r), opt_field<std::string>(d, "kind", r).value_or(""),
+                  zone, required_ref_field(d, "customer", r), opt_field<std::string>(d, "kind", r).value_or(""),
                   ref_field(d, "by", r), opt_field<std::string>(d, "summary", r).value_or(""),
                   opt_field<TimeArg>(d, "at", r), ref_field(d, "contact", r), opt_field<TimeArg>(d, "next_follow_up", r),
                   opt_field<std::string>(d, "follow_up_title", r)));
@@ -191,8 +192,8 @@ void init_relationship(py::module_& m) {
             InteractionQuery q;
             q.customer_id = opt_id(customer);
             q.by = opt_id(by);
-            q.since = opt_time(since, "since");
-            q.until = opt_time(until, "until");
+            q.since = opt_time(since, "since", s.zone());
+            q.until = opt_time(until, "until", s.zone());
             q.limit = limit_arg(limit);
             q.offset = offset.value;
             py::gil_scoped_release release;
@@ -211,7 +212,7 @@ void init_relationship(py::module_& m) {
             TaskInput in;
             in.customer_id = customer.id;
             in.title = title;
-            in.due = due.resolve("due");
+            in.due = due.resolve("due", s.zone());
             in.all_day = due.is_date;
             in.assignee = opt_id(assignee);
             in.notes = notes;
@@ -238,8 +239,8 @@ void init_relationship(py::module_& m) {
       .def(
           "due",
           [](Tasks& s, std::optional<Ref> assignee, std::optional<TimeArg> before, std::optional<TimeArg> after) {
-            auto b = opt_time(before, "before");
-            auto a = opt_time(after, "after");
+            auto b = opt_time(before, "before", s.zone());
+            auto a = opt_time(after, "after", s.zone());
             py::gil_scoped_release release;
             return s.due(opt_id(assignee), b, a);
           },
@@ -249,7 +250,7 @@ void init_relationship(py::module_& m) {
       .def(
           "overdue",
           [](Tasks& s, std::optional<Ref> assignee, std::optional<TimeArg> at) {
-            auto t = opt_time(at, "at");
+            auto t = opt_time(at, "at", s.zone());
             py::gil_scoped_release release;
             return s.overdue(opt_id(assignee), t);
           },
@@ -364,7 +365,7 @@ void init_relationship(py::module_& m) {
             OrderInput in;
             in.customer_id = customer.id;
             in.amount = amount;
-            in.at = opt_time(at, "at");
+            in.at = opt_time(at, "at", s.zone());
             if (items) in.items = order_items(items->items, std::nullopt);
             in.note = note;
             in.refund_of = opt_id(refund_of);
@@ -387,7 +388,7 @@ void init_relationship(py::module_& m) {
               OrderInput in;
               in.customer_id = required_ref_field(d, "customer", r).id;
               in.amount = opt_field<double>(d, "amount", r);
-              in.at = opt_time(opt_field<TimeArg>(d, "at", r), "at");
+              in.at = opt_time(opt_field<TimeArg>(d, "at", r), "at", s.zone());
               if (auto its = item(d, "items")) in.items = order_items(*its, r);
               in.note = opt_field<std::string>(d, "note", r);
               in.refund_of = opt_id(ref_field(d, "refund_of", r));
@@ -403,7 +404,7 @@ void init_relationship(py::module_& m) {
       .def(
           "refund",
           [](Orders& s, Ref o, std::optional<double> amount, std::optional<TimeArg> at, std::optional<std::string> note) {
-            auto t = opt_time(at, "at");
+            auto t = opt_time(at, "at", s.zone());
             py::gil_scoped_release release;
             return s.refund(o.id, amount, t, note);
           },
@@ -458,7 +459,7 @@ void init_relationship(py::module_& m) {
       .def(
           "preview",
           [](Pool& s, std::optional<TimeArg> at) {
-            auto t = opt_time(at, "at");
+            auto t = opt_time(at, "at", s.zone());
             py::gil_scoped_release release;
             return s.preview(t);
           },

@@ -8,12 +8,12 @@ namespace {
 using reports::ReportFilter;
 using reports::Reports;
 
-ReportFilter filter_of(const std::optional<TimeArg>& start, const std::optional<TimeArg>& end,
+ReportFilter filter_of(const TimeZone& zone, const std::optional<TimeArg>& start, const std::optional<TimeArg>& end,
                        const std::optional<Ref>& owner, const std::optional<Ref>& team,
                        const std::optional<std::string>& where) {
   ReportFilter f;
-  f.start_ms = opt_ms(start, "start");
-  f.end_ms = opt_ms(end, "end");
+  f.start_ms = opt_ms(start, "start", zone);
+  f.end_ms = opt_ms(end, "end", zone);
   f.owner = opt_id(owner);
   f.team = opt_id(team);
   f.where = where;
@@ -35,7 +35,7 @@ using OptText = std::optional<std::string>;
 template <typename... Leading, typename Report>
 auto filtered(Report report) {
   return [report](const Reports& r, Leading... leading, OptTime start, OptTime end, OptRef owner, OptRef team,
-                  OptText where) { return report(r, filter_of(start, end, owner, team, where), leading...); };
+                  OptText where) { return report(r, filter_of(r.zone(), start, end, owner, team, where), leading...); };
 }
 
 }  // namespace
@@ -102,7 +102,7 @@ void init_reports(py::module_& m) {
           [](const Reports& r, OptTime start, OptTime end, OptRef owner, OptRef team, OptText where,
              std::int64_t min_decisions, double max_reject_rate, double min_median_wait_hours,
              double bottleneck_share) {
-            auto f = filter_of(start, end, owner, team, where);
+            auto f = filter_of(r.zone(), start, end, owner, team, where);
             reports::ApprovalThresholds th{min_decisions, max_reject_rate, min_median_wait_hours, bottleneck_share};
             py::gil_scoped_release release;
             return r.approval_steps(f, th);

@@ -256,7 +256,7 @@ void init_segments(py::module_& m) {
 
   py::class_<segments::Rfm>(m, "Rfm", "crm.rfm: recency, frequency, monetary scores.")
       .def(
-          "score", [](segments::Rfm& r, std::optional<TimeArg> asof) { return r.score(opt_ms(asof, "asof")); },
+          "score", [](segments::Rfm& r, std::optional<TimeArg> asof) { return r.score(opt_ms(asof, "asof", r.zone())); },
           py::arg("asof") = py::none(), Release(),
           "Recency, frequency and monetary quintile scores (1-5) of every customer with orders as of `asof` "
           "(default: now). Returns a Table (customer_id, recency_days, frequency, monetary, r, f, m, cell). "
@@ -298,7 +298,7 @@ void init_segments(py::module_& m) {
       .def(
           "fit",
           [](segments::Clv& c, std::optional<TimeArg> asof, const std::string& time_unit) {
-            return c.fit(opt_ms(asof, "asof"), time_unit);
+            return c.fit(opt_ms(asof, "asof", c.zone()), time_unit);
           },
           py::arg("asof") = py::none(), py::arg("time_unit") = "week", Release(),
           "Fits BG/NBD (purchases) and Gamma-Gamma (spend) by maximum likelihood on the orders up to `asof`, in "
@@ -307,7 +307,7 @@ void init_segments(py::module_& m) {
       .def(
           "predict",
           [](segments::Clv& c, double horizon_days, std::optional<segments::ClvFit> fit, std::optional<TimeArg> asof,
-             const std::string& time_unit) { return c.predict(horizon_days, fit, opt_ms(asof, "asof"), time_unit); },
+             const std::string& time_unit) { return c.predict(horizon_days, fit, opt_ms(asof, "asof", c.zone()), time_unit); },
           py::arg("horizon_days") = 365.0, py::arg("fit") = py::none(), py::arg("asof") = py::none(),
           py::arg("time_unit") = "week", Release(),
           "Per customer: frequency, recency, T, monetary, p_alive, expected_purchases and expected_value\n"

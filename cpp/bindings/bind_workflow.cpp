@@ -308,7 +308,8 @@ void init_workflow(py::module_& m) {
       .def(
           "delegate",
           [](ApprovalsHandle& h, Ref user, Ref to, const TimeArg& start, const TimeArg& end) {
-            return Approvals(h.ctx).delegate(user.id, to.id, start.resolve("start"), end.resolve("end"));
+            const TimeZone zone = h.ctx.zone();
+            return Approvals(h.ctx).delegate(user.id, to.id, start.resolve("start", zone), end.resolve("end", zone));
           },
           py::arg("user"), py::arg("to"), py::arg("start"), py::arg("end"), Release(),
           "Lets `to` approve in `user`'s place from `start` to `end`. Returns the Delegation. Raises NotFound "

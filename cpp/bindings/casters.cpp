@@ -191,7 +191,7 @@ void reject_argument(py::handle src, const char* expected) {
 }
 
 Timestamp parse_time_argument(py::handle src, const char* fallback_name) {
-  return parse_timestamp(utf8(src), argument_name(src).value_or(fallback_name));
+  return parse_timestamp(utf8(src), argument_name(src).value_or(fallback_name), TimeZone{});
 }
 
 Date parse_date_argument(py::handle src, const char* fallback_name) {

@@ -43,13 +43,18 @@ struct Iterable {
   pybind11::iterable items;
 };
 
-// A time as the caller gave it: already an instant, or text still to be parsed.
+// A time as the caller gave it: an instant (a datetime; naive means UTC), a calendar date, or
+// text still to be parsed. Dates and text without an offset are local to the database's time
+// zone, which only the service knows: `resolve` takes it (`s.zone()` of the bound service).
 struct TimeArg {
   std::optional<Timestamp> instant;
+  std::optional<Date> date;  // a datetime.date
   std::string text;
   bool is_date = false;  // a datetime.date or a bare YYYY-MM-DD text
-  Timestamp resolve(const std::string& field) const {
-    return instant ? *instant : parse_timestamp(text, field);
+  Timestamp resolve(const std::string& field, const TimeZone& zone) const {
+    if (instant) return *instant;
+    if (date) return Timestamp{zone.start_of(*date)};
+    return parse_timestamp(text, field, zone);
   }
 };
 
@@ -110,7 +115,9 @@ void forget_call_arguments();
 std::optional<std::string> argument_name(pybind11::handle src);
 // Throws ValidationError naming the argument: "<name>: expected <expected>, not <type> <repr>".
 [[noreturn]] void reject_argument(pybind11::handle src, const char* expected);
-// parse_timestamp/parse_date of a text argument, the error naming the argument.
+// parse_timestamp/parse_date of a text argument, the error naming the argument. A Timestamp
+// argument knows no database, so its text is read as UTC: bindings that take times from users
+// take a TimeArg, which is resolved in the service's time zone.
 Timestamp parse_time_argument(pybind11::handle src, const char* fallback_name);
 Date parse_date_argument(pybind11::handle src, const char* fallback_name);
 }  // namespace detail
@@ -163,9 +170,13 @@ template <>
 struct type_caster<crmkit::bindings::TimeArg> {
   PYBIND11_TYPE_CASTER(crmkit::bindings::TimeArg, const_name("datetime.datetime | datetime.date | str"));
   bool load(handle src, bool convert) {
-    if (crmkit::bindings::detail::is_datetime(src) || crmkit::bindings::detail::is_date(src)) {
+    if (crmkit::bindings::detail::is_datetime(src)) {
       value.instant = crmkit::Timestamp{crmkit::bindings::detail::datetime_to_ms(src)};
-      value.is_date = crmkit::bindings::detail::is_date(src);
+      return true;
+    }
+    if (crmkit::bindings::detail::is_date(src)) {
+      value.date = crmkit::Date{crmkit::bindings::detail::datetime_to_ms(src)};
+      value.is_date = true;
       return true;
     }
     if (PyUnicode_Check(src.ptr())) {

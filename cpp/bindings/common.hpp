@@ -69,11 +69,13 @@ namespace crmkit::bindings {
 inline std::optional<std::int64_t> opt_id(const std::optional<Ref>& r) {
   return r ? std::optional<std::int64_t>(r->id) : std::nullopt;
 }
-inline std::optional<Timestamp> opt_time(const std::optional<TimeArg>& t, const std::string& field) {
-  return t ? std::optional<Timestamp>(t->resolve(field)) : std::nullopt;
+inline std::optional<Timestamp> opt_time(const std::optional<TimeArg>& t, const std::string& field,
+                                         const TimeZone& zone) {
+  return t ? std::optional<Timestamp>(t->resolve(field, zone)) : std::nullopt;
 }
-inline std::optional<std::int64_t> opt_ms(const std::optional<TimeArg>& t, const std::string& field) {
-  return t ? std::optional<std::int64_t>(t->resolve(field).ms) : std::nullopt;
+inline std::optional<std::int64_t> opt_ms(const std::optional<TimeArg>& t, const std::string& field,
+                                          const TimeZone& zone) {
+  return t ? std::optional<std::int64_t>(t->resolve(field, zone).ms) : std::nullopt;
 }
 
 // A limit as Python spells it (None: every row) in the core's spelling (paging::kNoLimit). The

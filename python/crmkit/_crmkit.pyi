@@ -2017,6 +2017,14 @@ class Crm:
     def tickets(self) -> Tickets:
         ...
     @property
+    def timezone(self) -> str:
+        """
+        The database's time zone, an IANA name ('UTC', 'Asia/Shanghai'): the calendar of report periods, due dates, the pool's daily quota, date text without an offset and dates in rules. Assigning changes it for the database (recorded in history; all-day tasks keep their dates); raises PermissionDenied unless the view is the system view or an admin, ValidationError for an unknown name.
+        """
+    @timezone.setter
+    def timezone(self, arg1: typing.Any) -> None:
+        ...
+    @property
     def user(self) -> User | None:
         ...
     @property
@@ -2041,24 +2049,20 @@ class Events:
         """
         Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
         """
-def _set_log_queue_capacity(capacity: typing.SupportsInt | typing.SupportsIndex) -> int:
-    """
-    Testing aid: how many log records may wait for delivery (10000 by default); returns the previous capacity. Raises ValidationError for 0.
-    """
 def log_level() -> str:
     """
-    The engine's current log level name (trace ... critical, off), as set by the effective level of logging.getLogger('crmkit').
+    The engine's current log level.
     """
 def normalize_phone(phone: str) -> str:
     """
     Digits only, +86/0086 removed: the key leads and customers are matched on.
     """
-def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0) -> Crm:
+def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0, timezone: str | None = None) -> Crm:
     """
-    Opens (creating and migrating) a CRM database; ':memory:' for a throwaway one.
+    Opens (creating and migrating) a CRM database; ':memory:' for a throwaway one. Returns the system view (a Crm). `timezone` (an IANA name such as 'Asia/Shanghai') is the database's calendar: stored by the first open that names one; None uses the stored zone (UTC if none). Raises ValidationError for an unknown zone, Conflict when it differs from the stored zone (change that with crm.timezone = ...), StorageError for a file that is not a crmkit database.
     """
 def set_log_level(level: typing.Any) -> None:
     """
-    Sets the level of logging.getLogger('crmkit') (trace, debug, info, warning, error, critical, off, or a logging level number), which is what the engine follows: the same as logger.setLevel(). Returns None; raises ValidationError (field 'level') for an unknown name.
+    Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
     """
-SCHEMA_VERSION: int = 7
+SCHEMA_VERSION: int = 10

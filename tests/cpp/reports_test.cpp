@@ -168,7 +168,7 @@ TEST(Reports, BadInputNamesTheParameter) {
     return std::string("(no error)");
   };
   EXPECT_EQ(field_of([&] { r.conversion("colour"); }), "by");
-  EXPECT_EQ(field_of([&] { r.forecast("week"); }), "period");
+  EXPECT_EQ(field_of([&] { r.forecast("fortnight"); }), "period");
   ReportFilter backwards;
   backwards.start_ms = kNow;
   backwards.end_ms = kT0;

@@ -5,6 +5,7 @@
 // are cheap value objects built over a Context on demand. Thread-safety: see Database.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "crmkit/clock.hpp"
 #include "crmkit/db/database.hpp"
 #include "crmkit/org/principal.hpp"
+#include "crmkit/time.hpp"
 
 namespace crmkit {
 
@@ -47,6 +49,9 @@ struct Engine {
   Engine(const std::string& path, const db::OpenOptions& options) : db(path, options) {}
   db::Database db;
   Clock clock;
+  // The database's time zone (stored in `settings`, loaded at open, changed by Crm::set_timezone):
+  // the calendar of every local notion. Read through Context::zone().
+  std::atomic<TimeZone> zone{TimeZone{}};
   // Resolves a saved segment to its member customer ids, as seen by the context's principal.
   // Installed by the segments domain; lower domains (revisit plans) call it without depending on
   // segments. Throws NotFound for an unknown segment.
@@ -76,6 +81,8 @@ struct Context {
   // is read as it stands (tests advance it between steps). Outside a transaction: the clock.
   std::int64_t now() const;
   std::optional<std::int64_t> actor() const { return who->user_id; }
+  // The database's time zone: every domain reckons local days, weeks and months through it.
+  TimeZone zone() const { return live().zone.load(); }
   // Throws PermissionDenied unless the acting principal may change configuration (`what`).
   void require_admin(const std::string& what) const;
 };

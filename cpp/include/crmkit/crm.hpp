@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "crmkit/context.hpp"
@@ -39,7 +40,12 @@ namespace crmkit {
 class Crm {
  public:
   // Throws StorageError if the file is not SQLite, not crmkit's, or has a newer schema.
-  static Crm open(const std::string& path, const db::OpenOptions& options = {});
+  // `timezone` (an IANA name) is the database's time zone: stored by the first open that names
+  // one (ValidationError for an unknown name); a later open naming another zone than the stored
+  // one is a Conflict (change it with set_timezone). Without it the stored zone is used (UTC
+  // for a database that never named one).
+  static Crm open(const std::string& path, const db::OpenOptions& options = {},
+                  const std::optional<std::string>& timezone = std::nullopt);
 
   // A view scoped to `user_id`. Throws NotFound / PermissionDenied (deactivated user).
   Crm as_user(std::int64_t user_id) const;
@@ -84,6 +90,14 @@ class Crm {
   Table history(const std::string& entity, std::int64_t id) const;
 
   Clock& clock() const { return ctx_.live().clock; }
+  // The database's time zone ("UTC", "Asia/Shanghai"): the calendar of report periods, due
+  // dates, daily quotas, date text and rule dates. Instants are stored in UTC regardless.
+  std::string timezone() const { return ctx_.zone().name(); }
+  // Changes it, recorded in history (entity "settings", field "timezone"); all-day tasks keep
+  // their dates. Throws PermissionDenied unless the view is the system view or an admin, and
+  // ValidationError for an unknown name. Other processes that have the file open see the new
+  // zone when they open it again.
+  void set_timezone(const std::string& name) const;
   // Lets go of the database; other views made from this one keep it open until they go too.
   void close() { ctx_.engine.reset(); }
   bool closed() const { return !ctx_.engine; }

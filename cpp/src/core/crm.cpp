@@ -10,7 +10,30 @@
 
 namespace crmkit {
 
-Crm Crm::open(const std::string& path, const db::OpenOptions& options) {
+namespace {
+
+// The stored time zone name, if the database has named one (table `settings`, migration 10).
+std::optional<std::string> stored_timezone(db::Database& db) {
+  auto q = db.prepare("SELECT value FROM settings WHERE name = 'timezone'");
+  if (!q.step()) return std::nullopt;
+  return q.get_text(0);
+}
+
+void store_timezone(const Context& ctx, const std::string& name) {
+  ctx.db()
+      .prepare("INSERT INTO settings(name, value, updated_at, updated_by) VALUES ('timezone', ?, ?, ?) "
+               "ON CONFLICT(name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
+               "updated_by = excluded.updated_by")
+      .bind_all(name, ctx.now(), ctx.actor())
+      .exec();
+}
+
+}  // namespace
+
+Crm Crm::open(const std::string& path, const db::OpenOptions& options, const std::optional<std::string>& timezone) {
+  // Checked before the file is touched, so that a bad name creates no database.
+  std::optional<TimeZone> wanted;
+  if (timezone) wanted = TimeZone::named(*timezone, "timezone");
   auto engine = std::make_shared<Engine>(path, options);
   // The higher domains attach what lower ones call without depending on them (creation hooks,
   // catalog parts, segment members), before the engine is shared.
@@ -19,7 +42,44 @@ Crm Crm::open(const std::string& path, const db::OpenOptions& options) {
   pipeline::install(*engine);
   segments::install(*engine);
   workflow::install(*engine);
-  return Crm(Context{engine, std::make_shared<const org::Principal>(org::system_principal())});
+  Crm crm(Context{engine, std::make_shared<const org::Principal>(org::system_principal())});
+  db::Transaction tx(engine->db, wanted.has_value());
+  auto stored = stored_timezone(engine->db);
+  if (stored) {
+    // A stored name the system's tzdata no longer knows is an error worth stopping for: every
+    // local date would silently move.
+    TimeZone zone = TimeZone::named(*stored, "timezone");
+    if (wanted && !(*wanted == zone))
+      throw Conflict("timezone: '" + path + "' keeps its calendar in " + zone.name() + ", not " + wanted->name() +
+                     "; open it without timezone= or change it with crm.timezone = '" + wanted->name() + "'");
+    engine->zone.store(zone);
+  } else if (wanted) {
+    store_timezone(crm.ctx_, wanted->name());
+    history::record(crm.ctx_, "settings", 1, "timezone", "UTC", wanted->name());
+    engine->zone.store(*wanted);
+  }
+  tx.commit();
+  return crm;
+}
+
+void Crm::set_timezone(const std::string& name) const {
+  ctx_.require_admin("change the time zone");
+  TimeZone to = TimeZone::named(name, "timezone");
+  db::Transaction tx(ctx_.db());
+  // The stored zone, not this engine's copy: another process may have changed it meanwhile.
+  auto stored = stored_timezone(ctx_.db());
+  TimeZone from = stored ? TimeZone::named(*stored, "timezone") : TimeZone{};
+  if (from == to && stored) {
+    ctx_.live().zone.store(to);
+    return;
+  }
+  if (!(from == to)) {
+    relationship::rezone_all_day_tasks(ctx_, from, to);
+    history::record(ctx_, "settings", 1, "timezone", from.name(), to.name());
+  }
+  store_timezone(ctx_, to.name());
+  tx.commit();
+  ctx_.live().zone.store(to);
 }
 
 Crm Crm::as_user(std::int64_t user_id) const {

@@ -1,6 +1,11 @@
 #include "crmkit/time.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <mutex>
+
+#include <date/tz.h>
 
 #include "crmkit/error.hpp"
 
@@ -53,7 +58,88 @@ bool parse_civil(Cursor& c, std::int64_t& day_ms) {
   return true;
 }
 
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if (a % b != 0 && (a < 0) != (b < 0)) --q;
+  return q;
+}
+
+using Millis = std::chrono::milliseconds;
+
 }  // namespace
+
+TimeZone TimeZone::named(std::string_view name, const std::string& field) {
+  if (name == "UTC") return TimeZone{};
+  try {
+    return TimeZone{date::locate_zone(name)};
+  } catch (const std::exception&) {
+    // An unknown name (the library throws std::runtime_error), or no tzdata on the system.
+    throw ValidationError(field + ": '" + std::string(name) +
+                              "' is not a time zone of the IANA database (such as Asia/Shanghai, Europe/Berlin "
+                              "or UTC)",
+                          field);
+  }
+}
+
+std::string TimeZone::name() const { return zone_ ? std::string(zone_->name()) : std::string("UTC"); }
+
+std::int64_t TimeZone::offset_ms(std::int64_t utc_ms) const {
+  if (!zone_) return 0;
+  auto info = zone_->get_info(date::sys_time<Millis>{Millis{utc_ms}});
+  return std::chrono::duration_cast<Millis>(info.offset).count();
+}
+
+std::int64_t TimeZone::to_local(std::int64_t utc_ms) const { return utc_ms + offset_ms(utc_ms); }
+
+std::int64_t TimeZone::from_local(std::int64_t local_ms) const {
+  if (!zone_) return local_ms;
+  // For a skipped time `first` is the period before the jump, for a repeated one the earlier
+  // period: in both cases the offset this class documents.
+  auto info = zone_->get_info(date::local_time<Millis>{Millis{local_ms}});
+  return local_ms - std::chrono::duration_cast<Millis>(info.first.offset).count();
+}
+
+std::int64_t TimeZone::local_day(std::int64_t utc_ms) const { return floor_div(to_local(utc_ms), kMillisPerDay); }
+
+std::int64_t TimeZone::day_start(std::int64_t day) const {
+  const std::int64_t midnight = day * kMillisPerDay;
+  if (!zone_) return midnight;
+  auto info = zone_->get_info(date::local_time<Millis>{Millis{midnight}});
+  if (info.result == date::local_info::nonexistent)  // the day begins with the jump itself
+    return std::chrono::duration_cast<Millis>(info.second.begin.time_since_epoch()).count();
+  return midnight - std::chrono::duration_cast<Millis>(info.first.offset).count();
+}
+
+std::int64_t TimeZone::start_of(Date d) const { return day_start(floor_div(d.ms, kMillisPerDay)); }
+
+std::int64_t TimeZone::grain_ms() const {
+  if (!zone_) return kMillisPerDay;
+  static std::mutex mutex;
+  static std::map<const date::time_zone*, std::int64_t> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto [it, fresh] = cache.try_emplace(zone_, 0);
+  if (!fresh) return it->second;
+  // Walks the zone's periods (each a constant offset) from 1972 to 2100; the rules repeat after
+  // the last one written, so later years add nothing new.
+  using namespace std::chrono;
+  const date::sys_seconds end = date::sys_days{date::year{2100} / 1 / 1};
+  date::sys_seconds t = date::sys_days{date::year{1972} / 1 / 1};
+  std::int64_t grain = kMillisPerHour;
+  auto fits = [&](std::int64_t ms) {
+    for (std::int64_t g : {kMillisPerHour, 15 * 60 * kMillisPerSecond, 60 * kMillisPerSecond, kMillisPerSecond})
+      if (g <= grain && ms % g == 0) return g;
+    return std::int64_t{1};
+  };
+  while (t < end) {
+    auto info = zone_->get_info(t);
+    grain = std::min(grain, fits(duration_cast<Millis>(info.offset).count()));
+    if (info.end >= end) break;
+    grain = std::min(grain, fits(duration_cast<Millis>(info.end.time_since_epoch()).count()));
+    t = info.end;
+  }
+  it->second = grain;
+  return grain;
+}
 
 std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
   using namespace std::chrono;
@@ -83,13 +169,13 @@ Date parse_date(std::string_view text, const std::string& field) {
   return Date{ms};
 }
 
-Timestamp parse_timestamp(std::string_view text, const std::string& field) {
+Timestamp parse_timestamp(std::string_view text, const std::string& field, const TimeZone& zone) {
   constexpr const char* expected = "a date or time (ISO-8601, e.g. 2026-01-15T09:30:00Z)";
   std::string_view t = trim(text);
   Cursor c{t};
   std::int64_t ms = 0;
   if (!parse_civil(c, ms)) bad(text, field, expected);
-  if (c.done()) return Timestamp{ms};
+  if (c.done()) return Timestamp{zone.day_start(ms / kMillisPerDay)};
   if (!c.eat('T') && !c.eat(' ') && !c.eat('t')) bad(text, field, expected);
   int hh = 0, mm = 0, ss = 0;
   if (!c.digits(2, hh) || !c.eat(':') || !c.digits(2, mm)) bad(text, field, expected);
@@ -107,6 +193,7 @@ Timestamp parse_timestamp(std::string_view text, const std::string& field) {
     if (n == 0) bad(text, field, expected);
   }
   std::int64_t offset_ms = 0;
+  bool local = false;  // no offset written: a wall-clock time in `zone`
   if (c.eat('Z') || c.eat('z')) {
   } else if (!c.done() && (c.s[c.i] == '+' || c.s[c.i] == '-')) {
     bool minus = c.s[c.i] == '-';
@@ -116,10 +203,12 @@ Timestamp parse_timestamp(std::string_view text, const std::string& field) {
     c.eat(':');
     if (!c.digits(2, om) || oh > 23 || om > 59) bad(text, field, expected);
     offset_ms = (oh * 60 + om) * 60 * kMillisPerSecond * (minus ? -1 : 1);
+  } else {
+    local = true;
   }
   if (!c.done()) bad(text, field, expected);
   ms += hh * kMillisPerHour + mm * 60 * kMillisPerSecond + ss * kMillisPerSecond + frac_ms;
-  return Timestamp{ms - offset_ms};
+  return Timestamp{local ? zone.from_local(ms) : ms - offset_ms};
 }
 
 std::string format_timestamp(std::int64_t ms) {

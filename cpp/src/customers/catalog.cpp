@@ -127,6 +127,7 @@ rules::Catalog customer_catalog(const Context& ctx) {
   rules::Catalog c;
   c.entity = "customer";
   c.dialect = &ctx.db().dialect();
+  c.zone = ctx.zone();
   auto add = [&](std::string name, FieldType type, std::string sql, std::vector<std::string> options = {}) {
     c.fields.push_back(FieldInfo{std::move(name), type, std::move(sql), std::move(options)});
   };

@@ -24,6 +24,7 @@ void add_custom_fields(const Context& ctx, rules::Catalog& c, const schema::Fiel
 rules::Catalog opportunity_catalog(const Context& ctx) {
   rules::Catalog c;
   c.entity = "opportunity";
+  c.zone = ctx.zone();
   std::vector<std::string> stages = schema::Stages(ctx, "pipeline").names();
   c.fields = {
       {"id", FieldType::Integer, "o.id", {}},
@@ -73,6 +74,7 @@ std::optional<std::string> document_kind_of(const Context& ctx, std::int64_t id)
 rules::Catalog document_catalog(const Context& ctx, const std::string& kind) {
   rules::Catalog c;
   c.entity = kind;
+  c.zone = ctx.zone();
   std::vector<std::string> stages = schema::Stages(ctx, "pipeline").names();
   c.fields = {
       {"id", FieldType::Integer, "d.id", {}},

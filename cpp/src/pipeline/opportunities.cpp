@@ -198,7 +198,7 @@ void apply_attr(const Context& ctx, Opportunity& o, const std::string& key, cons
     else if (v.is<Date>())
       o.close_date = v.as<Date>();
     else if (v.is<Timestamp>())
-      o.close_date = Date{floor_to_day(v.as<Timestamp>().ms)};
+      o.close_date = ctx.zone().date_of(v.as<Timestamp>().ms);  // the local date of the instant
     else if (v.is<std::string>())
       o.close_date = parse_date(text::trim(v.as<std::string>()), "close_date");
     else

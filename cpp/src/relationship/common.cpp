@@ -89,11 +89,13 @@ std::int64_t to_cents(double amount, const std::string& field, std::optional<std
   return static_cast<std::int64_t>(std::llround(amount * 100.0));
 }
 
-void check_due(std::int64_t now, Timestamp due, bool all_day, const std::string& field,
+void check_due(const TimeZone& zone, std::int64_t now, Timestamp due, bool all_day, const std::string& field,
                std::optional<std::int64_t> row) {
-  bool before = all_day ? due.ms + kMillisPerDay <= now : due.ms < now;
+  // A date is due all its local day: it is in the past once it began before today did.
+  bool before = all_day ? due.ms < zone.start_of_day(now) : due.ms < now;
   if (before)
-    throw ValidationError(row_prefix(row) + field + ": " + (all_day ? format_date(due.ms) : format_timestamp(due.ms)) +
+    throw ValidationError(row_prefix(row) + field + ": " +
+                              (all_day ? format_date(zone.date_of(due.ms).ms) : format_timestamp(due.ms)) +
                               " is before the task is created (" + format_timestamp(now) + ")",
                           field, row);
 }

@@ -91,7 +91,7 @@ Interaction insert_one(const Context& ctx, Checks& checks, const InteractionInpu
   if (in.next_follow_up) {
     follow.due_at = *in.next_follow_up;
     follow.all_day = in.follow_up_all_day;
-    detail::check_due(now, follow.due_at, follow.all_day, "next_follow_up", row);
+    detail::check_due(ctx.zone(), now, follow.due_at, follow.all_day, "next_follow_up", row);
     follow.title = in.follow_up_title ? text::clean(*in.follow_up_title, "follow_up_title", text::kMaxName, true, row).value()
                                       : std::string("跟进: ") + (i.summary.empty() ? kind : detail::truncate(i.summary, 60));
     follow.title = *text::clean(follow.title, "follow_up_title", text::kMaxLong, true, row);

@@ -200,7 +200,7 @@ void Pool::claim(std::int64_t customer_id, std::optional<std::int64_t> by) {
   }
   if (r.max_claims_per_day > 0) {
     auto c = ctx_.db().prepare("SELECT count(*) FROM pool_claims WHERE user_id = ? AND at >= ?");
-    c.bind_all(*user, floor_to_day(now));
+    c.bind_all(*user, ctx_.zone().start_of_day(now));  // today in the database's time zone
     c.step();
     if (c.get_int(0) >= r.max_claims_per_day)
       throw ValidationError("max_claims_per_day: " + user_label(ctx_, *user) + " has claimed " +

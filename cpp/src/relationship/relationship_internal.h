@@ -73,8 +73,8 @@ std::int64_t to_cents(double amount, const std::string& field, std::optional<std
 inline double from_cents(std::int64_t cents) { return static_cast<double>(cents) / 100.0; }
 
 // Throws ValidationError naming `field` when a task created at `now` would be due before then
-// (for a date: before today).
-void check_due(std::int64_t now, Timestamp due, bool all_day, const std::string& field,
+// (for a date: before today in `zone`).
+void check_due(const TimeZone& zone, std::int64_t now, Timestamp due, bool all_day, const std::string& field,
                std::optional<std::int64_t> row = std::nullopt);
 // The first `n` code points of valid UTF-8 text.
 std::string truncate(const std::string& s, std::size_t n);

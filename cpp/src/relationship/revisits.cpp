@@ -192,7 +192,7 @@ RevisitRun Revisits::run(const std::optional<std::string>& name) {
         "INSERT INTO tasks(customer_id, title, kind, due_at, all_day, assignee_id, status, plan_id, created_by, "
         "created_at, updated_at) SELECT c.id, ?, 'revisit', ?, 1, coalesce(?, c.owner_id), 'open', ?, ?, ?, ?" + due +
         " AND coalesce(?, c.owner_id) IS NOT NULL ORDER BY c.id RETURNING id");
-    ins.bind_all(p.title, floor_to_day(now), p.assignee_id, p.id, ctx_.actor(), now, now);
+    ins.bind_all(p.title, ctx_.zone().start_of_day(now), p.assignee_id, p.id, ctx_.actor(), now, now);
     int j = 8;
     for (const auto& v : params) ins.bind(j++, v);
     ins.bind(j, p.assignee_id);

@@ -141,7 +141,7 @@ Task Tasks::add(const TaskInput& input) {
   Task t;
   t.title = *text::clean(input.title, "title", text::kMaxName, true);
   auto owner = detail::require_customer(ctx_, input.customer_id, "add a task to");
-  detail::check_due(now, input.due, input.all_day, "due");
+  detail::check_due(ctx_.zone(), now, input.due, input.all_day, "due");
   t.customer_id = input.customer_id;
   t.due_at = input.due;
   t.all_day = input.all_day;
@@ -210,7 +210,7 @@ Task Tasks::reassign(std::int64_t id, std::int64_t to) {
 Table Tasks::due(std::optional<std::int64_t> assignee, std::optional<Timestamp> before,
                  std::optional<Timestamp> after) const {
   db::Transaction tx(ctx_.db(), false);
-  std::int64_t end = before ? before->ms : floor_to_day(ctx_.now()) + kMillisPerDay;
+  std::int64_t end = before ? before->ms : ctx_.zone().start_of_next_day(ctx_.now());  // the end of today
   std::string extra = " AND t.status = 'open' AND t.due_at < ?";
   std::vector<Value> params{Value{end}};
   if (after) {
@@ -227,10 +227,11 @@ Table Tasks::due(std::optional<std::int64_t> assignee, std::optional<Timestamp> 
 Table Tasks::overdue(std::optional<std::int64_t> assignee, std::optional<Timestamp> at) const {
   db::Transaction tx(ctx_.db(), false);
   std::int64_t now = at ? at->ms : ctx_.now();
-  // The index on (status, due_at) narrows to tasks due before now; all-day tasks need the day over.
-  std::string extra = " AND t.status = 'open' AND t.due_at < ? AND t.due_at + t.all_day * " +
-                      std::to_string(kMillisPerDay) + " <= ?";
-  std::vector<Value> params{Value{now}, Value{now}};
+  // The index on (status, due_at) narrows to tasks due before now; an all-day task is stored as
+  // the instant its local day begins, so its day is over once it began before today did. (Not
+  // due_at + 24 h: a local day is 23 or 25 hours long where clocks change.)
+  std::string extra = " AND t.status = 'open' AND t.due_at < ? AND (t.all_day = 0 OR t.due_at < ?)";
+  std::vector<Value> params{Value{now}, Value{ctx_.zone().start_of_day(now)}};
   if (assignee) {
     extra += " AND t.assignee_id = ?";
     params.emplace_back(*assignee);
@@ -270,6 +271,32 @@ Table Tasks::list(const TaskQuery& query) const {
     params.emplace_back(query.before->ms);
   }
   return query_tasks(ctx_, extra, params, "t.due_at, t.id", query.limit, query.offset);
+}
+
+void rezone_all_day_tasks(const Context& ctx, const TimeZone& from, const TimeZone& to) {
+  if (from == to) return;
+  // Every all-day task moves from the start of its date in `from` to the start of the same date
+  // in `to`. Few distinct dates exist, so each is one UPDATE over the rows of that instant.
+  std::vector<std::int64_t> starts;
+  {
+    auto q = ctx.db().prepare("SELECT DISTINCT due_at FROM tasks WHERE all_day = 1");
+    while (q.step()) starts.push_back(q.get_int(0));
+  }
+  if (starts.empty()) return;
+  // Rewritten through a temporary map so that a new instant equal to another date's old one is
+  // never updated twice.
+  ctx.db().exec("CREATE TEMP TABLE IF NOT EXISTS rezone_map(old_at INTEGER PRIMARY KEY, new_at INTEGER NOT NULL)");
+  ctx.db().exec("DELETE FROM temp.rezone_map");
+  auto ins = ctx.db().prepare("INSERT INTO temp.rezone_map(old_at, new_at) VALUES (?, ?)");
+  for (auto at : starts) {
+    ins.bind_all(at, to.start_of(from.date_of(at)));
+    ins.exec();
+    ins.reset();
+  }
+  ctx.db().exec(
+      "UPDATE tasks SET due_at = (SELECT m.new_at FROM temp.rezone_map m WHERE m.old_at = tasks.due_at) "
+      "WHERE all_day = 1");
+  ctx.db().exec("DELETE FROM temp.rezone_map");
 }
 
 }  // namespace crmkit::relationship

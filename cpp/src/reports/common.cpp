@@ -31,6 +31,17 @@ void add_window(Conditions& c, const ReportFilter& f, const std::string& column)
   if (f.end_ms) c.add(column + " < ?", {rules::Value(*f.end_ms)});
 }
 
+void add_date_window(Conditions& c, const ReportFilter& f, const std::string& column, const TimeZone& zone) {
+  // The first date whose local day begins at or after the bound, as a label.
+  auto first_date_from = [&](std::int64_t bound) {
+    std::int64_t day = zone.local_day(bound);
+    if (zone.day_start(day) < bound) ++day;
+    return day * kMillisPerDay;
+  };
+  if (f.start_ms) c.add(column + " >= ?", {rules::Value(first_date_from(*f.start_ms))});
+  if (f.end_ms) c.add(column + " < ?", {rules::Value(first_date_from(*f.end_ms))});
+}
+
 namespace {
 void add_in(Conditions& c, const std::string& column, const std::vector<std::int64_t>& ids) {
   if (ids.empty()) {
@@ -77,10 +88,11 @@ void add_rule(Conditions& c, const Context& ctx, const ReportFilter& f, const ru
   c.add(fragment.sql, fragment.params);
 }
 
-rules::Catalog lead_catalog() {
+rules::Catalog lead_catalog(const Context& ctx) {
   using rules::FieldType;
   rules::Catalog c;
   c.entity = "lead";
+  c.zone = ctx.zone();
   c.fields = {
       {"id", FieldType::Integer, "l.id", {}},
       {"name", FieldType::Text, "l.name", {}},
@@ -101,35 +113,81 @@ rules::Catalog lead_catalog() {
 }
 
 Period parse_period(const std::string& text, const std::string& field) {
+  if (text == "day") return Period::Day;
+  if (text == "week") return Period::Week;
   if (text == "month") return Period::Month;
   if (text == "quarter") return Period::Quarter;
   if (text == "year") return Period::Year;
-  throw ValidationError(field + ": unknown period '" + text + "' (use month, quarter or year)", field);
+  throw ValidationError(field + ": unknown period '" + text + "' (use day, week, month, quarter or year)", field);
 }
 
-Bucket bucket_of(std::int64_t ms, Period period) {
-  using namespace std::chrono;
-  auto day = static_cast<std::int64_t>(std::floor(static_cast<double>(ms) / static_cast<double>(kMillisPerDay)));
-  year_month_day ymd{sys_days{days{day}}};
-  int y = static_cast<int>(ymd.year());
-  unsigned m = static_cast<unsigned>(ymd.month());
-  unsigned first = period == Period::Month ? m : period == Period::Quarter ? (m - 1) / 3 * 3 + 1 : 1u;
-  unsigned span = period == Period::Month ? 1u : period == Period::Quarter ? 3u : 12u;
-  unsigned next_m = first + span;
-  int next_y = y;
-  if (next_m > 12) {
-    next_m -= 12;
-    next_y += 1;
+namespace {
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if (a % b != 0 && (a < 0) != (b < 0)) --q;
+  return q;
+}
+std::chrono::year_month_day civil(std::int64_t day) {
+  return std::chrono::year_month_day{std::chrono::sys_days{std::chrono::days{day}}};
+}
+}  // namespace
+
+Bucket bucket_of_day(std::int64_t day, Period period, const TimeZone& zone) {
+  const auto ymd = civil(day);
+  const int y = static_cast<int>(ymd.year());
+  const unsigned m = static_cast<unsigned>(ymd.month());
+  std::int64_t first = 0, next = 0;  // local days
+  char buf[32];
+  switch (period) {
+    case Period::Day:
+      first = day;
+      next = day + 1;
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, static_cast<unsigned>(ymd.day()));
+      break;
+    case Period::Week: {
+      // 1970-01-01 was a Thursday: (day + 3) mod 7 counts days since Monday. The ISO year and
+      // number of a week are those of its Thursday.
+      first = day - (day + 3 - floor_div(day + 3, 7) * 7);
+      next = first + 7;
+      const std::int64_t thursday = first + 3;
+      const int iso_year = static_cast<int>(civil(thursday).year());
+      const std::int64_t week = (thursday - days_from_civil(iso_year, 1, 1)) / 7 + 1;
+      std::snprintf(buf, sizeof buf, "%04d-W%02d", iso_year, static_cast<int>(week));
+      break;
+    }
+    case Period::Month:
+    case Period::Quarter:
+    case Period::Year: {
+      const unsigned start_m = period == Period::Month ? m : period == Period::Quarter ? (m - 1) / 3 * 3 + 1 : 1u;
+      const unsigned span = period == Period::Month ? 1u : period == Period::Quarter ? 3u : 12u;
+      unsigned next_m = start_m + span;
+      int next_y = y;
+      if (next_m > 12) {
+        next_m -= 12;
+        next_y += 1;
+      }
+      first = days_from_civil(y, start_m, 1);
+      next = days_from_civil(next_y, next_m, 1);
+      if (period == Period::Month) std::snprintf(buf, sizeof buf, "%04d-%02u", y, m);
+      else if (period == Period::Quarter) std::snprintf(buf, sizeof buf, "%04d-Q%u", y, (m - 1) / 3 + 1);
+      else std::snprintf(buf, sizeof buf, "%04d", y);
+      break;
+    }
   }
   Bucket b;
-  b.start_ms = days_from_civil(y, first, 1) * kMillisPerDay;
-  b.end_ms = days_from_civil(next_y, next_m, 1) * kMillisPerDay;
-  char buf[32];
-  if (period == Period::Month) std::snprintf(buf, sizeof buf, "%04d-%02u", y, m);
-  else if (period == Period::Quarter) std::snprintf(buf, sizeof buf, "%04d-Q%u", y, (m - 1) / 3 + 1);
-  else std::snprintf(buf, sizeof buf, "%04d", y);
+  b.start_date = Date{first * kMillisPerDay};
+  b.start_ms = zone.day_start(first);
+  b.end_ms = zone.day_start(next);
   b.label = buf;
   return b;
+}
+
+Bucket bucket_of(std::int64_t ms, Period period, const TimeZone& zone) {
+  return bucket_of_day(zone.local_day(ms), period, zone);
+}
+
+Bucket bucket_of(Date date, Period period, const TimeZone& zone) {
+  return bucket_of_day(floor_div(date.ms, kMillisPerDay), period, zone);
 }
 
 namespace {

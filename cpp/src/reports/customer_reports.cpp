@@ -48,7 +48,8 @@ Table Reports::repurchase_rate(const std::string& period_text, const ReportFilte
     std::string label;
     std::int64_t buyers = 0, repeat = 0;
   };
-  std::map<std::int64_t, Row> rows;
+  const TimeZone zone = ctx_.zone();
+  std::map<std::int64_t, Row> rows;  // by the period's first date
   std::int64_t cur = -1, first_at = 0, last_bucket = -1;
   bool have_last = false;
   while (q.step()) {
@@ -59,11 +60,11 @@ Table Reports::repurchase_rate(const std::string& period_text, const ReportFilte
       have_last = false;
     }
     if ((f.start_ms && at < *f.start_ms) || (f.end_ms && at >= *f.end_ms)) continue;
-    auto b = bucket_of(at, period);
+    auto b = bucket_of(at, period, zone);
     if (have_last && b.start_ms == last_bucket) continue;  // one count per customer and period
     have_last = true;
     last_bucket = b.start_ms;
-    auto& r = rows[b.start_ms];
+    auto& r = rows[b.start_date.ms];
     r.label = b.label;
     r.buyers += 1;
     if (first_at < b.start_ms) r.repeat += 1;
@@ -116,10 +117,10 @@ Table Reports::activity(const std::string& by, const ReportFilter& f) const {
       [](Counts& k, db::Stmt& q) { k.interactions += q.get_int(1); });
   run("tasks x", "x.assignee_id", "x.closed_at", "x.status = 'done' AND x.closed_at IS NOT NULL", {}, "COUNT(*)",
       [](Counts& k, db::Stmt& q) { k.tasks_done += q.get_int(1); });
-  // Overdue is a state at now, as tasks.overdue() defines it; the window does not apply.
-  run("tasks x", "x.assignee_id", "",
-      "x.status = 'open' AND x.due_at < ? AND x.due_at + x.all_day * " + std::to_string(kMillisPerDay) + " <= ?",
-      {rules::Value(now), rules::Value(now)}, "COUNT(*)",
+  // Overdue is a state at now, as tasks.overdue() defines it (an all-day task once its local day
+  // is over: it began before today did); the window does not apply.
+  run("tasks x", "x.assignee_id", "", "x.status = 'open' AND x.due_at < ? AND (x.all_day = 0 OR x.due_at < ?)",
+      {rules::Value(now), rules::Value(ctx_.zone().start_of_day(now))}, "COUNT(*)",
       [](Counts& k, db::Stmt& q) { k.tasks_overdue += q.get_int(1); });
   run("tickets x", "x.opened_by", "x.opened_at", "", {}, "COUNT(*)",
       [](Counts& k, db::Stmt& q) { k.opened += q.get_int(1); });

@@ -26,18 +26,19 @@ Conditions opportunity_conditions(const Context& ctx, const ReportFilter& f) {
 }
 
 // SQL for a grouping key of an opportunity or lead (owner_col / source_sql / time_col decide).
-std::string key_sql(Dim dim, const std::string& owner_col, const std::string& source_sql, const std::string& time_col) {
+std::string key_sql(Dim dim, const std::string& owner_col, const std::string& source_sql, const std::string& time_col,
+                    const TimeZone& zone) {
   switch (dim) {
     case Dim::Source: return source_sql;
     case Dim::Owner: return owner_col;
     case Dim::Team: return "(SELECT ku.team_id FROM users ku WHERE ku.id = " + owner_col + ")";
-    case Dim::Period: return "(" + time_col + " / " + std::to_string(kMillisPerDay) + ")";
+    case Dim::Period: return "(" + time_col + " / " + std::to_string(period_grain(zone)) + ")";
   }
   return "NULL";
 }
 
 // The GroupKey of column `col` of a row grouped by key_sql().
-GroupKey read_key(db::Stmt& q, int col, Dim dim, Period period) {
+GroupKey read_key(db::Stmt& q, int col, Dim dim, Period period, const TimeZone& zone) {
   GroupKey k;
   if (q.is_null(col)) {
     k.null = true;
@@ -46,8 +47,8 @@ GroupKey read_key(db::Stmt& q, int col, Dim dim, Period period) {
   if (dim == Dim::Source) {
     k.text = q.get_text(col);
   } else if (dim == Dim::Period) {
-    auto b = bucket_of(q.get_int(col) * kMillisPerDay, period);
-    k.id = b.start_ms;
+    auto b = bucket_of(q.get_int(col) * period_grain(zone), period, zone);
+    k.id = b.start_date.ms;
     k.text = b.label;
   } else {
     k.id = q.get_int(col);
@@ -163,12 +164,12 @@ Table Reports::conversion(const std::string& by, const ReportFilter& f, const st
   Conditions c;
   add_scope(c, ctx_, "leads", "l.owner_id");
   add_owner_team(c, ctx_, f, "l.owner_id");
-  add_rule(c, ctx_, f, lead_catalog());
+  add_rule(c, ctx_, f, lead_catalog(ctx_));
   add_window(c, f, "l.created_at");
   // "Reached qualified" includes leads converted without an explicit qualify, so each count is a
   // subset of the one before it.
   auto q = ctx_.db().prepare(
-      "SELECT " + key_sql(dim, "l.owner_id", "l.source", "l.created_at") + " AS k, COUNT(*), "
+      "SELECT " + key_sql(dim, "l.owner_id", "l.source", "l.created_at", ctx_.zone()) + " AS k, COUNT(*), "
       "SUM(l.qualified_at IS NOT NULL OR l.converted_at IS NOT NULL OR l.status IN ('qualified', 'converted')), "
       "SUM(l.converted_at IS NOT NULL OR l.status = 'converted'), "
       "SUM((l.converted_at IS NOT NULL OR l.status = 'converted') AND EXISTS (SELECT 1 FROM opportunities o "
@@ -180,7 +181,7 @@ Table Reports::conversion(const std::string& by, const ReportFilter& f, const st
   };
   std::map<GroupKey, Counts> groups;
   while (q.step()) {
-    auto& g = groups[read_key(q, 0, dim, period)];
+    auto& g = groups[read_key(q, 0, dim, period, ctx_.zone())];
     g.leads += q.get_int(1);
     g.qualified += q.get_int(2);
     g.converted += q.get_int(3);
@@ -220,7 +221,7 @@ Table Reports::win_rate(const std::string& by, const ReportFilter& f, const std:
   const std::string source =
       "COALESCE((SELECT sl.source FROM leads sl WHERE sl.id = o.lead_id), "
       "(SELECT sc.source FROM customers sc WHERE sc.id = o.customer_id))";
-  auto q = ctx_.db().prepare("SELECT " + key_sql(dim, "o.owner_id", source, "o.closed_at") +
+  auto q = ctx_.db().prepare("SELECT " + key_sql(dim, "o.owner_id", source, "o.closed_at", ctx_.zone()) +
                              " AS k, SUM(o.status = 'won'), SUM(o.status = 'lost'), "
                              "SUM(CASE WHEN o.status = 'won' THEN o.amount_cents ELSE 0 END) "
                              "FROM opportunities o WHERE o.status IN ('won', 'lost') AND o.closed_at IS NOT NULL AND " +
@@ -231,7 +232,7 @@ Table Reports::win_rate(const std::string& by, const ReportFilter& f, const std:
   };
   std::map<GroupKey, Counts> groups;
   while (q.step()) {
-    auto& g = groups[read_key(q, 0, dim, period)];
+    auto& g = groups[read_key(q, 0, dim, period, ctx_.zone())];
     g.won += q.get_int(1);
     g.lost += q.get_int(2);
     g.won_cents += q.get_int(3);
@@ -393,17 +394,17 @@ Table Reports::forecast(const std::string& period_text, const ReportFilter& f) c
     std::int64_t open = 0, pipeline_cents = 0, won = 0, won_cents = 0;
     double weighted_cents = 0.0;
   };
-  std::map<std::int64_t, Row> rows;  // by period start
-  auto row_of = [&](std::int64_t ms) -> Row& {
-    auto b = bucket_of(ms, period);
-    auto& r = rows[b.start_ms];
+  const TimeZone zone = ctx_.zone();
+  std::map<std::int64_t, Row> rows;  // by the period's first date
+  auto row_of = [&](const Bucket& b) -> Row& {
+    auto& r = rows[b.start_date.ms];
     r.end_ms = b.end_ms;
     r.label = b.label;
     return r;
   };
   {
     Conditions c = base;
-    add_window(c, f, "o.close_date");
+    add_date_window(c, f, "o.close_date", zone);
     auto q = ctx_.db().prepare(
         "SELECT o.close_date, COUNT(*), SUM(o.amount_cents), "
         "SUM(o.amount_cents * COALESCE(o.probability, s.probability, 0)) "
@@ -411,7 +412,7 @@ Table Reports::forecast(const std::string& period_text, const ReportFilter& f) c
         "WHERE o.status = 'open' AND o.close_date IS NOT NULL AND " + c.sql + " GROUP BY o.close_date");
     bind_params(q, c.params);
     while (q.step()) {
-      auto& r = row_of(q.get_int(0));
+      auto& r = row_of(bucket_of(Date{q.get_int(0)}, period, zone));
       r.open += q.get_int(1);
       r.pipeline_cents += q.get_int(2);
       r.weighted_cents += q.get_double(3);
@@ -420,12 +421,12 @@ Table Reports::forecast(const std::string& period_text, const ReportFilter& f) c
   {
     Conditions c = base;
     add_window(c, f, "o.closed_at");
-    auto q = ctx_.db().prepare("SELECT o.closed_at / " + std::to_string(kMillisPerDay) +
+    auto q = ctx_.db().prepare("SELECT o.closed_at / " + std::to_string(period_grain(zone)) +
                                " AS d, COUNT(*), SUM(o.amount_cents) FROM opportunities o "
                                "WHERE o.status = 'won' AND o.closed_at IS NOT NULL AND " + c.sql + " GROUP BY d");
     bind_params(q, c.params);
     while (q.step()) {
-      auto& r = row_of(q.get_int(0) * kMillisPerDay);
+      auto& r = row_of(bucket_of(q.get_int(0) * period_grain(zone), period, zone));
       r.won += q.get_int(1);
       r.won_cents += q.get_int(2);
     }

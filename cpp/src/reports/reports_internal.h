@@ -40,19 +40,33 @@ void add_owner_team(Conditions& c, const Context& ctx, const ReportFilter& filte
 // Parses and compiles `filter.where` against `catalog` (RuleSyntaxError) and adds it.
 void add_rule(Conditions& c, const Context& ctx, const ReportFilter& filter, const rules::Catalog& catalog);
 
-// The rule catalog of leads (alias `l`), used by conversion().
-rules::Catalog lead_catalog();
+// start <= column < end on a column of dates (labels of local days): a date is in the window when
+// the instant its local day begins is.
+void add_date_window(Conditions& c, const ReportFilter& filter, const std::string& column, const TimeZone& zone);
 
-enum class Period { Month, Quarter, Year };
-// "month" | "quarter" | "year"; ValidationError naming `field` otherwise.
+// The rule catalog of leads (alias `l`), used by conversion().
+rules::Catalog lead_catalog(const Context& ctx);
+
+// Calendar periods of the database's time zone. A week is an ISO week: Monday to Sunday.
+enum class Period { Day, Week, Month, Quarter, Year };
+// "day" | "week" | "month" | "quarter" | "year"; ValidationError naming `field` otherwise.
 Period parse_period(const std::string& text, const std::string& field = "period");
 
 struct Bucket {
-  std::int64_t start_ms = 0;
+  Date start_date;           // the period's first day (the period_start column)
+  std::int64_t start_ms = 0;  // the instants the period begins and ends (half-open)
   std::int64_t end_ms = 0;
-  std::string label;  // "2026-01", "2026-Q1", "2026"
+  std::string label;  // "2026-01-05", "2026-W02", "2026-01", "2026-Q1", "2026"
 };
-Bucket bucket_of(std::int64_t ms, Period period);
+// The period containing the local day `day` (days since 1970-01-01).
+Bucket bucket_of_day(std::int64_t day, Period period, const TimeZone& zone);
+// The period containing an instant, on the local calendar.
+Bucket bucket_of(std::int64_t ms, Period period, const TimeZone& zone);
+// The period containing a date.
+Bucket bucket_of(Date date, Period period, const TimeZone& zone);
+// The slice length SQL groups instants by before they are bucketed (`column / grain`, then
+// bucket_of(slice * grain)): TimeZone::grain_ms, whose slices never straddle a local midnight.
+inline std::int64_t period_grain(const TimeZone& zone) { return zone.grain_ms(); }
 
 // The grouping dimensions of conversion / win_rate / activity.
 enum class Dim { Source, Owner, Team, Period };

@@ -147,7 +147,7 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 }
 }  // namespace
 
-std::optional<std::int64_t> parse_datetime_ms(std::string_view s) {
+std::optional<std::int64_t> parse_datetime_ms(std::string_view s, const TimeZone& zone) {
   std::size_t i = 0;
   int year = 0, month = 0, day = 0;
   if (!read_digits(s, i, 4, year) || i >= s.size() || s[i++] != '-') return std::nullopt;
@@ -159,7 +159,7 @@ std::optional<std::int64_t> parse_datetime_ms(std::string_view s) {
   if (!ymd.ok()) return std::nullopt;
   std::int64_t ms = static_cast<std::int64_t>(std::chrono::sys_days{ymd}.time_since_epoch().count()) *
                     kMsPerDay;
-  if (i == s.size()) return ms;
+  if (i == s.size()) return zone.day_start(ms / kMsPerDay);
   if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return std::nullopt;
   ++i;
   int hour = 0, minute = 0, second = 0;
@@ -185,7 +185,7 @@ std::optional<std::int64_t> parse_datetime_ms(std::string_view s) {
     }
   }
   ms += hour * kMsPerHour + minute * 60000LL + second * 1000LL;
-  if (i == s.size()) return ms;
+  if (i == s.size()) return zone.from_local(ms);
   if (s[i] == 'Z' || s[i] == 'z') return i + 1 == s.size() ? std::optional(ms) : std::nullopt;
   if (s[i] != '+' && s[i] != '-') return std::nullopt;
   const int sign = s[i] == '+' ? 1 : -1;

@@ -29,8 +29,9 @@ bool is_ident_part(char32_t cp) noexcept;
 bool is_blank(char32_t cp) noexcept;
 
 // "2026-01-01", "2026-01-01T09:30", "2026-01-01 09:30:00", optional ".fff", optional "Z" or
-// "+08:00"/"-0530". No zone means UTC.
-std::optional<std::int64_t> parse_datetime_ms(std::string_view text);
+// "+08:00"/"-0530". No offset means a wall-clock time in `zone` (a bare date: the start of that
+// local day).
+std::optional<std::int64_t> parse_datetime_ms(std::string_view text, const TimeZone& zone);
 std::string format_date(std::int64_t ms);      // "2026-01-01" (the UTC day containing ms)
 std::string format_datetime(std::int64_t ms);  // "2026-01-01T09:30:00Z", ".123" when needed
 // The form to_text prints for a date/datetime literal: a plain day when it is a midnight.

@@ -45,10 +45,7 @@ std::string_view op_name(Op op) noexcept {
 
 std::int64_t Operand::offset_ms() const noexcept { return semantics::offset_ms(count, unit); }
 
-Value Operand::resolve(std::int64_t now_ms) const {
-  if (!relative) return value;
-  return Value(now_ms + offset_ms());
-}
+Value Operand::resolve(std::int64_t now_ms) const { return semantics::literal(*this, now_ms); }
 
 std::string Rule::source(const Node& node) const {
   return text_.substr(node.byte_begin, node.byte_end - node.byte_begin);
@@ -438,9 +435,11 @@ class Parser {
           return out;
         }
         if (type == FieldType::Date || type == FieldType::DateTime) {
-          const auto ms = detail::parse_datetime_ms(t.text);
+          // A datetime literal without an offset is local; a date field holds labels of days.
+          const auto ms = detail::parse_datetime_ms(t.text, type == FieldType::DateTime ? catalog_.zone : TimeZone{});
           if (!ms) mismatch(t);
           out.value = Value(*ms);
+          out.zone = catalog_.zone;
           take();
           return out;
         }
@@ -472,6 +471,8 @@ class Parser {
         if (type != FieldType::Date && type != FieldType::DateTime) mismatch(t);
         take();
         out.relative = true;
+        out.calendar = type == FieldType::Date;
+        out.zone = catalog_.zone;
         if (peek().kind == Tok::Minus || peek().kind == Tok::Plus) {
           const bool minus = take().kind == Tok::Minus;
           if (peek().kind != Tok::Duration) fail(peek(), "a duration such as 90d, 2w or 12h after now " + std::string(minus ? "-" : "+"));

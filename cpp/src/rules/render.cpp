@@ -47,6 +47,9 @@ std::string operand_text(const Operand& op, FieldType type) {
   if (v.is_double()) return detail::format_double(v.as_double());
   if (v.is_int()) {
     if (type == FieldType::Date || type == FieldType::DateTime) {
+      // A bare date on a datetime field would be read back as a local midnight: outside UTC,
+      // instants print in full with their Z.
+      if (type == FieldType::DateTime && !op.zone.is_utc()) return detail::quote_string(detail::format_datetime(v.as_int()));
       return detail::quote_string(detail::format_instant(v.as_int()));
     }
     return std::to_string(v.as_int());

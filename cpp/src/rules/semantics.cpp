@@ -36,7 +36,11 @@ int compare(const Value& a, const Value& b) {
 }
 
 Value literal(const Operand& op, std::int64_t now_ms) {
-  if (op.relative) return Value(now_ms + offset_ms(op.count, op.unit));
+  if (op.relative) {
+    const std::int64_t at = now_ms + offset_ms(op.count, op.unit);  // an exact instant
+    // Against a date field (labels of local days) the instant is read as the local wall clock.
+    return Value(op.calendar ? op.zone.to_local(at) : at);
+  }
   if (op.value.is_bool()) return Value(static_cast<std::int64_t>(op.value.as_bool() ? 1 : 0));
   return op.value;
 }

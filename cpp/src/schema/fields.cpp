@@ -117,7 +117,7 @@ const std::vector<std::string>& reserved_names(const std::string& entity) {
   return it == merged.end() ? common : it->second;
 }
 
-Value validate_value(const FieldDef& def, const Value& in, std::optional<std::int64_t> row) {
+Value validate_value(const FieldDef& def, const Value& in, std::optional<std::int64_t> row, const TimeZone& zone) {
   if (in.is_null() || (in.is<std::string>() && text::trim(in.as<std::string>()).empty() &&
                        def.type != FieldType::Text)) {
     if (def.required) invalid(def, row, "is required");
@@ -165,10 +165,10 @@ Value validate_value(const FieldDef& def, const Value& in, std::optional<std::in
       break;
     case FieldType::DateTime:
       if (in.is<Timestamp>()) return in;
-      if (in.is<Date>()) return Value{Timestamp{in.as<Date>().ms}};
+      if (in.is<Date>()) return Value{Timestamp{zone.start_of(in.as<Date>())}};
       if (in.is<std::string>()) {
         try {
-          return Value{parse_timestamp(in.as<std::string>(), def.name)};
+          return Value{parse_timestamp(in.as<std::string>(), def.name, zone)};
         } catch (const ValidationError&) {
           invalid(def, row, std::string("'") + in.as<std::string>() + "' is not a date or time (ISO-8601)");
         }
@@ -204,7 +204,7 @@ Value validate_value(const FieldDef& def, const Value& in, std::optional<std::in
   return Value{};
 }
 
-FieldSet::FieldSet(std::vector<FieldDef> defs) : defs_(std::move(defs)) {
+FieldSet::FieldSet(std::vector<FieldDef> defs, TimeZone zone) : defs_(std::move(defs)), zone_(zone) {
   for (std::size_t i = 0; i < defs_.size(); ++i) index_[defs_[i].name] = i;
 }
 
@@ -226,7 +226,7 @@ std::map<std::string, Value> FieldSet::validate(const std::map<std::string, Valu
                                 (known.empty() ? " (no custom fields are defined)" : " (defined: " + known + ")"),
                             name, row);
     }
-    Value canonical = validate_value(*def, v, row);
+    Value canonical = validate_value(*def, v, row, zone_);
     if (def->type == FieldType::User && !canonical.is_null() && !user_exists(canonical.as<std::int64_t>()))
       invalid(*def, row, "user " + std::to_string(canonical.as<std::int64_t>()) + " does not exist");
     out[name] = std::move(canonical);
@@ -385,7 +385,7 @@ FieldSet Fields::of(const std::string& entity) const {
     d.required = q.get_int(8) != 0;
     defs.push_back(std::move(d));
   }
-  return FieldSet(std::move(defs));
+  return FieldSet(std::move(defs), ctx_.zone());
 }
 
 Table Fields::list(std::optional<std::string> entity) const {

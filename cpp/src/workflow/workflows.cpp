@@ -35,17 +35,20 @@ WorkflowInfo read_info(db::Stmt& q) {
 constexpr const char* kInfoColumns =
     "id, name, version, entity, trigger_on, trigger_stage, active, definition, created_at";
 
-rules::Value to_rule_value(const Value& v, const rules::FieldInfo& f) {
+rules::Value to_rule_value(const Value& v, const rules::FieldInfo& f, const TimeZone& zone) {
   if (v.is_null()) return {};
   if (v.is<bool>()) return rules::Value(v.as<bool>());
   if (v.is<std::int64_t>()) return rules::Value(v.as<std::int64_t>());
   if (v.is<double>()) return rules::Value(v.as<double>());
-  if (v.is<Date>()) return rules::Value(v.as<Date>().ms);
-  if (v.is<Timestamp>()) return rules::Value(v.as<Timestamp>().ms);
+  // A date given for a datetime field is the start of that local day; an instant given for a date
+  // field is its local date.
+  const bool date_field = f.type == rules::FieldType::Date;
+  if (v.is<Date>()) return rules::Value(date_field ? v.as<Date>().ms : zone.start_of(v.as<Date>()));
+  if (v.is<Timestamp>()) return rules::Value(date_field ? zone.date_of(v.as<Timestamp>().ms).ms : v.as<Timestamp>().ms);
   if (v.is<std::vector<std::string>>()) return rules::Value(v.as<std::vector<std::string>>());
   const auto& s = v.as<std::string>();
   if (f.type == rules::FieldType::Date) return rules::Value(parse_date(s, f.name).ms);
-  if (f.type == rules::FieldType::DateTime) return rules::Value(parse_timestamp(s, f.name).ms);
+  if (f.type == rules::FieldType::DateTime) return rules::Value(parse_timestamp(s, f.name, zone).ms);
   return rules::Value(s);
 }
 
@@ -167,7 +170,7 @@ Route Workflows::simulate(const std::string& name, const std::map<std::string, V
       for (const auto& fi : info->catalog.fields) known += (known.empty() ? "" : ", ") + fi.name;
       throw ValidationError(key + ": not a field of " + info->entity + " (fields: " + known + ")", key);
     }
-    rec.values[f->name] = to_rule_value(v, *f);
+    rec.values[f->name] = to_rule_value(v, *f, info->catalog.zone);
     if ((f->name == "owner" || f->name == "owner_id") && rec.values[f->name].is_int()) {
       rec.owner = rec.values[f->name].as_int();
       rec.values["owner"] = rec.values["owner_id"] = rules::Value(*rec.owner);

@@ -61,6 +61,8 @@ struct InteractionQuery {
 class Interactions {
  public:
   explicit Interactions(Context ctx) : ctx_(std::move(ctx)) {}
+  // The database's time zone, in which the bindings read date text given to this service.
+  TimeZone zone() const { return ctx_.zone(); }
 
   // Throws ValidationError (unknown kind, a time more than 5 minutes in the future, a contact of
   // another customer, a follow-up before the interaction), NotFound, PermissionDenied.

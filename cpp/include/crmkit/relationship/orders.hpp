@@ -51,6 +51,8 @@ struct OrderInput {
 class Orders {
  public:
   explicit Orders(Context ctx) : ctx_(std::move(ctx)) {}
+  // The database's time zone, in which the bindings read date text given to this service.
+  TimeZone zone() const { return ctx_.zone(); }
 
   // Throws ValidationError (amount missing, zero or negative without refund_of; items that do not
   // add up to the amount; bad sku/qty/price), NotFound, PermissionDenied.

@@ -50,6 +50,8 @@ struct PoolRulesPatch {
 class Pool {
  public:
   explicit Pool(Context ctx) : ctx_(std::move(ctx)) {}
+  // The database's time zone, in which the bindings read date text given to this service.
+  TimeZone zone() const { return ctx_.zone(); }
 
   // Puts an owned customer in scope back into the pool. Throws Conflict if already in the pool.
   void release(std::int64_t customer_id, const std::optional<std::string>& reason = std::nullopt);

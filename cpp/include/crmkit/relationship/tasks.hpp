@@ -42,7 +42,7 @@ struct TaskInput {
   std::int64_t customer_id = 0;
   std::string title;
   Timestamp due;
-  bool all_day = false;                     // `due` is a date
+  bool all_day = false;                     // `due` is the start of a local day: due all that day
   std::optional<std::int64_t> assignee;     // default: the acting user, else the customer's owner
   std::optional<std::string> notes;
 };
@@ -61,6 +61,8 @@ struct TaskQuery {
 class Tasks {
  public:
   explicit Tasks(Context ctx) : ctx_(std::move(ctx)) {}
+  // The database's time zone, in which the bindings read date text given to this service.
+  TimeZone zone() const { return ctx_.zone(); }
 
   // Throws ValidationError (empty title, due before now), NotFound, PermissionDenied.
   Task add(const TaskInput& input);
@@ -82,5 +84,11 @@ class Tasks {
  private:
   Context ctx_;
 };
+
+// Keeps every all-day task on its date when the database's time zone changes from `from` to
+// `to`: a task due on a date is stored as the instant its local day begins, so each open or
+// closed all-day task is moved to the start of the same date in `to`. Part of the caller's
+// transaction (Crm::set_timezone).
+void rezone_all_day_tasks(const Context& ctx, const TimeZone& from, const TimeZone& to);
 
 }  // namespace crmkit::relationship

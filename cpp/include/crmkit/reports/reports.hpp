@@ -48,6 +48,8 @@ struct ApprovalThresholds {
 class Reports {
  public:
   explicit Reports(Context ctx) : ctx_(std::move(ctx)) {}
+  // The database's time zone, in which the bindings read date text given to this service.
+  TimeZone zone() const { return ctx_.zone(); }
 
   // Per pipeline stage in order: stage, count, amount, weighted_amount (open opportunities now),
   // reached, conversion_to_next (from the stage history). Window: opportunity created_at.
@@ -72,9 +74,9 @@ class Reports {
   // entry time of each stay.
   Table stage_durations(const ReportFilter& filter = {}) const;
 
-  // Per "month" | "quarter" | "year": period, period_start, period_closed, open_count,
-  // pipeline_amount, weighted_amount, won_count, won_amount, forecast. Window: close_date of
-  // open opportunities, closed_at of won ones.
+  // Per "day" | "week" | "month" | "quarter" | "year" of the database's time zone: period,
+  // period_start, period_closed, open_count, pipeline_amount, weighted_amount, won_count,
+  // won_amount, forecast. Window: close_date of open opportunities, closed_at of won ones.
   Table forecast(const std::string& period = "month", const ReportFilter& filter = {}) const;
 
   // Per period: period, period_start, customers, repeat_customers, repurchase_rate.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "crmkit/dialect.hpp"
+#include "crmkit/time.hpp"
 
 namespace crmkit::rules {
 
@@ -48,6 +49,9 @@ struct Catalog {
   // The SQL forms of the database the compiled rule runs on (set by the catalog's builder from
   // Database::dialect(); SQLite's, the embedded default, otherwise).
   const Dialect* dialect = &sqlite_dialect();
+  // The database's time zone: date text without an offset is a local time, and `now` compared
+  // with a `date` field is read on the local calendar (see docs/rules.md, "Dates and time zones").
+  TimeZone zone;
 
   // The field with exactly this name, or nullptr. Linear scan: catalogs are small.
   const FieldInfo* find(std::string_view name) const;

@@ -49,6 +49,10 @@ struct Operand {
   bool relative = false;       // `now`, `now - 90d`, ...: value is unused
   std::int64_t count = 0;      // signed number of units after `now`
   char unit = 'd';             // 'd' (days), 'w' (weeks) or 'h' (hours)
+  // A relative date compared with a `date` field: the instant now ± offset is read as the local
+  // wall clock in `zone` (dates are labels of local days, stored as their midnight UTC).
+  bool calendar = false;
+  TimeZone zone;  // the catalog's, for date operands (also how to_text prints a datetime literal)
 
   std::int64_t offset_ms() const noexcept;
   // The literal, or now_ms + offset for a relative date.

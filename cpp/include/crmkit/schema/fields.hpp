@@ -43,14 +43,16 @@ const std::vector<std::string>& field_entities();
 
 // Checks and canonicalises one value for `def`: numbers from integers, dates from ISO text,
 // enum membership, range, text length. Null is allowed unless the field is required. Errors name
-// the field and, when given, the batch row.
-Value validate_value(const FieldDef& def, const Value& input, std::optional<std::int64_t> row = std::nullopt);
+// the field and, when given, the batch row. Datetime text without an offset, and a date given to
+// a datetime field, are local to `zone`.
+Value validate_value(const FieldDef& def, const Value& input, std::optional<std::int64_t> row = std::nullopt,
+                     const TimeZone& zone = TimeZone{});
 
 // The definitions of one entity, indexed by name: loaded once per call that needs them.
 class FieldSet {
  public:
   FieldSet() = default;
-  explicit FieldSet(std::vector<FieldDef> defs);
+  explicit FieldSet(std::vector<FieldDef> defs, TimeZone zone = TimeZone{});
   const FieldDef* find(const std::string& name) const;
   const std::vector<FieldDef>& defs() const& { return defs_; }
   // Iterating the definitions of a temporary set would dangle (`for (d : of(e).defs())`).
@@ -68,6 +70,7 @@ class FieldSet {
  private:
   std::vector<FieldDef> defs_;
   std::map<std::string, std::size_t> index_;
+  TimeZone zone_;  // the database's, for datetime text (see validate_value)
 };
 
 class Fields {

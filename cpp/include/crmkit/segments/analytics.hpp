@@ -18,6 +18,8 @@ namespace crmkit::segments {
 class Rfm {
  public:
   explicit Rfm(Context ctx) : ctx_(std::move(ctx)) {}
+  // The database's time zone, in which the bindings read date text given to this service.
+  TimeZone zone() const { return ctx_.zone(); }
   // Per customer with at least one purchase up to `asof` (default: now): recency_days (days
   // since the last purchase), frequency (purchases), monetary (net spend incl. refunds), r, f, m
   // scores 1-5 by quintiles, and the named cell. Columns: customer_id, recency_days, frequency,
@@ -40,6 +42,8 @@ struct ClvFit {
 class Clv {
  public:
   explicit Clv(Context ctx) : ctx_(std::move(ctx)) {}
+  // The database's time zone, in which the bindings read date text given to this service.
+  TimeZone zone() const { return ctx_.zone(); }
   // Fits BG/NBD (purchase process) and Gamma-Gamma (spend) by maximum likelihood on the orders up
   // to `asof`. ValidationError for fewer than 10 customers or no repeat purchases at all.
   ClvFit fit(std::optional<std::int64_t> asof_ms = std::nullopt, const std::string& time_unit = "week") const;
