@@ -65,17 +65,27 @@ while True:
     elif op == 3:
         crm.orders.add(target, amount=float(seq % 1000 + 1), at="2026-01-15")
         say("commit", seq, "order", target)
-    elif op == 4:
-        crm.pool.release(target)
-        say("commit", seq, "release", target)
-    elif op == 5:
-        crm.pool.claim(target, by=alice_id)
-        say("commit", seq, "claim", target)
+    elif op in (4, 5):
+        # A release or claim in flight at the previous kill may not have landed, so the customer
+        # can be where this call cannot move it from: a refusal, which changes nothing.
+        try:
+            if op == 4:
+                crm.pool.release(target)
+            else:
+                crm.pool.claim(target, by=alice_id)
+            say("commit", seq, "release" if op == 4 else "claim", target)
+        except crmkit.Conflict:
+            say("refused", seq)
     else:
-        req = crm.approvals.submit("customer", target, workflow="review", by=alice_id)
-        say("commit", seq, "submit", req.id)
-        crm.approvals.approve(req, by=boss_id)
-        say("commit", seq, "approve", req.id)
+        # The customer may be in the pool after a release (then alice may not submit it).
+        try:
+            req = crm.approvals.submit("customer", target, workflow="review", by=alice_id)
+        except (crmkit.PermissionDenied, crmkit.Conflict):
+            say("refused", seq)
+        else:
+            say("commit", seq, "submit", req.id)
+            crm.approvals.approve(req, by=boss_id)
+            say("commit", seq, "approve", req.id)
     seq += 1
 """
 
@@ -94,7 +104,7 @@ def setup_database(path):
 
 def parse(lines):
     """(committed records, the in-flight (seq, op, target customer) or None, the last seq begun)."""
-    committed, begun = [], {}
+    committed, begun, refused = [], {}, set()
     for line in lines:
         parts = line.split()
         if not parts:
@@ -103,13 +113,15 @@ def parse(lines):
             begun[int(parts[1])] = (int(parts[2]), int(parts[3]))
         elif parts[0] == "commit":
             committed.append((int(parts[1]), parts[2], [int(x) for x in parts[3:]]))
-    done = {s for s, _, _ in committed}
+        elif parts[0] == "refused":
+            refused.add(int(parts[1]))
+    done = {s for s, _, _ in committed} | refused
     # A submit reported but its approve not: the approve is what is in flight.
     inflight = None
     if begun:
         last = max(begun)
         kinds = [k for s, k, _ in committed if s == last]
-        if last not in done or (begun[last][0] == 6 and "approve" not in kinds):
+        if last not in done or (begun[last][0] == 6 and "submit" in kinds and "approve" not in kinds):
             inflight = (last, *begun[last])
     return committed, inflight, max(begun) if begun else None
 
