@@ -176,7 +176,8 @@ def check_round(path, known, committed, inflight, mode, alice_id):
             for n in extra:
                 known.customers[n] = names[n]
         else:
-            assert extra == set(), f"rows of no call survived: {sorted(extra)}"
+            assert extra == set(), (f"rows of no call survived: {sorted((n, names[n]) for n in extra)} "
+                                    f"(the newest reported customer id is {max(known.customers.values())})")
 
         # Orders and interactions: each reported one counted; the in-flight one 0 or 1 more.
         checked = set(known.orders) | set(known.interactions)
