@@ -210,7 +210,13 @@ def check_round(path, known, committed, inflight, mode, alice_id):
         assert v.ok, v.reason
 
         # The change feed: ids ascend (id order is commit order), and every customer has its creation.
-        feed = crm.events.since(0, limit=10_000)
+        feed, cursor = [], 0
+        while True:  # page through the whole feed (a page holds at most 10,000 events)
+            page = list(crm.events.since(cursor, limit=10_000))
+            if not page:
+                break
+            feed += page
+            cursor = page[-1].id
         ids = [e.id for e in feed]
         assert ids == sorted(set(ids))
         created = {e.entity_id for e in feed if e.entity == "customer" and e.kind == "created"}
