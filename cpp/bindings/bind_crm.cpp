@@ -286,6 +286,11 @@ void init_crm(py::module_& m) {
           throw ValidationError("synchronous must be 'normal' or 'full'", "synchronous");
         db::OpenOptions opts;
         opts.synchronous_full = synchronous == "full";
+        // Checked before the conversion to milliseconds: NaN, an infinity or a value beyond int
+        // would make that conversion undefined.
+        if (!(busy_timeout >= 0 && busy_timeout <= 86400))
+          throw ValidationError("busy_timeout must be between 0 and 86400 seconds, not " + std::to_string(busy_timeout),
+                                "busy_timeout");
         opts.busy_timeout_ms = static_cast<int>(busy_timeout * 1000);
         py::gil_scoped_release release;
         return Crm::open(path, opts, timezone);

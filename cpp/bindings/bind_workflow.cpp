@@ -39,6 +39,8 @@ std::string definition_text(const py::handle& obj) {
   } catch (py::error_already_set& e) {
     if (e.matches(PyExc_ValueError) || e.matches(PyExc_TypeError))
       throw WorkflowError(std::string("the workflow definition cannot be written as JSON: ") + e.what());
+    if (e.matches(PyExc_RecursionError))  // json.dumps gives up on deep nesting before we could
+      throw WorkflowError("the workflow definition nests too deeply to be written as JSON");
     throw;
   }
 }

@@ -89,14 +89,58 @@ std::optional<std::int64_t> id_of(py::handle obj) {
   return std::nullopt;
 }
 
+namespace {
+// "name: " + message naming the argument `src` was passed as, when the current call has one.
+[[noreturn]] void reject_text(py::handle src, const std::string& message) {
+  if (auto name = argument_name(src)) throw ValidationError(*name + ": " + message, *name);
+  throw ValidationError(message);
+}
+
+// The index of the first code point of `s` that UTF-8 cannot encode (a lone surrogate).
+Py_ssize_t first_surrogate(py::handle s) {
+  const Py_ssize_t n = PyUnicode_GetLength(s.ptr());
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    const Py_UCS4 c = PyUnicode_ReadChar(s.ptr(), i);
+    if (c >= 0xD800 && c <= 0xDFFF) return i;
+  }
+  return -1;
+}
+}  // namespace
+
 std::string utf8(py::handle s) {
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(s.ptr(), &size);
   if (!data) {
     PyErr_Clear();
-    throw ValidationError("text is not valid Unicode (it contains a lone surrogate)");
+    reject_text(s, "text is not valid Unicode: it contains a lone surrogate at position " +
+                       std::to_string(first_surrogate(s)) + " (a UTF-16 half with no partner)");
   }
   return std::string(data, static_cast<std::size_t>(size));
+}
+
+bool is_utf8_text(py::handle src) {
+  if (PyUnicode_Check(src.ptr())) {
+    if (PyUnicode_AsUTF8AndSize(src.ptr(), nullptr)) return true;
+    PyErr_Clear();
+    return false;
+  }
+  if (PyBytes_Check(src.ptr())) {
+    PyObject* decoded = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(src.ptr()), PyBytes_GET_SIZE(src.ptr()), "strict");
+    if (decoded) {
+      Py_DECREF(decoded);
+      return true;
+    }
+    PyErr_Clear();
+    return false;
+  }
+  return false;
+}
+
+std::optional<std::string> text_argument(py::handle src) {
+  if (PyUnicode_Check(src.ptr())) return utf8(src);
+  if (!PyBytes_Check(src.ptr())) return std::nullopt;
+  if (!is_utf8_text(src)) reject_text(src, "bytes are not valid UTF-8 text");
+  return std::string(PyBytes_AS_STRING(src.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(src.ptr())));
 }
 
 Value to_value(py::handle obj) {
@@ -184,7 +228,12 @@ void reject_argument(py::handle src, const char* expected) {
   } catch (const py::error_already_set&) {
     shown = "?";
   }
-  if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+  if (shown.size() > 60) {
+    // Cut at a code point boundary: half a UTF-8 sequence would make the message itself invalid.
+    std::size_t cut = 57;
+    while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;
+    shown = shown.substr(0, cut) + "...";
+  }
   std::string message = std::string("expected ") + expected + ", not " + type_name_of(src) + " " + shown;
   if (!name) throw ValidationError(message);
   throw ValidationError(*name + ": " + message, *name);

@@ -101,8 +101,14 @@ bool is_date(pybind11::handle obj);             // a date that is not a datetime
 pybind11::object ms_to_datetime(std::int64_t ms);
 pybind11::object ms_to_date(std::int64_t ms);
 std::optional<std::int64_t> id_of(pybind11::handle obj);
-// UTF-8 of a str; ValidationError for text Python can hold but UTF-8 cannot (lone surrogates).
+// UTF-8 of a str; ValidationError for text Python can hold but UTF-8 cannot (lone surrogates),
+// naming the argument when `s` is one of the current call's.
 std::string utf8(pybind11::handle s);
+// The text of a str or UTF-8 bytes argument, for the std::string caster: nullopt when `src` is
+// neither; ValidationError naming the argument for a lone surrogate or bytes that are not UTF-8.
+std::optional<std::string> text_argument(pybind11::handle src);
+// Whether a str or bytes object converts to UTF-8 (false for a lone surrogate or invalid bytes).
+bool is_utf8_text(pybind11::handle src);
 Value to_value(pybind11::handle obj);
 pybind11::object from_value(const Value& v);
 
@@ -188,6 +194,24 @@ struct type_caster<crmkit::bindings::TimeArg> {
     crmkit::bindings::detail::reject_argument(src, "a datetime, a date or an ISO-8601 text");
   }
   static handle cast(const crmkit::bindings::TimeArg&, return_value_policy, handle) { return none().release(); }
+};
+
+// Every std::string argument (and std::optional/vector of them, and .cast<std::string>()): text
+// that cannot be UTF-8 is a ValidationError naming the argument, where pybind11's own caster
+// would fail the overload (TypeError "incompatible function arguments") or the cast
+// (RuntimeError "Unable to cast"). Other types fall through to pybind11's caster. The first,
+// non-converting overload pass only declines, so another overload can still take the object.
+template <>
+struct type_caster<std::string> : string_caster<std::string> {
+  bool load(handle src, bool convert) {
+    if (!src || !(PyUnicode_Check(src.ptr()) || PyBytes_Check(src.ptr())))
+      return string_caster<std::string>::load(src, convert);
+    if (!convert && !crmkit::bindings::detail::is_utf8_text(src)) return false;
+    auto text = crmkit::bindings::detail::text_argument(src);
+    if (!text) return false;
+    value = std::move(*text);
+    return true;
+  }
 };
 
 template <>

@@ -114,24 +114,53 @@ class Compiler {
     out_.params.push_back(semantics::literal(op, now_ms_));
   }
 
+  // Operands [begin, end) of an and/or joined as a balanced tree of groups of at most eight:
+  // SQLite parses `a AND b AND c ...` into a chain as deep as it is long and refuses one deeper
+  // than 1000, while a rule may have thousands of operands.
+  void emit_operands(const Node& n, std::size_t begin, std::size_t end) {
+    constexpr std::size_t kGroup = 8;
+    const char* joint = n.op == Op::And ? " AND " : " OR ";
+    out_.sql += '(';
+    if (end - begin <= kGroup) {
+      for (std::size_t i = begin; i < end; ++i) {
+        if (i > begin) out_.sql += joint;
+        emit(n.children[i]);
+      }
+    } else {
+      const std::size_t step = (end - begin + kGroup - 1) / kGroup;
+      for (std::size_t i = begin; i < end; i += step) {
+        if (i > begin) out_.sql += joint;
+        emit_operands(n, i, std::min(end, i + step));
+      }
+    }
+    out_.sql += ')';
+  }
+
   void emit(std::int32_t index) {
     const Node& n = rule_.node(index);
     switch (n.op) {
       case Op::And:
-      case Op::Or: {
-        out_.sql += '(';
-        for (std::size_t i = 0; i < n.children.size(); ++i) {
-          if (i) out_.sql += n.op == Op::And ? " AND " : " OR ";
-          emit(n.children[i]);
+      case Op::Or:
+        emit_operands(n, 0, n.children.size());
+        return;
+      case Op::Not: {
+        // Every operand is 0 or 1, so NOT NOT x is x: a chain of negations compiles to at most
+        // one, which keeps SQLite's parser stack (about a hundred levels) out of reach.
+        bool negate = true;
+        std::int32_t child = n.children[0];
+        while (rule_.node(child).op == Op::Not) {
+          negate = !negate;
+          child = rule_.node(child).children[0];
         }
+        if (!negate) {
+          emit(child);
+          return;
+        }
+        out_.sql += "(NOT ";
+        emit(child);
         out_.sql += ')';
         return;
       }
-      case Op::Not:
-        out_.sql += "(NOT ";
-        emit(n.children[0]);
-        out_.sql += ')';
-        return;
       case Op::HasTag:
       case Op::InGroup: {
         const bool tag = n.op == Op::HasTag;

@@ -19,6 +19,9 @@ namespace {
 
 using Kind = ApproverSpec::Kind;
 
+// The deepest nesting of JSON lists and objects a definition may have.
+constexpr int kMaxDefinitionDepth = 64;
+
 std::string type_of(const json& j) {
   switch (j.type()) {
     case json::value_t::null: return "null";
@@ -43,10 +46,22 @@ class Analyzer {
   Analysis run(const std::string& text) {
     Analysis out;
     json root;
+    // No sound definition nests deeper than a handful of levels; refusing deep nesting while
+    // parsing keeps the recursive walks after it (dump, the analysis) off the end of the stack.
+    struct TooDeep {};
+    const json::parser_callback_t depth_guard = [](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxDefinitionDepth) throw TooDeep{};
+      return true;
+    };
     try {
-      root = json::parse(text);
+      root = json::parse(text, depth_guard);
     } catch (const json::parse_error& e) {
       problem("$", "the definition is not valid JSON: " + std::string(e.what()).substr(std::string(e.what()).find(']') + 2));
+      out.problems = problems_;
+      return out;
+    } catch (const TooDeep&) {
+      problem("$", "the definition nests more than " + std::to_string(kMaxDefinitionDepth) +
+                       " levels of lists and objects deep");
       out.problems = problems_;
       return out;
     }

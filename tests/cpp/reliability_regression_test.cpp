@@ -1,0 +1,61 @@
+// Regressions found by fuzzing and by the hostile-input tests (docs/reliability.md): each input
+// that once crashed the engine or escaped as something other than a crmkit::Error.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "crmkit/crm.hpp"
+#include "crmkit/customers/customers.hpp"
+#include "crmkit/error.hpp"
+#include "crmkit/segments/segments.hpp"
+#include "crmkit/workflow/workflows.hpp"
+
+namespace crmkit {
+namespace {
+
+std::string nested_lists(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+// A definition nested 200,000 levels deep overflowed the stack while the parsed JSON was written
+// back out (dump() recurses); now the parser stops at the depth limit and reports a problem.
+TEST(ReliabilityRegression, DeeplyNestedWorkflowDefinitionIsAProblemNotACrash) {
+  Crm crm = Crm::open(":memory:");
+  for (int depth : {65, 1000, 200000}) {
+    const std::string text = R"({"name": "deep", "steps": )" + nested_lists(depth) + "}";
+    const auto problems = crm.workflows().validate(text);
+    ASSERT_EQ(problems.size(), 1u) << depth;
+    EXPECT_EQ(problems[0].path, "$");
+    EXPECT_NE(problems[0].message.find("levels"), std::string::npos) << problems[0].message;
+    EXPECT_THROW(crm.workflows().define(text), WorkflowError) << depth;
+  }
+  // At the limit the nesting is not what is wrong.
+  const auto shallow = crm.workflows().validate(R"({"name": "ok", "steps": )" + nested_lists(60) + "}");
+  for (const auto& p : shallow) EXPECT_EQ(p.message.find("levels"), std::string::npos) << p.message;
+}
+
+// Rules the parser accepts but SQLite could not compile: 50 nested negations overflowed its parser
+// stack, and thousands of and-ed clauses its expression depth (1000) — both a StorageError. The
+// compiler now folds double negations and joins long lists as a balanced tree.
+TEST(ReliabilityRegression, EveryRuleTheParserAcceptsCompilesToSql) {
+  Crm crm = Crm::open(":memory:");
+  customers::CustomerInput in;
+  in.attrs["name"] = Value{std::string("a")};
+  crm.customers().add(in);
+  const auto seg = crm.segments();
+  std::string nots;
+  for (int i = 0; i < 63; ++i) nots += "not ";
+  std::string ands = "id > 0", ors = "id < 0";
+  for (int i = 0; i < 5000; ++i) {
+    ands += " and id > 0";
+    ors += " or id < 0";
+  }
+  ors += " or id > 0";
+  for (const auto how : {segments::Evaluator::Sql, segments::Evaluator::Columns}) {
+    EXPECT_EQ(seg.ids_rule(nots + "id > 0", how).size(), 0u);          // an odd number of negations
+    EXPECT_EQ(seg.ids_rule("not " + nots + "id > 0", how).size(), 1u);  // an even number
+    EXPECT_EQ(seg.ids_rule(ands, how).size(), 1u);
+    EXPECT_EQ(seg.ids_rule(ors, how).size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace crmkit
