@@ -1,6 +1,6 @@
 """XLSX readers compared: openpyxl read-only mode against python-calamine on one generated sheet.
 
-    .venv/bin/python bench/bench_xlsx_read.py [rows]      # default 100,000 rows x 8 columns
+    PYTHONPATH=build/dev-NAME/pkg .venv/bin/python bench/bench_xlsx_read.py [rows]   # default 100,000 x 8
 
 Prints the time of each reader to walk every cell of the sheet (best of three) and their ratio,
 and the time of crmkit's read_xlsx (which is built on the faster one) over the same file.
@@ -14,7 +14,6 @@ import time
 import openpyxl
 import python_calamine
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 
 
 def make(path, rows):

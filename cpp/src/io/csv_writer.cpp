@@ -96,3 +96,71 @@ void CsvWriter::close() {
 }
 
 }  // namespace crmkit::io
+
+#include <charconv>
+
+#include "crmkit/time.hpp"
+
+namespace crmkit::io {
+
+namespace {
+void format_cell(const Column& c, std::size_t row, std::string& out) {
+  out.clear();
+  if (!c.valid[row]) return;
+  switch (c.type) {
+    case ColumnType::Int: out = std::to_string(c.ints[row]); break;
+    case ColumnType::Bool: out = c.ints[row] ? "true" : "false"; break;
+    case ColumnType::Time: out = format_timestamp(c.ints[row]); break;
+    case ColumnType::Date: out = format_date(c.ints[row]); break;
+    case ColumnType::Text: out = c.texts[row]; break;
+    case ColumnType::Float: {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, c.floats[row]);
+      out.assign(buf, r.ptr);
+      break;
+    }
+    case ColumnType::TextList:
+      for (const auto& item : c.lists[row]) {
+        if (!out.empty()) out += ';';
+        out += item;
+      }
+      break;
+  }
+}
+}  // namespace
+
+std::int64_t write_table_csv(const Table& table, const std::string& path, const std::vector<std::string>& columns,
+                             const std::vector<std::string>& headers, bool bom) {
+  std::vector<const Column*> cols;
+  if (columns.empty()) {
+    for (const auto& c : table.columns()) cols.push_back(&c);
+  } else {
+    for (const auto& name : columns) {
+      auto i = table.find_column(name);
+      if (!i) {
+        std::string known;
+        for (const auto& c : table.columns()) known += (known.empty() ? "" : ", ") + c.name;
+        throw ValidationError("the table has no column '" + name + "' (columns: " + known + ")", "columns");
+      }
+      cols.push_back(&table.column(*i));
+    }
+  }
+  if (!headers.empty() && headers.size() != cols.size())
+    throw ValidationError(std::to_string(headers.size()) + " headers for " + std::to_string(cols.size()) + " columns",
+                          "headers");
+  CsvWriter w(path, bom);
+  for (std::size_t i = 0; i < cols.size(); ++i) w.write_cell(headers.empty() ? cols[i]->name : headers[i]);
+  w.end_row();
+  std::string cell;
+  for (std::size_t r = 0; r < table.rows(); ++r) {
+    for (const Column* c : cols) {
+      format_cell(*c, r, cell);
+      w.write_cell(cell);
+    }
+    w.end_row();
+  }
+  w.close();
+  return static_cast<std::int64_t>(table.rows());
+}
+
+}  // namespace crmkit::io

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "crmkit/io/row_source.hpp"
+#include "crmkit/table.hpp"
 
 namespace crmkit::io {
 
@@ -77,5 +78,14 @@ class CsvWriter {
   bool first_in_row_ = true;
   std::int64_t rows_ = 0;
 };
+
+// Writes `table` as CSV with CsvWriter: the columns named in `columns` in that order (empty: all),
+// headed by `headers` (empty: the column names; else one per column). Cells are written as text:
+// numbers in their shortest exact form, times as ISO 8601 UTC ("2026-01-15T09:30:00.000Z"),
+// dates as "2026-01-15", booleans as true/false, lists joined with ";", NULL as an empty cell.
+// Returns the number of data rows written. Throws ValidationError (field "columns" or
+// "headers") for an unknown column or a header count that does not match, and CsvWriter's errors.
+std::int64_t write_table_csv(const Table& table, const std::string& path, const std::vector<std::string>& columns = {},
+                             const std::vector<std::string>& headers = {}, bool bom = true);
 
 }  // namespace crmkit::io
