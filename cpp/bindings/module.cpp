@@ -3,6 +3,8 @@
 #include "common.hpp"
 
 namespace crmkit::bindings { void init_events(py::module_& m); }  // bind_events.cpp
+namespace crmkit::bindings { void init_io(py::module_& m); }  // bind_io.cpp
+namespace crmkit::bindings { void init_search(py::module_& m); }  // bind_search.cpp
 
 PYBIND11_MODULE(_crmkit, m) {
   m.doc() = "crmkit's C++ engine. Use the crmkit package, which re-exports everything here.";
@@ -19,4 +21,6 @@ PYBIND11_MODULE(_crmkit, m) {
   init_reports(m);
   init_crm(m);
   init_events(m);
+  init_io(m);
+  init_search(m);
 }

@@ -26,7 +26,7 @@ class WorkflowError(Error):
     ...
 class StorageError(Error):
     ...
-__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
+__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Events', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
 class Table:
     """
     Columnar rows returned by the engine.
@@ -460,6 +460,10 @@ class Customers:
         ...
     def history(self, customer: int) -> Table:
         ...
+    def search(self, query: str, limit: int = 20) -> Table:
+        """
+        Ranked full-text search: customers whose name, contacts' names, phones or e-mails contain every whitespace-separated term of `query` (Chinese without a segmenter). Returns a Table (id, name, kind, owner_id, phone, email, stage, contacts, score), best first; scoped like find(). Raises ValidationError for an empty query or a limit below 1.
+        """
     def set_stage(self, customer: int, stage: str) -> Customer:
         ...
     def tag(self, customer: int, tag: str) -> Customer:
@@ -1132,24 +1136,6 @@ class Pool:
     def set_rules(self, *, idle_days: typing.SupportsInt | typing.SupportsIndex | None = None, no_deal_days: typing.SupportsInt | typing.SupportsIndex | None = None, warn_days: typing.SupportsInt | typing.SupportsIndex | None = None, max_held_per_user: typing.SupportsInt | typing.SupportsIndex | None = None, max_claims_per_day: typing.SupportsInt | typing.SupportsIndex | None = None, reclaim_cooldown_days: typing.SupportsInt | typing.SupportsIndex | None = None, exempt_won: bool | None = None) -> PoolRules:
         """
         Changes the given rules (0 disables one); returns all rules.
-        """
-class Events:
-    """
-    crm.events: committed changes in commit order, for webhooks and search-index sync.
-    """
-    def latest(self) -> int:
-        """
-        The newest event id: the cursor that starts from now.
-        """
-    def oldest(self) -> int:
-        """
-        The oldest event id still retained.
-        """
-    def since(self, cursor: int = 0, limit: int = 100) -> Table:
-        """
-        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at,
-        kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict
-        when events after the cursor are no longer retained.
         """
 class Facts:
     """
@@ -1969,11 +1955,16 @@ class Crm:
     def customers(self) -> Customers:
         ...
     @property
+    def documents(self) -> Documents:
+        ...
+    @property
     def events(self) -> Events:
         ...
     @property
-    def documents(self) -> Documents:
-        ...
+    def exports(self, crm):
+        """
+        crm.exports: write a Table, a segment or an entity to CSV/XLSX.
+        """
     @property
     def facts(self) -> Facts:
         ...
@@ -2043,6 +2034,54 @@ class Crm:
     @property
     def workflows(self) -> Workflows:
         ...
+class Events:
+    """
+    crm.events: committed changes in commit order, for webhooks and search-index sync.
+    """
+    def latest(self) -> int:
+        """
+        The newest event id: the cursor that starts from now.
+        """
+    def oldest(self) -> int:
+        """
+        The oldest event id still retained.
+        """
+    def since(self, cursor: typing.SupportsInt | typing.SupportsIndex = 0, limit: typing.SupportsInt | typing.SupportsIndex = 100) -> Table:
+        """
+        Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
+        """
+class _CsvRows:
+    """
+    The rows of a CSV file, read as they are iterated.
+    """
+    def __iter__(self) -> typing.Any:
+        ...
+    def __next__(self) -> tuple[int, int, list[str], str]:
+        ...
+    @property
+    def consumed(self) -> int:
+        ...
+    @property
+    def encoding(self) -> str:
+        ...
+    @property
+    def header(self) -> list[str]:
+        ...
+    @property
+    def total(self) -> int:
+        ...
+def _all_contacts(crm: Crm, limit: int | None = None, offset: int = 0) -> Table:
+    """
+    Every contact the view `crm` may read, ordered by id (a Table; the rows of exports('contacts')).
+    """
+def _read_csv(path: typing.Any, encoding: str | None = None, delimiter: str = ',') -> _CsvRows:
+    """
+    Opens a CSV file (encoding None: detected) and returns its rows as an iterator of (row, line, cells, problem) with .header, .encoding, .consumed and .total (bytes). Raises ValidationError naming the file when it is missing, empty, binary or in an unknown encoding.
+    """
+def _write_csv(table: Table, path: typing.Any, columns: collections.abc.Sequence[str] = [], headers: collections.abc.Sequence[str] = [], bom: bool = True) -> int:
+    """
+    Writes the table's `columns` (empty: all) under `headers` as CSV (UTF-8 with a BOM unless bom=False); returns the number of rows written. Raises ValidationError for a missing directory or an unknown column.
+    """
 def log_level() -> str:
     """
     The engine's current log level.
@@ -2059,4 +2098,4 @@ def set_log_level(level: typing.Any) -> None:
     """
     Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
     """
-SCHEMA_VERSION: int = 5
+SCHEMA_VERSION: int = 9

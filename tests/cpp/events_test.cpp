@@ -279,7 +279,7 @@ TEST(Events, MigrationSixTurnsTheOldChangeLogIntoEvents) {
     db.exec("PRAGMA user_version = 5");
   }
   auto crm = Crm::open(file.path);
-  EXPECT_EQ(crm.database().schema_version(), 7);
+  EXPECT_EQ(crm.database().schema_version(), 9);
   auto old = rows_of(crm.events().since(40, 10));
   ASSERT_EQ(old.size(), 2u);
   EXPECT_EQ(old[0].id, 41);

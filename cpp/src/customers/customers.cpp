@@ -14,6 +14,7 @@
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
 #include "customers_internal.h"
+#include "search_internal.h"
 #include "crmkit/customers/locks.hpp"
 
 namespace crmkit::customers {
@@ -209,6 +210,7 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
   c.id = ctx.db().last_insert_id();
   ctx.db().prepare("INSERT INTO customer_facts(customer_id, updated_at) VALUES (?,?)").bind_all(c.id, c.created_at.ms).exec();
   events::customer(ctx, events::ChangeKind::Created, c.id, set_fields(c));
+  search_index::add_new(ctx, {c});
   if (c.tags.empty()) return;
   auto tag = ctx.db().prepare("INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES (?,?)");
   for (const auto& t : c.tags) {
@@ -317,6 +319,7 @@ std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>&
     done += count;
   }
   if (rows.empty()) return ids;
+  search_index::add_new(ctx, rows);
   db.prepare("INSERT INTO customer_facts(customer_id, updated_at) SELECT id, ?1 FROM customers WHERE id BETWEEN ?2 AND ?3")
       .bind_all(rows.front().created_at.ms, ids.front(), ids.back())
       .exec();
@@ -463,6 +466,8 @@ void write_changes(const Context& ctx, const Customer& before, Customer& after, 
       .bind_all(after.name, after.kind, after.industry, after.owner_id, after.source, after.phone, after.email,
                 after.stage, rules.fields.to_json(after.fields), after.updated_at.ms, after.version, after.id)
       .exec();
+  if (before.name != after.name || before.phone != after.phone || before.email != after.email)
+    search_index::refresh(ctx, before.id);
 }
 
 // The WHERE clause of find/count, with its parameters appended to `params`.
@@ -604,6 +609,7 @@ void Customers::remove(std::int64_t id, std::optional<std::int64_t> expected_ver
   ctx_.db().prepare("DELETE FROM customers WHERE id = ?").bind_all(id).exec();
   history::record(ctx_, "customer", id, "deleted", c.name, std::nullopt);
   events::customer(ctx_, events::ChangeKind::Deleted, id);
+  search_index::remove(ctx_, id);
   tx.commit();
   log::logger().debug("customers.delete id={}", id);
 }
