@@ -89,7 +89,7 @@ def search_vs_like(scale, workdir):
 def csv_read_peak_memory(scale, workdir):
     from crmkit import _crmkit
 
-    target_bytes = max(2_000_000, int(200_000_000 * scale))
+    target_bytes = max(2_000_000, int(210 * 2**20 * scale))
     path = workdir / "big.csv"
     line = "上海某某科技有限公司{},138 0013 {:04d},info{}@example.cn,华东,\"多行\n备注\",12800.50\n"
     with open(path, "w", encoding="utf-8", newline="") as f:

@@ -650,6 +650,7 @@ DROP TABLE segment_changes;
 // The back-fill below builds the same text in SQL; the writers also NFKC-normalise it, which SQL
 // cannot, so a full-width name written before this version is found once it is next changed.
 constexpr const char* kCustomerSearch = R"sql(
+DROP TABLE IF EXISTS customer_search;  -- a file taken back to an older version keeps a stale one
 CREATE VIRTUAL TABLE customer_search USING fts5(name, people, phones, emails, grams, tokenize = 'trigram');
 
 CREATE TEMP TABLE search_names AS
