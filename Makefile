@@ -27,7 +27,7 @@ deb-deps:
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=3.0" "cmake>=3.25" ninja \
 	  "numpy>=1.24" "pytest>=8" "hypothesis>=6" "nbclient>=0.10" "nbformat>=5.9" "ipykernel>=6" \
-	  "matplotlib>=3.7" "pandas>=2.0" "openpyxl>=3.1" "pytest-benchmark>=4" "tqdm>=4.60" \
+	  "matplotlib>=3.7" "pandas>=2.0" "openpyxl>=3.1" "python-calamine>=0.2" "pytest-benchmark>=4" "tqdm>=4.60" \
 	  "wcwidth>=0.2" "flask>=3.0" "django>=4.2" "gunicorn>=21" "requests>=2.28" \
 	  "pyarrow>=14" "polars>=1.0" "mypy>=1.10" \
 	  "lifetimes>=0.11" "duckdb>=1.0" \

@@ -24,13 +24,17 @@ import zipfile
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # What ICU loads from its data library for crmkit and libphonenumber. Everything else in that
-# library (locale bundles, collation, converters, break iterators, character names) is never
-# asked for: crmkit's text rules and libphonenumber's regular expressions use only these.
+# library (locale bundles, collation, other converters, break iterators, character names) is
+# never asked for: crmkit's text rules, its CSV reader and libphonenumber's regular expressions
+# use only these.
 ICU_DATA_KEEP = [
     "nfkc.nrm",     # NFKC (text::nfkc, io::clean_text)
     "nfkc_cf.nrm",  # NFKC_Casefold (text::fold_key, io::company_key)
     "uemoji.icu",   # emoji properties, for \p{...} in regular expressions
     "ulayout.icu",  # layout properties, likewise
+    "cnvalias.icu",          # converter names, for ucnv_open (the CSV reader's GBK / GB18030)
+    "gb18030.cnv",           # GB18030
+    "windows-936-2000.cnv",  # GBK (ICU's name for it)
 ]
 
 

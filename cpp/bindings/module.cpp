@@ -6,6 +6,8 @@ namespace crmkit::bindings {
 void init_events(py::module_& m);  // bind_events.cpp
 void init_ops(py::module_& m);     // bind_ops.cpp
 void init_log(py::module_& m);     // bind_log.cpp
+void init_io(py::module_& m);      // bind_io.cpp
+void init_search(py::module_& m);  // bind_search.cpp
 }  // namespace crmkit::bindings
 
 PYBIND11_MODULE(_crmkit, m) {
@@ -25,4 +27,6 @@ PYBIND11_MODULE(_crmkit, m) {
   init_crm(m);
   init_events(m);
   init_ops(m);
+  init_io(m);
+  init_search(m);
 }

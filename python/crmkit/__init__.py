@@ -21,6 +21,8 @@ __version__ = "0.1.0"
 
 _table.install(_crmkit.Table)
 _records.install(_crmkit)
+from . import exports as _exports  # noqa: E402
+_exports.install(_crmkit.Crm)
 # A library never prints on its own: records reach handlers the application configures.
 _logging.getLogger("crmkit").addHandler(_logging.NullHandler())
 

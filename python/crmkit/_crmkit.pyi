@@ -460,6 +460,10 @@ class Customers:
         ...
     def history(self, customer: int) -> Table:
         ...
+    def search(self, query: str, limit: int = 20) -> Table:
+        """
+        Ranked full-text search: customers whose name, contacts' names, phones or e-mails contain every whitespace-separated term of `query` (Chinese without a segmenter). Returns a Table (id, name, kind, owner_id, phone, email, stage, contacts, score), best first; scoped like find(). Raises ValidationError for an empty query or a limit below 1.
+        """
     def set_stage(self, customer: int, stage: str) -> Customer:
         ...
     def tag(self, customer: int, tag: str) -> Customer:
@@ -1957,6 +1961,11 @@ class Crm:
     def events(self) -> Events:
         ...
     @property
+    def exports(self, crm):
+        """
+        crm.exports: write a Table, a segment or an entity to CSV/XLSX.
+        """
+    @property
     def facts(self) -> Facts:
         ...
     @property
@@ -2017,14 +2026,6 @@ class Crm:
     def tickets(self) -> Tickets:
         ...
     @property
-    def timezone(self) -> str:
-        """
-        The database's time zone, an IANA name ('UTC', 'Asia/Shanghai'): the calendar of report periods, due dates, the pool's daily quota, date text without an offset and dates in rules. Assigning changes it for the database (recorded in history; all-day tasks keep their dates); raises PermissionDenied unless the view is the system view or an admin, ValidationError for an unknown name.
-        """
-    @timezone.setter
-    def timezone(self, arg1: typing.Any) -> None:
-        ...
-    @property
     def user(self) -> User | None:
         ...
     @property
@@ -2049,6 +2050,38 @@ class Events:
         """
         Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
         """
+class _CsvRows:
+    """
+    The rows of a CSV file, read as they are iterated.
+    """
+    def __iter__(self) -> typing.Any:
+        ...
+    def __next__(self) -> tuple[int, int, list[str], str]:
+        ...
+    @property
+    def consumed(self) -> int:
+        ...
+    @property
+    def encoding(self) -> str:
+        ...
+    @property
+    def header(self) -> list[str]:
+        ...
+    @property
+    def total(self) -> int:
+        ...
+def _all_contacts(crm: Crm, limit: int | None = None, offset: int = 0) -> Table:
+    """
+    Every contact the view `crm` may read, ordered by id (a Table; the rows of exports('contacts')).
+    """
+def _read_csv(path: typing.Any, encoding: str | None = None, delimiter: str = ',') -> _CsvRows:
+    """
+    Opens a CSV file (encoding None: detected) and returns its rows as an iterator of (row, line, cells, problem) with .header, .encoding, .consumed and .total (bytes). Raises ValidationError naming the file when it is missing, empty, binary or in an unknown encoding.
+    """
+def _write_csv(table: Table, path: typing.Any, columns: collections.abc.Sequence[str] = [], headers: collections.abc.Sequence[str] = [], bom: bool = True) -> int:
+    """
+    Writes the table's `columns` (empty: all) under `headers` as CSV (UTF-8 with a BOM unless bom=False); returns the number of rows written. Raises ValidationError for a missing directory or an unknown column.
+    """
 def log_level() -> str:
     """
     The engine's current log level.
@@ -2057,12 +2090,12 @@ def normalize_phone(phone: str) -> str:
     """
     Digits only, +86/0086 removed: the key leads and customers are matched on.
     """
-def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0, timezone: str | None = None) -> Crm:
+def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0) -> Crm:
     """
-    Opens (creating and migrating) a CRM database; ':memory:' for a throwaway one. Returns the system view (a Crm). `timezone` (an IANA name such as 'Asia/Shanghai') is the database's calendar: stored by the first open that names one; None uses the stored zone (UTC if none). Raises ValidationError for an unknown zone, Conflict when it differs from the stored zone (change that with crm.timezone = ...), StorageError for a file that is not a crmkit database.
+    Opens (creating and migrating) a CRM database; ':memory:' for a throwaway one.
     """
 def set_log_level(level: typing.Any) -> None:
     """
     Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
     """
-SCHEMA_VERSION: int = 10
+SCHEMA_VERSION: int = 9

@@ -4,6 +4,7 @@
 #include "crmkit/history.hpp"
 #include "crmkit/text.hpp"
 #include "customers_internal.h"
+#include "search_internal.h"
 
 namespace crmkit::customers {
 namespace {
@@ -64,6 +65,7 @@ Contact Contacts::add(std::int64_t customer_id, const ContactInput& input) {
   c.id = ctx_.db().last_insert_id();
   history::record(ctx_, "customer", customer_id, "contacts", std::nullopt, c.name);
   events::emit(ctx_, events::ChangeKind::Created, "contact", c.id, customer_id, {"name"});
+  search_index::refresh(ctx_, customer_id);
   tx.commit();
   return c;
 }
@@ -118,6 +120,8 @@ Contact Contacts::update(std::int64_t id, const ContactInput& changes, std::opti
       .bind_all(after.name, after.title, after.phone, after.email, rules.fields.to_json(after.fields),
                 after.updated_at.ms, after.version, id)
       .exec();
+  if (before.name != after.name || before.phone != after.phone || before.email != after.email)
+    search_index::refresh(ctx_, before.customer_id);
   tx.commit();
   return after;
 }
@@ -128,6 +132,7 @@ void Contacts::remove(std::int64_t id) {
   ctx_.db().prepare("DELETE FROM contacts WHERE id = ?").bind_all(id).exec();
   history::record(ctx_, "customer", c.customer_id, "contacts", c.name, std::nullopt);
   events::emit(ctx_, events::ChangeKind::Deleted, "contact", id, c.customer_id);
+  search_index::refresh(ctx_, c.customer_id);
   tx.commit();
 }
 

@@ -15,6 +15,7 @@
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
 #include "customers_internal.h"
+#include "search_internal.h"
 #include "crmkit/customers/locks.hpp"
 #include "crmkit/org/lookup.hpp"
 
@@ -210,6 +211,7 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
   c.id = ctx.db().last_insert_id();
   notify_created(ctx, c.id, c.id, c.created_at.ms);
   events::customer(ctx, events::ChangeKind::Created, c.id, set_fields(c));
+  search_index::add_new(ctx, {c});
   if (c.tags.empty()) return;
   auto tag = ctx.db().prepare("INSERT INTO customer_tags(customer_id, tag) VALUES (?,?) ON CONFLICT DO NOTHING");
   for (const auto& t : c.tags) {
@@ -320,6 +322,7 @@ std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>&
     done += count;
   }
   if (rows.empty()) return ids;
+  search_index::add_new(ctx, rows);
   notify_created(ctx, ids.front(), ids.back(), rows.front().created_at.ms);
   {
     std::vector<std::pair<std::int64_t, const std::string*>> tags;
@@ -465,6 +468,8 @@ void write_changes(const Context& ctx, const Customer& before, Customer& after, 
       .bind_all(after.name, after.kind, after.industry, after.owner_id, after.source, after.phone, after.email,
                 after.stage, rules.fields.to_json(after.fields), after.updated_at.ms, after.version, after.id)
       .exec();
+  if (before.name != after.name || before.phone != after.phone || before.email != after.email)
+    search_index::refresh(ctx, before.id);
 }
 
 // The WHERE clause of find/count, with its parameters appended to `params`.
@@ -608,6 +613,7 @@ void Customers::remove(std::int64_t id, std::optional<std::int64_t> expected_ver
   ctx_.db().prepare("DELETE FROM customers WHERE id = ?").bind_all(id).exec();
   history::record(ctx_, "customer", id, "deleted", c.name, std::nullopt);
   events::customer(ctx_, events::ChangeKind::Deleted, id);
+  search_index::remove(ctx_, id);
   tx.commit();
   log::logger().debug("customers.delete id={}", id);
 }

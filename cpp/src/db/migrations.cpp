@@ -688,6 +688,53 @@ CREATE TABLE IF NOT EXISTS settings (
   updated_by INTEGER REFERENCES users(id)  -- NULL: the system view (crmkit.open)
 );
 )sql";
+
+// Version 9: customer search (customers.search). One FTS5 row per customer, rowid = customer id,
+// kept current by the customer and contact writers in the same transaction as their change.
+// The trigram tokenizer indexes every three-character window, so any substring of three or more
+// characters is found in Chinese text without a word segmenter; `grams` spells each character and
+// each adjacent pair of the names padded with U+0001 to three characters, so one- and
+// two-character terms use the same index (see cpp/src/customers/search.cpp). Columns:
+//   name    the customer's name
+//   people  its contacts' names, one per line
+//   phones  the customer's and contacts' phones, as written and as bare digits
+//   emails  the customer's and contacts' e-mail addresses
+//   grams   the short-term spellings of name and people
+// The back-fill below builds the same text in SQL; the writers also NFKC-normalise it, which SQL
+// cannot, so a full-width name written before this version is found once it is next changed.
+constexpr const char* kCustomerSearch = R"sql(
+DROP TABLE IF EXISTS customer_search;  -- a file taken back to an older version keeps a stale one
+CREATE VIRTUAL TABLE customer_search USING fts5(name, people, phones, emails, grams, tokenize = 'trigram');
+
+CREATE TEMP TABLE search_names AS
+  SELECT id AS customer_id, name FROM customers
+  UNION ALL SELECT customer_id, name FROM contacts;
+CREATE TEMP TABLE search_grams AS
+  WITH RECURSIVE pos(customer_id, name, i) AS (
+    SELECT customer_id, name, 1 FROM search_names WHERE length(name) > 0
+    UNION ALL SELECT customer_id, name, i + 1 FROM pos WHERE i < length(name)
+  )
+  SELECT customer_id, group_concat(g, '') AS grams FROM (
+    SELECT DISTINCT customer_id, substr(name, i, 1) || char(1, 1) AS g FROM pos WHERE substr(name, i, 1) <> ' '
+    UNION
+    SELECT customer_id, substr(name, i, 2) || char(1) FROM pos
+      WHERE i < length(name) AND substr(name, i, 1) <> ' ' AND substr(name, i + 1, 1) <> ' '
+  ) GROUP BY customer_id;
+
+INSERT INTO customer_search(rowid, name, people, phones, emails, grams)
+  SELECT c.id, c.name,
+         coalesce((SELECT group_concat(k.name, char(10)) FROM contacts k WHERE k.customer_id = c.id), ''),
+         coalesce((SELECT group_concat(p, char(10)) FROM (
+             SELECT c.phone AS p WHERE c.phone IS NOT NULL
+             UNION ALL SELECT k.phone FROM contacts k WHERE k.customer_id = c.id AND k.phone IS NOT NULL)), ''),
+         coalesce((SELECT group_concat(e, char(10)) FROM (
+             SELECT c.email AS e WHERE c.email IS NOT NULL
+             UNION ALL SELECT k.email FROM contacts k WHERE k.customer_id = c.id AND k.email IS NOT NULL)), ''),
+         coalesce((SELECT g.grams FROM search_grams g WHERE g.customer_id = c.id), '')
+  FROM customers c;
+DROP TABLE search_names;
+DROP TABLE search_grams;
+)sql";
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -699,6 +746,7 @@ const std::vector<Migration>& migrations() {
       {5, kSegmentChanges},
       {6, kEvents},
       {7, kApprovalColumns},
+      {9, kCustomerSearch},
       {10, kSettings},
       {11, kZeroAmountOrders},
   };

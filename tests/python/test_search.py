@@ -1,0 +1,166 @@
+"""crm.customers.search: ranked full-text search over names, contacts, phones and e-mails, with
+Chinese terms of any length, kept current by every write and scoped like find()."""
+
+import sqlite3
+
+import pytest
+
+import crmkit
+
+
+def names(table):
+    return [r["name"] for r in table.rows()]
+
+
+@pytest.fixture
+def book(mem_crm):
+    crm = mem_crm
+    ids = {}
+    for name in ["上海某某科技有限公司", "上海浦东贸易有限公司", "北京鼎盛科技集团", "ABC科技有限公司",
+                 "深圳华强电子", "Shanghai Tech Ltd."]:
+        ids[name] = crm.customers.add(name=name).id
+    return crm, ids
+
+
+def test_two_character_terms_must_all_match(book):
+    crm, _ = book
+    assert names(crm.customers.search("上海 科技")) == ["上海某某科技有限公司"]
+    assert sorted(names(crm.customers.search("上海"))) == ["上海某某科技有限公司", "上海浦东贸易有限公司"]
+    assert sorted(names(crm.customers.search("科技"))) == ["ABC科技有限公司", "上海某某科技有限公司", "北京鼎盛科技集团"]
+
+
+def test_one_character_and_long_terms(book):
+    crm, _ = book
+    assert names(crm.customers.search("鼎")) == ["北京鼎盛科技集团"]
+    assert names(crm.customers.search("浦东贸易")) == ["上海浦东贸易有限公司"]
+    assert names(crm.customers.search("某某科技有限")) == ["上海某某科技有限公司"]
+    # A substring that crosses what the grams cover is still not found by pieces of two names.
+    assert names(crm.customers.search("司北")) == []
+
+
+def test_latin_text_is_case_insensitive_and_full_width_folds(book):
+    crm, _ = book
+    assert names(crm.customers.search("shanghai tech")) == ["Shanghai Tech Ltd."]
+    assert names(crm.customers.search("ＡＢＣ")) == ["ABC科技有限公司"]
+    assert names(crm.customers.search("abc 科技")) == ["ABC科技有限公司"]
+
+
+def test_result_table_columns_and_ranking(mem_crm):
+    crm = mem_crm
+    crm.customers.add(name="华东物流", email="huadong@keji.cn")
+    best = crm.customers.add(name="科技园华东分公司")
+    t = crm.customers.search("华东")
+    assert t.columns == ["id", "name", "kind", "owner_id", "phone", "email", "stage", "contacts", "score"]
+    assert len(t) == 2
+    scores = t["score"]
+    assert scores == sorted(scores, reverse=True)
+    assert all(s > 0 for s in scores)
+    assert t[0]["name"] in {"华东物流", best.name}
+    assert len(crm.customers.search("华东", limit=1)) == 1
+
+
+def test_contacts_phones_and_emails_are_searched(mem_crm):
+    crm = mem_crm
+    c = crm.customers.add(name="甲公司", phone="021-5555 0000", email="Info@JiaCo.cn")
+    other = crm.customers.add(name="乙公司")
+    k = crm.contacts.add(other.id, name="李雷", phone="138 0013 8000", email="li.lei@yi.cn")
+    assert names(crm.customers.search("55550000")) == ["甲公司"]      # bare digits of a formatted phone
+    assert names(crm.customers.search("021-5555")) == ["甲公司"]
+    assert names(crm.customers.search("jiaco")) == ["甲公司"]
+    assert names(crm.customers.search("李雷")) == ["乙公司"]
+    assert names(crm.customers.search("13800138000")) == ["乙公司"]
+    assert names(crm.customers.search("li.lei@")) == ["乙公司"]
+    assert crm.customers.search("李雷")[0]["contacts"] == ["李雷"]
+    # Kept current by contact writes.
+    crm.contacts.update(k.id, name="韩梅梅")
+    assert names(crm.customers.search("李雷")) == []
+    assert names(crm.customers.search("梅梅")) == ["乙公司"]
+    crm.contacts.delete(k.id)
+    assert names(crm.customers.search("梅梅")) == []
+    assert names(crm.customers.search("13800138000")) == []
+    assert c.id != other.id
+
+
+def test_customer_writes_keep_the_index_current(mem_crm):
+    crm = mem_crm
+    c = crm.customers.add(name="旧名字公司", phone="13900139000")
+    crm.customers.update(c.id, name="新名字公司")
+    assert names(crm.customers.search("旧名")) == []
+    assert names(crm.customers.search("新名")) == ["新名字公司"]
+    crm.customers.update(c.id, phone="13700137000")
+    assert names(crm.customers.search("13900139000")) == []
+    assert names(crm.customers.search("13700137000")) == ["新名字公司"]
+    crm.customers.delete(c.id)
+    assert names(crm.customers.search("新名")) == []
+    ids = crm.customers.add_many([{"name": f"批量客户{i}", "email": f"b{i}@pl.cn"} for i in range(300)])
+    assert len(ids) == 300
+    assert len(crm.customers.search("批量", limit=1000)) == 300
+    assert names(crm.customers.search("b299@")) == ["批量客户299"]
+
+
+def test_failed_writes_leave_the_index_as_it_was(mem_crm):
+    crm = mem_crm
+    with pytest.raises(crmkit.ValidationError):
+        crm.customers.add_many([{"name": "回滚客户甲"}, {"name": ""}])
+    assert names(crm.customers.search("回滚")) == []
+    c = crm.customers.add(name="事务客户")
+    with pytest.raises(RuntimeError):
+        with crm.transaction():
+            crm.customers.update(c.id, name="改过的名字")
+            crm.contacts.add(c.id, name="临时联系人")
+            raise RuntimeError("abort")
+    assert names(crm.customers.search("事务")) == ["事务客户"]
+    assert names(crm.customers.search("改过")) == []
+    assert names(crm.customers.search("临时")) == []
+
+
+def test_scoped_like_find(org):
+    crm = org.crm
+    crm.customers.add(name="爱丽丝的科技客户", owner=org.alice)
+    crm.customers.add(name="鲍勃的科技客户", owner=org.bob)
+    crm.customers.add(name="卡罗尔的科技客户", owner=org.carol)
+    assert names(crm.as_user(org.alice).customers.search("科技")) == ["爱丽丝的科技客户"]
+    assert sorted(names(crm.as_user(org.wang).customers.search("科技"))) == ["爱丽丝的科技客户", "鲍勃的科技客户"]
+    assert len(crm.customers.search("科技")) == 3
+
+
+def test_bad_queries(mem_crm):
+    crm = mem_crm
+    crm.customers.add(name='引号"公司 (AND) OR *')
+    for q in ["", "   ", "\u3000"]:
+        with pytest.raises(crmkit.ValidationError, match="query must not be empty") as e:
+            crm.customers.search(q)
+        assert e.value.field == "query"
+    with pytest.raises(crmkit.ValidationError) as e:
+        crm.customers.search("x", limit=0)
+    assert e.value.field == "limit"
+    # FTS5 syntax in a query is text, never an operator or a syntax error.
+    assert names(crm.customers.search('号"公')) == ['引号"公司 (AND) OR *']
+    assert names(crm.customers.search("(AND)")) == ['引号"公司 (AND) OR *']
+    assert names(crm.customers.search("OR *")) == ['引号"公司 (AND) OR *']
+    assert names(crm.customers.search("NOT")) == []
+    with pytest.raises(crmkit.ValidationError, match="at most 16"):
+        crm.customers.search(" ".join(["词"] * 17))
+
+
+def test_migration_back_fills_an_existing_database(tmp_path):
+    path = tmp_path / "old.db"
+    crm = crmkit.open(str(path))
+    c = crm.customers.add(name="老数据科技公司", phone="13800138000", email="old@data.cn")
+    crm.contacts.add(c.id, name="王老五", phone="010-1234 5678")
+    crm.close()
+    # Make it a database from before schema 9: no search index.
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE customer_search")
+    con.execute("PRAGMA user_version = 7")
+    con.commit()
+    con.close()
+    crm = crmkit.open(str(path))
+    assert crm.schema_version == crmkit.SCHEMA_VERSION
+    assert names(crm.customers.search("老数据")) == ["老数据科技公司"]
+    assert names(crm.customers.search("科技")) == ["老数据科技公司"]
+    assert names(crm.customers.search("五")) == ["老数据科技公司"]
+    assert names(crm.customers.search("13800138000")) == ["老数据科技公司"]
+    assert names(crm.customers.search("old@")) == ["老数据科技公司"]
+    assert names(crm.customers.search("王老五")) == ["老数据科技公司"]
+    crm.close()
