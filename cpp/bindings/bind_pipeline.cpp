@@ -77,7 +77,7 @@ void init_pipeline(py::module_& m) {
       .field("lead", &ConvertResult::lead);
 
   m.def("normalize_phone", &normalize_phone, py::arg("phone"),
-        "Digits only, +86/0086 removed: the key leads and customers are matched on.");
+        "The E.164 key leads and customers are matched on (region CN by default); '' when not a valid number.");
 
   py::class_<Leads>(m, "Leads", "crm.leads: capture, qualify, disqualify, assign and convert leads.")
       .def(

@@ -3,6 +3,7 @@
 #include "common.hpp"
 
 namespace crmkit::bindings { void init_events(py::module_& m); }  // bind_events.cpp
+namespace crmkit::bindings { void init_imports(py::module_& m); }  // bind_imports.cpp
 
 PYBIND11_MODULE(_crmkit, m) {
   m.doc() = "crmkit's C++ engine. Use the crmkit package, which re-exports everything here.";
@@ -19,4 +20,5 @@ PYBIND11_MODULE(_crmkit, m) {
   init_reports(m);
   init_crm(m);
   init_events(m);
+  init_imports(m);  // adds crm.imports and customers.duplicates / merge to the classes above
 }

@@ -1,5 +1,6 @@
 #include "crmkit/crm.hpp"
 
+#include "crmkit/customers/keys.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/segments/segments.hpp"
@@ -9,7 +10,10 @@ namespace crmkit {
 Crm Crm::open(const std::string& path, const db::OpenOptions& options) {
   auto engine = std::make_shared<Engine>(path, options);
   engine->segment_members = segments::segment_members;
-  return Crm(Context{engine, std::make_shared<const org::Principal>(org::system_principal())});
+  Context ctx{engine, std::make_shared<const org::Principal>(org::system_principal())};
+  // Customers and contacts written before identity keys existed (schema 8) get theirs once.
+  customers::CustomerKeys(ctx).backfill();
+  return Crm(std::move(ctx));
 }
 
 Crm Crm::as_user(std::int64_t user_id) const {
