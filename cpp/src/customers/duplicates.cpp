@@ -28,12 +28,37 @@ std::vector<std::uint32_t> code_points(const std::string& s) {
   return out;
 }
 
-std::size_t length_of(const std::string& s) { return code_points(s).size(); }
+// Levenshtein distance of two code-point strings when it is at most `k`, else k + 1: only the
+// diagonal band of width 2k + 1 is computed, and the scan stops once a row exceeds k.
+std::size_t bounded_distance(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b, std::size_t k) {
+  const std::size_t n = a.size(), m = b.size();
+  if ((n > m ? n - m : m - n) > k) return k + 1;
+  const std::size_t big = k + 1;
+  std::vector<std::size_t> prev(m + 1, big), cur(m + 1, big);
+  for (std::size_t j = 0; j <= std::min(m, k); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    const std::size_t lo = i > k ? i - k : 1, hi = std::min(m, i + k);
+    std::fill(cur.begin(), cur.end(), big);
+    if (i <= k) cur[0] = i;
+    std::size_t best = cur[0];
+    for (std::size_t j = lo; j <= hi; ++j) {
+      std::size_t d = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      d = std::min(d, prev[j] + 1);
+      d = std::min(d, cur[j - 1] + 1);
+      cur[j] = std::min(d, big);
+      best = std::min(best, cur[j]);
+    }
+    if (best > k) return big;
+    std::swap(prev, cur);
+  }
+  return std::min(prev[m], big);
+}
 
 }  // namespace
 
-std::vector<std::uint64_t> name_grams(const std::string& key) {
-  const auto cps = code_points(key);
+std::vector<std::uint64_t> name_grams(const std::string& key) { return grams_of(code_points(key)); }
+
+std::vector<std::uint64_t> grams_of(const std::vector<std::uint32_t>& cps) {
   std::vector<std::uint64_t> grams;
   if (cps.size() == 1) grams.push_back(cps[0]);
   for (std::size_t i = 0; i + 1 < cps.size(); ++i)
@@ -70,22 +95,22 @@ std::vector<std::uint64_t> NameIndex::prefix_grams(std::vector<std::uint64_t> gr
 void NameIndex::add(std::int64_t id, const std::string& key) {
   const auto pos = static_cast<std::uint32_t>(ids_.size());
   ids_.push_back(id);
-  keys_.push_back(key);
+  keys_.push_back(code_points(key));
   seen_.push_back(0);
   // After seal() the order is frozen: a new key is indexed under its prefix right away.
   if (sealed_)
-    for (auto g : prefix_grams(name_grams(key), length_of(key))) postings_[g].push_back(pos);
+    for (auto g : prefix_grams(name_grams(key), keys_.back().size())) postings_[g].push_back(pos);
 }
 
 void NameIndex::seal() {
   if (sealed_) return;
   std::vector<std::vector<std::uint64_t>> grams(keys_.size());
   for (std::size_t i = 0; i < keys_.size(); ++i) {
-    grams[i] = name_grams(keys_[i]);
+    grams[i] = grams_of(keys_[i]);
     for (auto g : grams[i]) ++frequency_[g];
   }
   for (std::size_t i = 0; i < keys_.size(); ++i)
-    for (auto g : prefix_grams(std::move(grams[i]), length_of(keys_[i])))
+    for (auto g : prefix_grams(std::move(grams[i]), keys_[i].size()))
       postings_[g].push_back(static_cast<std::uint32_t>(i));
   sealed_ = true;
 }
@@ -94,13 +119,14 @@ std::vector<std::pair<std::int64_t, double>> NameIndex::similar(const std::strin
                                                                 std::int64_t only_below) {
   if (!sealed_) seal();
   std::vector<std::pair<std::int64_t, double>> out;
-  const std::size_t len = length_of(key);
+  const auto cps = code_points(key);
+  const std::size_t len = cps.size();
   if (len == 0) return out;
   if (++probe_ == 0) {  // the probe counter wrapped: forget what earlier probes saw
     std::fill(seen_.begin(), seen_.end(), 0);
     probe_ = 1;
   }
-  for (auto g : prefix_grams(name_grams(key), len)) {
+  for (auto g : prefix_grams(grams_of(cps), len)) {
     auto it = postings_.find(g);
     if (it == postings_.end() || it->second.size() > max_postings_) continue;
     for (auto pos : it->second) {
@@ -108,12 +134,17 @@ std::vector<std::pair<std::int64_t, double>> NameIndex::similar(const std::strin
       seen_[pos] = probe_;
       const auto id = ids_[pos];
       if (id == self || id >= only_below) continue;
-      const auto other = length_of(keys_[pos]);
+      const auto other = keys_[pos].size();
+      const auto longer = std::max(len, other);
       // Levenshtein similarity is at most shorter / longer: skip what cannot reach the threshold.
-      if (static_cast<double>(std::min(len, other)) < threshold_ * static_cast<double>(std::max(len, other)) - 1e-9)
-        continue;
+      if (static_cast<double>(std::min(len, other)) < threshold_ * static_cast<double>(longer) - 1e-9) continue;
       ++compared_;
-      const double score = io::name_similarity(key, keys_[pos]);
+      // io::name_similarity's score, 1 − distance / longer, computed only as far as the
+      // threshold's distance bound.
+      const auto k = static_cast<std::size_t>(std::floor((1 - threshold_) * static_cast<double>(longer) + 1e-9));
+      const auto d = bounded_distance(cps, keys_[pos], k);
+      if (d > k) continue;
+      const double score = 1.0 - static_cast<double>(d) / static_cast<double>(longer);
       if (score >= threshold_ - 1e-12) out.emplace_back(id, score);
     }
   }

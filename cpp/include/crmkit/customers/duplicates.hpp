@@ -30,7 +30,7 @@ inline constexpr double kDefaultNameThreshold = 0.8;
 // says nothing); pairs whose only shared grams are such grams are not found.
 class NameIndex {
  public:
-  explicit NameIndex(double threshold = kDefaultNameThreshold, std::size_t max_postings = 256);
+  explicit NameIndex(double threshold = kDefaultNameThreshold, std::size_t max_postings = 32);
   // `id` must be added once; keys may repeat.
   void add(std::int64_t id, const std::string& key);
   // Call after the last add() and before similar(): orders each key's grams by rarity.
@@ -52,7 +52,7 @@ class NameIndex {
   std::size_t max_postings_;
   bool sealed_ = false;
   std::vector<std::int64_t> ids_;
-  std::vector<std::string> keys_;
+  std::vector<std::vector<std::uint32_t>> keys_;  // code points, decoded once
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> postings_;  // gram → keys it prefixes
   std::unordered_map<std::uint64_t, std::uint32_t> frequency_;  // gram → keys holding it, at seal()
   std::vector<std::uint32_t> seen_;  // per key position: the probe that last saw it
@@ -62,6 +62,7 @@ class NameIndex {
 
 // The grams of a key: code-point bigrams packed into one integer, or the key's one code point.
 std::vector<std::uint64_t> name_grams(const std::string& key);
+std::vector<std::uint64_t> grams_of(const std::vector<std::uint32_t>& code_points);
 
 struct DuplicateScan {
   Table pairs;                  // customer_id, other_id, score, rule, name, other_name
