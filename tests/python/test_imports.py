@@ -164,3 +164,18 @@ def test_duplicates_and_merge(mem_crm):
     assert "merged" in [h["field"] for h in mem_crm.history("customer", keep.id).rows()]
     assert mem_crm.history("customer", drop.id).rows()[-1]["field"] == "merged_into"
     assert mem_crm.customers.duplicate_scan()["candidates"] >= 1
+
+
+@pytest.mark.slow
+def test_a_million_rows_with_a_bad_last_row_and_all_or_nothing_write_nothing(mem_crm):
+    def rows():
+        for i in range(1_000_000):
+            yield {"name": f"公司{i}", "phone": f"1{(3, 5, 8)[i % 3]}{i:09d}"}
+        yield {"name": "最后一行", "phone": "not a phone"}
+
+    rep = mem_crm.imports.customers(rows(), all_or_nothing=True)
+    assert rep.rows == 1_000_001
+    assert rep.committed is False and rep.created == 0
+    assert [(p["row"], p["column"]) for p in rep.problems.rows()] == [(1_000_001, "phone")]
+    assert mem_crm.customers.count() == 0
+    assert len(mem_crm.events.since(0, limit=10)) == 0
