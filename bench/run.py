@@ -22,7 +22,7 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
-MODULES = ["bench_customers", "bench_events", "bench_segments", "bench_reports", "bench_approvals", "bench_approvals_python", "bench_clv", "bench_io"]
+MODULES = ["bench_customers", "bench_events", "bench_segments", "bench_reports", "bench_approvals", "bench_approvals_python", "bench_clv", "bench_io", "bench_import"]
 
 
 def find_binary(name):

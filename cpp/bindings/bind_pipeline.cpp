@@ -77,8 +77,8 @@ void init_pipeline(py::module_& m) {
       .field("lead", &ConvertResult::lead);
 
   m.def("normalize_phone", &normalize_phone, py::arg("phone"),
-        "The key leads and customers are matched on: digits only, +86/0086 removed. Returns the normalised "
-        "text ('' when there are no digits). Raises nothing.");
+        "Returns the E.164 key leads and customers are matched on (region CN by default); '' when it is not a "
+        "valid number. Raises nothing.");
 
   py::class_<Leads>(m, "Leads", "crm.leads: capture, qualify, disqualify, assign and convert leads.")
       .def(

@@ -8,6 +8,7 @@ void init_ops(py::module_& m);     // bind_ops.cpp
 void init_log(py::module_& m);     // bind_log.cpp
 void init_io(py::module_& m);      // bind_io.cpp
 void init_search(py::module_& m);  // bind_search.cpp
+void init_imports(py::module_& m); // bind_imports.cpp
 }  // namespace crmkit::bindings
 
 PYBIND11_MODULE(_crmkit, m) {
@@ -29,4 +30,5 @@ PYBIND11_MODULE(_crmkit, m) {
   init_ops(m);
   init_io(m);
   init_search(m);
+  init_imports(m);  // adds crm.imports and customers.duplicates / merge to the classes above
 }

@@ -26,7 +26,7 @@ class WorkflowError(Error):
     ...
 class StorageError(Error):
     ...
-__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Events', 'Facts', 'FieldDef', 'Fields', 'Groups', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
+__all__: list[str] = ['ApprovalRequest', 'Approvals', 'Audit', 'AutoRules', 'BatchResult', 'Clock', 'Clv', 'ClvFit', 'Conflict', 'Contact', 'Contacts', 'ConvertResult', 'Crm', 'Customer', 'CustomerFacts', 'Customers', 'Delegation', 'Document', 'Documents', 'Error', 'Events', 'Facts', 'FieldDef', 'Fields', 'Groups', 'ImportReport', 'Imports', 'Interaction', 'Interactions', 'Lead', 'Leads', 'NotFound', 'Opportunities', 'Opportunity', 'Order', 'OrderItem', 'Orders', 'PermissionDenied', 'Pool', 'PoolRules', 'Problem', 'ReplayResult', 'Reports', 'RevisitPlan', 'Revisits', 'Rfm', 'Role', 'Roles', 'Route', 'RouteStep', 'RoutedApprover', 'RuleSyntaxError', 'SCHEMA_VERSION', 'Segment', 'SegmentDiff', 'Segments', 'Snapshot', 'Stages', 'StorageError', 'Table', 'Task', 'Tasks', 'Team', 'Teams', 'Ticket', 'Tickets', 'Transaction', 'User', 'Users', 'ValidationError', 'Verification', 'Workflow', 'WorkflowError', 'Workflows', 'log_level', 'normalize_phone', 'open', 'set_log_level']
 class Table:
     """
     Columnar rows returned by the engine.
@@ -454,15 +454,23 @@ class Customers:
         ...
     def delete(self, customer: int, expected_version: typing.SupportsInt | typing.SupportsIndex | None = None) -> None:
         ...
+    def duplicate_scan(self, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.8) -> dict:
+        """
+        duplicates() with its work: a dict with 'pairs' (how many), 'candidates' (candidate pairs scored) and 'customers' (how many were considered).
+        """
+    def duplicates(self, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.8) -> Table:
+        """
+        Pairs of customers in scope that look like one: a Table (customer_id, other_id, score, rule, name, other_name), best first. rule: 'phone' or 'email' (score 1) or 'name' (company-name similarity >= threshold). Raises ValidationError unless 0 < threshold <= 1.
+        """
     def find(self, name_contains: str | None = None, tag: str | None = None, owner: int | None = None, team: int | None = None, stage: str | None = None, industry: str | None = None, kind: str | None = None, source: str | None = None, pool: bool = False, after: int | None = None, limit: int | None = None, offset: int = 0, where: str | None = None) -> Table:
         ...
     def get(self, customer: int) -> Customer:
         ...
     def history(self, customer: int) -> Table:
         ...
-    def search(self, query: str, limit: int = 20) -> Table:
+    def merge(self, keep: int, drop: int) -> Customer:
         """
-        Ranked full-text search: customers whose name, contacts' names, phones or e-mails contain every whitespace-separated term of `query` (Chinese without a segmenter). Returns a Table (id, name, kind, owner_id, phone, email, stage, contacts, score), best first; scoped like find(). Raises ValidationError for an empty query or a limit below 1.
+        Merges customer `drop` into `keep`: moves contacts, interactions, tasks, tickets, orders, opportunities, tags, group memberships and history, recomputes the facts, records the merge in both histories and the change feed, deletes `drop`. Returns the kept Customer. Raises ValidationError (the same customer), NotFound, PermissionDenied (outside the view's scope), Conflict (locked by a pending approval).
         """
     def set_stage(self, customer: int, stage: str) -> Customer:
         ...
@@ -1961,11 +1969,6 @@ class Crm:
     def events(self) -> Events:
         ...
     @property
-    def exports(self, crm):
-        """
-        crm.exports: write a Table, a segment or an entity to CSV/XLSX.
-        """
-    @property
     def facts(self) -> Facts:
         ...
     @property
@@ -1974,6 +1977,11 @@ class Crm:
     @property
     def groups(self) -> Groups:
         ...
+    @property
+    def imports(self) -> Imports:
+        """
+        The import service of this view (crm.imports.customers(...), ...).
+        """
     @property
     def interactions(self) -> Interactions:
         ...
@@ -2050,45 +2058,86 @@ class Events:
         """
         Events after `cursor` (0: from the first), oldest first, at most `limit` (1..10000): a Table of id, at, kind, entity, entity_id, customer_id, payload. Pass the last id as the next cursor. Raises Conflict when events after the cursor are no longer retained.
         """
-class _CsvRows:
+class ImportReport:
     """
-    The rows of a CSV file, read as they are iterated.
+    What an import did (or, with dry_run=True, would do): counts, problems and matches.
     """
-    def __iter__(self) -> typing.Any:
+    __hash__: typing.ClassVar[None] = None
+    _fields: typing.ClassVar[tuple] = ('entity', 'encoding', 'rows', 'created', 'updated', 'skipped', 'failed', 'dry_run', 'committed', 'problems', 'matches')
+    def __eq__(self, other):
         ...
-    def __next__(self) -> tuple[int, int, list[str], str]:
+    def __repr__(self):
+        ...
+    def to_dict(self):
         ...
     @property
-    def consumed(self) -> int:
+    def committed(self) -> bool:
+        ...
+    @property
+    def created(self) -> int:
+        ...
+    @property
+    def dry_run(self) -> bool:
         ...
     @property
     def encoding(self) -> str:
         ...
     @property
-    def header(self) -> list[str]:
+    def entity(self) -> str:
         ...
     @property
-    def total(self) -> int:
+    def failed(self) -> int:
         ...
-def _all_contacts(crm: Crm, limit: int | None = None, offset: int = 0) -> Table:
+    @property
+    def matches(self) -> Table:
+        ...
+    @property
+    def problems(self) -> Table:
+        ...
+    @property
+    def rows(self) -> int:
+        ...
+    @property
+    def skipped(self) -> int:
+        ...
+    @property
+    def updated(self) -> int:
+        ...
+class Imports:
     """
-    Every contact the view `crm` may read, ordered by id (a Table; the rows of exports('contacts')).
+    crm.imports: spreadsheet rows into the CRM, cleaned, matched and de-duplicated.
     """
-def _read_csv(path: typing.Any, encoding: str | None = None, delimiter: str = ',') -> _CsvRows:
-    """
-    Opens a CSV file (encoding None: detected) and returns its rows as an iterator of (row, line, cells, problem) with .header, .encoding, .consumed and .total (bytes). Raises ValidationError naming the file when it is missing, empty, binary or in an unknown encoding.
-    """
-def _write_csv(table: Table, path: typing.Any, columns: collections.abc.Sequence[str] = [], headers: collections.abc.Sequence[str] = [], bom: bool = True) -> int:
-    """
-    Writes the table's `columns` (empty: all) under `headers` as CSV (UTF-8 with a BOM unless bom=False); returns the number of rows written. Raises ValidationError for a missing directory or an unknown column.
-    """
+    def contacts(self, source: typing.Any, mapping: typing.Any = None, dry_run: bool = False, all_or_nothing: bool = False, on_progress: typing.Any = None, encoding: str | None = None, sheet: typing.Any = None, on_match: str = 'skip', region: str = 'CN') -> ImportReport:
+        """
+        Imports contacts (customer: id, phone, e-mail or name). source: a .csv/.xlsx path or an iterable of dicts. mapping: {file header: field}. dry_run: report only. all_or_nothing: write nothing if any row has a problem. on_match: 'skip' | 'update' | 'create' for rows matching an existing record. on_progress(done, total): called at least every 1%. Returns an ImportReport (created, updated, skipped, failed, problems Table: row, column, value, message; matches Table: row, customer_id, record_id, score, rule, action). Raises ValidationError (.field) for a mapping to an unknown field or a missing column, before anything is read; NotFound for a missing file.
+        """
+    def customers(self, source: typing.Any, mapping: typing.Any = None, dry_run: bool = False, all_or_nothing: bool = False, on_progress: typing.Any = None, encoding: str | None = None, sheet: typing.Any = None, on_match: str = 'skip', region: str = 'CN') -> ImportReport:
+        """
+        Imports customers. source: a .csv/.xlsx path or an iterable of dicts. mapping: {file header: field}. dry_run: report only. all_or_nothing: write nothing if any row has a problem. on_match: 'skip' | 'update' | 'create' for rows matching an existing record. on_progress(done, total): called at least every 1%. Returns an ImportReport (created, updated, skipped, failed, problems Table: row, column, value, message; matches Table: row, customer_id, record_id, score, rule, action). Raises ValidationError (.field) for a mapping to an unknown field or a missing column, before anything is read; NotFound for a missing file.
+        """
+    def interactions(self, source: typing.Any, mapping: typing.Any = None, dry_run: bool = False, all_or_nothing: bool = False, on_progress: typing.Any = None, encoding: str | None = None, sheet: typing.Any = None, on_match: str = 'skip', region: str = 'CN') -> ImportReport:
+        """
+        Imports interactions (customer, kind, summary, at, by). source: a .csv/.xlsx path or an iterable of dicts. mapping: {file header: field}. dry_run: report only. all_or_nothing: write nothing if any row has a problem. on_match: 'skip' | 'update' | 'create' for rows matching an existing record. on_progress(done, total): called at least every 1%. Returns an ImportReport (created, updated, skipped, failed, problems Table: row, column, value, message; matches Table: row, customer_id, record_id, score, rule, action). Raises ValidationError (.field) for a mapping to an unknown field or a missing column, before anything is read; NotFound for a missing file.
+        """
+    def leads(self, source: typing.Any, mapping: typing.Any = None, dry_run: bool = False, all_or_nothing: bool = False, on_progress: typing.Any = None, encoding: str | None = None, sheet: typing.Any = None, on_match: str = 'skip', region: str = 'CN') -> ImportReport:
+        """
+        Imports leads (name, company, phone, email, source, owner). source: a .csv/.xlsx path or an iterable of dicts. mapping: {file header: field}. dry_run: report only. all_or_nothing: write nothing if any row has a problem. on_match: 'skip' | 'update' | 'create' for rows matching an existing record. on_progress(done, total): called at least every 1%. Returns an ImportReport (created, updated, skipped, failed, problems Table: row, column, value, message; matches Table: row, customer_id, record_id, score, rule, action). Raises ValidationError (.field) for a mapping to an unknown field or a missing column, before anything is read; NotFound for a missing file.
+        """
+    def orders(self, source: typing.Any, mapping: typing.Any = None, dry_run: bool = False, all_or_nothing: bool = False, on_progress: typing.Any = None, encoding: str | None = None, sheet: typing.Any = None, on_match: str = 'skip', region: str = 'CN') -> ImportReport:
+        """
+        Imports orders (customer, amount, at, note). source: a .csv/.xlsx path or an iterable of dicts. mapping: {file header: field}. dry_run: report only. all_or_nothing: write nothing if any row has a problem. on_match: 'skip' | 'update' | 'create' for rows matching an existing record. on_progress(done, total): called at least every 1%. Returns an ImportReport (created, updated, skipped, failed, problems Table: row, column, value, message; matches Table: row, customer_id, record_id, score, rule, action). Raises ValidationError (.field) for a mapping to an unknown field or a missing column, before anything is read; NotFound for a missing file.
+        """
+    def targets(self, entity: str) -> list[str]:
+        """
+        The fields an import of `entity` accepts as mapping targets (list of str).
+        """
 def log_level() -> str:
     """
     The engine's current log level.
     """
 def normalize_phone(phone: str) -> str:
     """
-    Digits only, +86/0086 removed: the key leads and customers are matched on.
+    The E.164 key leads and customers are matched on (region CN by default); '' when not a valid number.
     """
 def open(path: typing.Any = ':memory:', synchronous: str = 'normal', busy_timeout: typing.SupportsFloat | typing.SupportsIndex = 10.0) -> Crm:
     """
@@ -2098,4 +2147,4 @@ def set_log_level(level: typing.Any) -> None:
     """
     Sets the engine's log level (trace, debug, info, warning, error, critical, off). Records also reach logging.getLogger('crmkit').
     """
-SCHEMA_VERSION: int = 9
+SCHEMA_VERSION: int = 8

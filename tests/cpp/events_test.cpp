@@ -265,7 +265,9 @@ TEST(Events, MigrationSixTurnsTheOldChangeLogIntoEvents) {
     // trigger, no events table, and none of version 7's approval columns.
     db::Database db(file.path);
     db.exec("ALTER TABLE approval_assignees DROP COLUMN escalated; ALTER TABLE customers DROP COLUMN locked_step;"
-            "ALTER TABLE customers DROP COLUMN locked_by_request;");
+            "ALTER TABLE customers DROP COLUMN locked_by_request;"
+            "DROP TABLE customer_keys; DROP TABLE customer_keys_backfill; DROP INDEX leads_phone;"
+            "DROP INDEX leads_email;");
     db.exec("DROP TABLE events; DELETE FROM sqlite_sequence WHERE name = 'events';"
             "CREATE TABLE segment_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, customer_id INTEGER NOT NULL);"
             "INSERT INTO segment_changes(seq, customer_id) VALUES (41, 7), (42, 9);"

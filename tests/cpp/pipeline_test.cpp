@@ -55,9 +55,13 @@ LeadInput lead(const std::string& name, std::optional<std::string> company, std:
 }  // namespace
 
 TEST(Leads, NormalisedPhones) {
-  EXPECT_EQ(pipeline::normalize_phone("+86 139-0000-0000"), "13900000000");
-  EXPECT_EQ(pipeline::normalize_phone("0086 13900000000"), "13900000000");
-  EXPECT_EQ(pipeline::normalize_phone("(021) 5555 0000"), "02155550000");
+  // E.164 whatever the typing: a country prefix, a trunk 0, full-width digits and U+3000 spaces.
+  EXPECT_EQ(pipeline::normalize_phone("+86 139-0000-0000"), "+8613900000000");
+  EXPECT_EQ(pipeline::normalize_phone("0086 13900000000"), "+8613900000000");
+  EXPECT_EQ(pipeline::normalize_phone("１３９　００００　００００"), "+8613900000000");
+  EXPECT_EQ(pipeline::normalize_phone("(021) 5555 0000"), "+862155550000");
+  EXPECT_EQ(pipeline::normalize_phone("+86 21 5555 0000"), "+862155550000");
+  EXPECT_EQ(pipeline::normalize_phone("12345"), "");
 }
 
 TEST(Leads, QualifyDisqualifyAssignFind) {

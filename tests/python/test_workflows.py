@@ -521,8 +521,9 @@ def test_migration_7_back_fills_escalations_and_customer_locks(wf, db_path):
     con = sqlite3.connect(db_path)
     con.executescript("ALTER TABLE approval_assignees DROP COLUMN escalated; "
                       "ALTER TABLE customers DROP COLUMN locked_step; "
-                      "ALTER TABLE customers DROP COLUMN locked_by_request; DROP TABLE settings; "
-                      "PRAGMA user_version = 6;")
+                      "ALTER TABLE customers DROP COLUMN locked_by_request; "
+                      "DROP TABLE customer_keys; DROP TABLE customer_keys_backfill; DROP INDEX leads_phone; "
+                      "DROP INDEX leads_email; DROP TABLE settings; PRAGMA user_version = 6;")
     con.close()
     with crmkit.open(str(db_path)) as again:
         assert again.schema_version == crmkit.SCHEMA_VERSION

@@ -16,6 +16,7 @@
 #include "crmkit/context.hpp"
 #include "crmkit/customers/customers.hpp"
 #include "crmkit/events/events.hpp"
+#include "crmkit/imports/imports.hpp"
 #include "crmkit/org/org.hpp"
 #include "crmkit/relationship/facts.hpp"
 #include "crmkit/relationship/interactions.hpp"
@@ -82,6 +83,8 @@ class Crm {
   workflow::Approvals approvals() const { return workflow::Approvals(ctx_); }
   workflow::Audit audit() const { return workflow::Audit(ctx_); }
   reports::Reports reports() const { return reports::Reports(ctx_); }
+  // Spreadsheet imports (cleaning, matching, writing through the services above).
+  imports::Imports imports() const { return imports::Imports(ctx_); }
   // The change feed: committed changes in commit order, for webhooks and sync.
   events::Events events() const { return events::Events(ctx_); }
 

@@ -1,5 +1,6 @@
 #include "crmkit/crm.hpp"
 
+#include "crmkit/customers/keys.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/customers/install.hpp"
@@ -59,6 +60,8 @@ Crm Crm::open(const std::string& path, const db::OpenOptions& options, const std
     engine->zone.store(*wanted);
   }
   tx.commit();
+  // Customers and contacts written before identity keys existed (schema 8) get theirs once.
+  customers::CustomerKeys(crm.ctx_).backfill();
   return crm;
 }
 

@@ -63,6 +63,7 @@ Contact Contacts::add(std::int64_t customer_id, const ContactInput& input) {
                 c.updated_at.ms)
       .exec();
   c.id = ctx_.db().last_insert_id();
+  write_keys(ctx_, customer_id, c.id, keys_of(c));
   history::record(ctx_, "customer", customer_id, "contacts", std::nullopt, c.name);
   events::emit(ctx_, events::ChangeKind::Created, "contact", c.id, customer_id, {"name"});
   search_index::refresh(ctx_, customer_id);
@@ -122,6 +123,7 @@ Contact Contacts::update(std::int64_t id, const ContactInput& changes, std::opti
       .exec();
   if (before.name != after.name || before.phone != after.phone || before.email != after.email)
     search_index::refresh(ctx_, before.customer_id);
+  if (before.phone != after.phone || before.email != after.email) write_keys(ctx_, after.customer_id, id, keys_of(after));
   tx.commit();
   return after;
 }
@@ -130,6 +132,7 @@ void Contacts::remove(std::int64_t id) {
   db::Transaction tx(ctx_.db());
   Contact c = get(id);
   ctx_.db().prepare("DELETE FROM contacts WHERE id = ?").bind_all(id).exec();
+  drop_keys(ctx_, c.customer_id, id);
   history::record(ctx_, "customer", c.customer_id, "contacts", c.name, std::nullopt);
   events::emit(ctx_, events::ChangeKind::Deleted, "contact", id, c.customer_id);
   search_index::refresh(ctx_, c.customer_id);

@@ -10,6 +10,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
+#include "crmkit/io/clean.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/schema/stages.hpp"
 #include "crmkit/text.hpp"
@@ -49,13 +50,13 @@ std::optional<std::string> text_attr(const Value& v, const std::string& field, s
 std::optional<std::string> email_attr(const Value& v, std::optional<std::int64_t> row) {
   auto e = text_attr(v, "email", text::kMaxEmail, false, row);
   if (!e) return e;
-  auto at = e->find('@');
-  if (at == std::string::npos || at == 0 || at + 1 >= e->size() || e->find_first_of(" \t") != std::string::npos ||
-      e->find('@', at + 1) != std::string::npos)
+  // The one shape check of e-mails (also of imports and identity keys); stored lower-cased.
+  auto cleaned = io::clean_email(*e);
+  if (!cleaned)
     throw ValidationError((row ? "row " + std::to_string(*row) + ": " : "") + "email: '" + *e +
-                              "' is not an email address",
+                              "' is not an email address (" + cleaned.problem + ")",
                           "email", row);
-  return e;
+  return cleaned.value;
 }
 
 ColumnType column_type(schema::FieldType t) {
@@ -212,6 +213,7 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
   notify_created(ctx, c.id, c.id, c.created_at.ms);
   events::customer(ctx, events::ChangeKind::Created, c.id, set_fields(c));
   search_index::add_new(ctx, {c});
+  write_keys(ctx, c.id, 0, keys_of(c));
   if (c.tags.empty()) return;
   auto tag = ctx.db().prepare("INSERT INTO customer_tags(customer_id, tag) VALUES (?,?) ON CONFLICT DO NOTHING");
   for (const auto& t : c.tags) {
@@ -324,6 +326,15 @@ std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>&
   if (rows.empty()) return ids;
   search_index::add_new(ctx, rows);
   notify_created(ctx, ids.front(), ids.back(), rows.front().created_at.ms);
+  {
+    std::vector<KeyRow> keys;
+    keys.reserve(rows.size());
+    for (const auto& c : rows) {
+      auto k = keys_of(c);
+      if (!k.empty()) keys.push_back({c.id, 0, std::move(k)});
+    }
+    write_keys_many(ctx, keys);
+  }
   {
     std::vector<std::pair<std::int64_t, const std::string*>> tags;
     for (const auto& c : rows)
@@ -470,6 +481,9 @@ void write_changes(const Context& ctx, const Customer& before, Customer& after, 
       .exec();
   if (before.name != after.name || before.phone != after.phone || before.email != after.email)
     search_index::refresh(ctx, before.id);
+  if (before.phone != after.phone || before.email != after.email || before.name != after.name ||
+      before.kind != after.kind)
+    write_keys(ctx, after.id, 0, keys_of(after));
 }
 
 // The WHERE clause of find/count, with its parameters appended to `params`.
@@ -561,6 +575,40 @@ std::vector<std::int64_t> Customers::add_many(const std::vector<CustomerInput>& 
   tx.commit();
   log::logger().debug("customers.add_many count={}", ids.size());
   return ids;
+}
+
+BatchAdd Customers::add_valid(const std::vector<CustomerInput>& inputs, bool check_only) {
+  db::Transaction tx(ctx_.db());
+  auto rules = WriteRules::load(ctx_, "customer");
+  constexpr std::size_t kBlock = 65536;
+  BatchAdd out;
+  out.ids.resize(inputs.size());
+  std::vector<Customer> rows;
+  std::vector<std::size_t> index;
+  for (std::size_t first = 0; first < inputs.size(); first += kBlock) {
+    const std::size_t last = std::min(inputs.size(), first + kBlock);
+    rows.clear();
+    index.clear();
+    for (std::size_t i = first; i < last; ++i) {
+      const auto row = static_cast<std::int64_t>(i);
+      try {
+        rows.push_back(build_new(ctx_, inputs[i], rules, row));
+        index.push_back(i);
+      } catch (const ValidationError& e) {
+        out.rejected.push_back({row, e.field(), e.what()});
+      } catch (const PermissionDenied& e) {
+        out.rejected.push_back({row, "owner", e.what()});
+      }
+    }
+    if (check_only) continue;
+    const auto block = insert_many(ctx_, rows, rules);
+    for (std::size_t k = 0; k < block.size(); ++k) out.ids[index[k]] = block[k];
+  }
+  if (check_only) return out;
+  tx.commit();
+  log::logger().debug("customers.add_valid count={} rejected={}", inputs.size() - out.rejected.size(),
+                      out.rejected.size());
+  return out;
 }
 
 Customer Customers::get(std::int64_t id) const {

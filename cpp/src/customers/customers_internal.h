@@ -9,6 +9,7 @@
 
 #include "crmkit/context.hpp"
 #include "crmkit/customers/customer.hpp"
+#include "crmkit/customers/keys.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/table.hpp"
 #include "crmkit/value.hpp"
@@ -28,6 +29,20 @@ struct WriteRules {
 std::optional<std::string> text_attr(const Value& v, const std::string& field, std::size_t max_len, bool required,
                                      std::optional<std::int64_t> row);
 std::optional<std::string> email_attr(const Value& v, std::optional<std::int64_t> row);
+
+// Identity keys (keys.cpp), written in the writer's transaction. `contact_id` 0 stands for the
+// customer's own attributes. write_keys replaces the holder's keys; drop_keys removes them.
+struct KeyRow {
+  std::int64_t customer_id = 0;
+  std::int64_t contact_id = 0;
+  IdentityKeys keys;
+};
+void write_keys(const Context& ctx, std::int64_t customer_id, std::int64_t contact_id, const IdentityKeys& keys);
+void drop_keys(const Context& ctx, std::int64_t customer_id, std::int64_t contact_id);
+// The keys of many new holders at once (bulk inserts, the back-fill).
+void write_keys_many(const Context& ctx, const std::vector<KeyRow>& rows);
+inline IdentityKeys keys_of(const Customer& c) { return identity_keys(c.phone, c.email, c.name, c.kind == "company"); }
+inline IdentityKeys keys_of(const Contact& c) { return identity_keys(c.phone, c.email, std::nullopt, false); }
 
 // The Table column type that shows a custom field.
 ColumnType column_type(schema::FieldType t);

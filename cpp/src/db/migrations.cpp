@@ -735,6 +735,32 @@ INSERT INTO customer_search(rowid, name, people, phones, emails, grams)
 DROP TABLE search_names;
 DROP TABLE search_grams;
 )sql";
+
+// Version 8: identity keys. The normalised forms under which a customer is recognised again (E.164
+// phone, lower-cased e-mail, the company-name key), of the customer's own attributes and of its
+// contacts', written by the customers domain in the same transaction as each write. Lead
+// conversion, imports and de-duplication look keys up here instead of normalising every stored
+// row. The normalisers (libphonenumber, ICU) live in C++, so the back-fill of rows that predate
+// this version cannot be SQL: the marker row tells the customers domain to compute them once
+// when the database is next opened (crmkit/customers/keys.hpp).
+constexpr const char* kIdentityKeys = R"sql(
+CREATE TABLE customer_keys (
+  kind TEXT NOT NULL,                      -- 'phone' (E.164) | 'email' (lower-cased) | 'name' (a company's
+                                           -- name key) | 'person' (a person's folded name)
+  key TEXT NOT NULL,
+  customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+  contact_id INTEGER NOT NULL DEFAULT 0,   -- the contact the key comes from; 0: the customer itself
+  PRIMARY KEY (kind, key, customer_id, contact_id)   -- the lookup: all holders of one key
+) WITHOUT ROWID;
+-- Rewriting or dropping the keys of one customer or contact, and the cascade on delete.
+CREATE INDEX customer_keys_holder ON customer_keys(customer_id, contact_id);
+-- A lead import recognises a lead it already holds by its phone or e-mail (stored cleaned).
+CREATE INDEX leads_phone ON leads(phone);
+CREATE INDEX leads_email ON leads(email);
+-- One row while the keys of existing customers and contacts still need computing.
+CREATE TABLE customer_keys_backfill (pending INTEGER PRIMARY KEY);
+INSERT INTO customer_keys_backfill(pending) VALUES (1);
+)sql";
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -746,6 +772,7 @@ const std::vector<Migration>& migrations() {
       {5, kSegmentChanges},
       {6, kEvents},
       {7, kApprovalColumns},
+      {8, kIdentityKeys},
       {9, kCustomerSearch},
       {10, kSettings},
       {11, kZeroAmountOrders},

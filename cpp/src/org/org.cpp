@@ -6,10 +6,26 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
+#include "crmkit/io/clean.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
 
 namespace crmkit {
+
+namespace {
+
+// A user's e-mail: trimmed, shape-checked and lower-cased by the same rule as customers' and
+// contacts' (io::clean_email); blank means none.
+std::optional<std::string> user_email(const std::string& raw) {
+  auto text = text::clean(raw, "email", text::kMaxEmail, false);
+  if (!text) return text;
+  auto cleaned = io::clean_email(*text);
+  if (!cleaned)
+    throw ValidationError("email: '" + *text + "' is not an email address (" + cleaned.problem + ")", "email");
+  return cleaned.value;
+}
+
+}  // namespace
 
 Engine& Context::live() const {
   if (!engine) throw StorageError("this CRM has been closed; open it again");
@@ -179,7 +195,7 @@ User Users::add(const UserInput& in) {
   ctx_.require_admin("add users");
   auto login = *text::clean(in.login, "login", text::kMaxShort, true);
   auto name = *text::clean(in.name, "name", text::kMaxName, true);
-  auto email = in.email ? text::clean(*in.email, "email", text::kMaxEmail, false) : std::nullopt;
+  auto email = in.email ? user_email(*in.email) : std::nullopt;
   if (login.find_first_of(" \t\r\n") != std::string::npos)
     throw ValidationError("login: '" + login + "' must not contain white space", "login");
   db::Transaction tx(ctx_.db());
@@ -261,7 +277,7 @@ User Users::update(std::int64_t id, const std::map<std::string, Value>& values,
     if (key == "name") {
       after.name = *text::clean(as_text(v, key), key, text::kMaxName, true);
     } else if (key == "email") {
-      after.email = v.is_null() ? std::nullopt : text::clean(as_text(v, key), key, text::kMaxEmail, false);
+      after.email = v.is_null() ? std::nullopt : user_email(as_text(v, key));
     } else if (key == "role") {
       after.role = as_text(v, key);
       require_role(ctx_.db(), after.role);

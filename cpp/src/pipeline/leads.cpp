@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "crmkit/customers/customers.hpp"
+#include "crmkit/customers/keys.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
@@ -19,15 +20,7 @@
 namespace crmkit::pipeline {
 
 std::string normalize_phone(const std::string& phone) {
-  std::string s = text::trim(phone);
-  if (s.rfind("+86", 0) == 0)
-    s = s.substr(3);
-  else if (s.rfind("0086", 0) == 0)
-    s = s.substr(4);
-  std::string digits;
-  for (char c : s)
-    if (c >= '0' && c <= '9') digits += c;
-  return digits;
+  return customers::identity_keys(phone, std::nullopt, std::nullopt, false).phone.value_or("");
 }
 
 namespace {
@@ -165,48 +158,9 @@ void require_not_converted(const Lead& l, const char* action) {
                    (l.customer_id ? std::to_string(*l.customer_id) : "?") + "); it cannot be " + action);
 }
 
-std::string lower_ascii(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-struct Match {
-  std::int64_t customer_id = 0;
-  std::string on;
-};
-
-// The existing customer this lead is, if any: same normalised phone, else same e-mail (ignoring
-// case), else (for a company) the same folded company name. Contacts' phones and e-mails count.
-std::optional<Match> find_customer(const Context& ctx, const Lead& lead) {
-  if (lead.phone) {
-    auto key = normalize_phone(*lead.phone);
-    if (key.size() >= 5) {
-      for (const char* sql : {"SELECT id, phone FROM customers WHERE phone IS NOT NULL ORDER BY id",
-                              "SELECT customer_id, phone FROM contacts WHERE phone IS NOT NULL ORDER BY id"}) {
-        auto q = ctx.db().prepare(sql);
-        while (q.step())
-          if (normalize_phone(q.get_text(1)) == key) return Match{q.get_int(0), "phone"};
-      }
-    }
-  }
-  if (lead.email) {
-    auto key = lower_ascii(text::trim(*lead.email));
-    for (const char* sql : {"SELECT id FROM customers WHERE lower(trim(email)) = ? ORDER BY id LIMIT 1",
-                            "SELECT customer_id FROM contacts WHERE lower(trim(email)) = ? ORDER BY id LIMIT 1"}) {
-      auto q = ctx.db().prepare(sql);
-      q.bind_all(key);
-      if (q.step()) return Match{q.get_int(0), "email"};
-    }
-  }
-  if (lead.company) {
-    auto key = text::fold_key(*lead.company);
-    if (!key.empty()) {
-      auto q = ctx.db().prepare("SELECT id, name FROM customers WHERE kind = 'company' ORDER BY id");
-      while (q.step())
-        if (text::fold_key(q.get_text(1)) == key) return Match{q.get_int(0), "name"};
-    }
-  }
-  return std::nullopt;
+// The identity keys of a lead: its phone and e-mail, and its company's name key.
+customers::IdentityKeys keys_of(const Lead& lead) {
+  return customers::identity_keys(lead.phone, lead.email, lead.company, lead.company.has_value());
 }
 
 }  // namespace
@@ -405,11 +359,15 @@ ConvertResult Leads::convert(std::int64_t id, const ConvertInput& input) {
   // user's name but without the scope limits.
   Context wide = internal::elevated(ctx);
   ConvertResult res;
-  auto match = find_customer(ctx, before);
+  const auto keys = keys_of(before);
+  // The existing customer this lead is, if any: same phone (E.164), else same e-mail, else (for
+  // a company) the same company-name key, found through the customers' key index; contacts'
+  // phones and e-mails count.
+  auto match = customers::CustomerKeys(ctx).match(keys);
   if (match) {
     res.customer = customers::Customers(wide).get(match->customer_id);
     res.matched_existing = true;
-    res.matched_on = match->on;
+    res.matched_on = match->rule;
   } else {
     customers::CustomerInput cin;
     cin.attrs["name"] = before.company ? *before.company : before.name;
@@ -421,21 +379,7 @@ ConvertResult Leads::convert(std::int64_t id, const ConvertInput& input) {
     res.customer = customers::Customers(wide).add(cin);
   }
   // The contact: reuse one of the customer's contacts with the same phone or e-mail.
-  std::optional<std::int64_t> contact_id;
-  {
-    auto q = ctx.db().prepare("SELECT id, phone, email FROM contacts WHERE customer_id = ? ORDER BY id");
-    q.bind_all(res.customer.id);
-    auto phone = before.phone ? normalize_phone(*before.phone) : std::string();
-    auto email = before.email ? lower_ascii(text::trim(*before.email)) : std::string();
-    while (q.step()) {
-      bool same_phone = !phone.empty() && !q.is_null(1) && normalize_phone(q.get_text(1)) == phone;
-      bool same_email = !email.empty() && !q.is_null(2) && lower_ascii(text::trim(q.get_text(2))) == email;
-      if (same_phone || same_email) {
-        contact_id = q.get_int(0);
-        break;
-      }
-    }
-  }
+  std::optional<std::int64_t> contact_id = customers::CustomerKeys(ctx).matching_contact(res.customer.id, keys);
   if (contact_id) {
     res.contact = customers::Contacts(wide).get(*contact_id);
   } else {
@@ -465,7 +409,7 @@ ConvertResult Leads::convert(std::int64_t id, const ConvertInput& input) {
   after.converted_at = Timestamp{ctx.now()};
   if (!after.owner_id) after.owner_id = owner;
   res.lead = write(ctx, before, after, fields,
-                   match ? std::optional<std::string>("matched existing customer on " + match->on) : std::nullopt);
+                   match ? std::optional<std::string>("matched existing customer on " + match->rule) : std::nullopt);
   tx.commit();
   log::logger().debug("leads.convert id={} customer={} matched={}", id, res.customer.id, res.matched_existing);
   return res;

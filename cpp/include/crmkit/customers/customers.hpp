@@ -33,14 +33,33 @@ struct CustomerQuery {
   std::int64_t offset = 0;
 };
 
+// A row of a batch that a checked batch write left out, and why: the index of the row in the
+// batch, the field at fault ("" for the row as a whole) and the message.
+struct RowRejection {
+  std::int64_t row = 0;
+  std::string field;
+  std::string message;
+};
+
+// What add_valid wrote: one entry per input row, the new id or nothing for a rejected row.
+struct BatchAdd {
+  std::vector<std::optional<std::int64_t>> ids;
+  std::vector<RowRejection> rejected;
+};
+
 class Customers {
  public:
   explicit Customers(Context ctx) : ctx_(std::move(ctx)) {}
+  const Context& context() const { return ctx_; }
 
   // Throws ValidationError (field named), NotFound (owner), PermissionDenied (owner outside scope).
   Customer add(const CustomerInput& input);
   // All or nothing, in one transaction. A bad row raises ValidationError with row() and field().
   std::vector<std::int64_t> add_many(const std::vector<CustomerInput>& inputs);
+  // The same bulk write for imports: rows that fail validation (ValidationError,
+  // PermissionDenied) are reported in `rejected` and left out, the others are written in one
+  // transaction. With `check_only`, validates and writes nothing (ids stay empty).
+  BatchAdd add_valid(const std::vector<CustomerInput>& inputs, bool check_only = false);
   Customer get(std::int64_t id) const;
   // Applies the given attributes, fields and (if present) tag set. With `expected_version`, a
   // record changed since that version raises Conflict.

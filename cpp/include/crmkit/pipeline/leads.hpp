@@ -44,7 +44,8 @@ struct ConvertResult {
   Lead lead;
 };
 
-// Digits only, with a +86 / 0086 country prefix removed: the key phones are matched on.
+// The key phones are matched on: E.164 by libphonenumber (region CN for numbers without a
+// country code, full-width digits accepted); empty when the text is not a valid number.
 std::string normalize_phone(const std::string& phone);
 
 class Leads {
