@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "crmkit/io/csv.hpp"
 #include "crmkit/crm.hpp"
 #include "crmkit/customers/duplicates.hpp"
 #include "crmkit/error.hpp"
@@ -74,6 +75,46 @@ std::unique_ptr<io::RowSource> dict_source(py::handle rows) {
 
 // A path or an iterable of dicts. Files are read by the readers of the io domain (CSV in C++,
 // XLSX in Python); until they are part of the build a file source is refused with a clear error.
+// The rows of an XLSX sheet, read by crmkit._xlsx (python-calamine) while the GIL is held: the
+// import itself runs without it, so the rows are taken in first. A sheet has at most Excel's
+// 1,048,576 rows, and calamine holds the sheet in memory while reading it anyway.
+class SheetSource final : public io::RowSource {
+ public:
+  SheetSource(std::vector<std::string> header, std::vector<io::SourceRow> rows)
+      : header_(std::move(header)), rows_(std::move(rows)) {}
+  const std::vector<std::string>& header() const override { return header_; }
+  bool next(io::SourceRow& out) override {
+    if (next_ >= rows_.size()) return false;
+    out = std::move(rows_[next_++]);
+    return true;
+  }
+  std::string encoding() const override { return "xlsx"; }
+  std::uint64_t consumed() const override { return next_; }
+  std::uint64_t total() const override { return rows_.size(); }
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<io::SourceRow> rows_;
+  std::size_t next_ = 0;
+};
+
+std::unique_ptr<io::RowSource> xlsx_source(const std::string& path, const py::object& sheet) {
+  py::object book = py::module_::import("crmkit._xlsx").attr("read_xlsx")(path, sheet);
+  std::vector<std::string> header;
+  for (auto h : book.attr("header")) header.push_back(detail::utf8(h));
+  std::vector<io::SourceRow> rows;
+  for (auto item : book) {
+    auto t = item.cast<py::tuple>();
+    io::SourceRow r;
+    r.row = t[0].cast<std::int64_t>();
+    for (auto c : t[1]) r.cells.push_back(detail::utf8(c));
+    r.problem = detail::utf8(t[2]);
+    rows.push_back(std::move(r));
+  }
+  book.attr("close")();
+  return std::make_unique<SheetSource>(std::move(header), std::move(rows));
+}
+
 std::unique_ptr<io::RowSource> open_source(py::handle source, const std::optional<std::string>& encoding,
                                            const py::object& sheet) {
   auto os = py::module_::import("os");
@@ -82,16 +123,17 @@ std::unique_ptr<io::RowSource> open_source(py::handle source, const std::optiona
     if (!os.attr("path").attr("exists")(path).cast<bool>())
       throw NotFound("source: the file '" + path + "' does not exist");
     auto ext = os.attr("path").attr("splitext")(path).cast<py::tuple>()[1].attr("lower")().cast<std::string>();
-    (void)encoding;
-    (void)sheet;
-    if (ext == ".csv" || ext == ".tsv" || ext == ".txt")
-      throw ValidationError("source: CSV files need the CSV reader, which this build does not include yet ('" + path +
-                                "'); pass the rows as an iterable of dicts",
-                            "source");
-    if (ext == ".xlsx" || ext == ".xlsm")
-      throw ValidationError("source: XLSX files need the XLSX reader, which this build does not include yet ('" +
-                                path + "'); pass the rows as an iterable of dicts",
-                            "source");
+    if (ext == ".csv" || ext == ".tsv" || ext == ".txt") {
+      if (!sheet.is_none()) throw ValidationError("sheet: a CSV file has no sheets ('" + path + "')", "sheet");
+      io::CsvOptions options;
+      if (encoding) options.encoding = *encoding;
+      if (ext == ".tsv") options.delimiter = '\t';
+      return io::open_csv(path, options);  // streamed: one buffer of the file in memory at a time
+    }
+    if (ext == ".xlsx" || ext == ".xlsm") {
+      if (encoding) throw ValidationError("encoding: an XLSX file carries its own encoding ('" + path + "')", "encoding");
+      return xlsx_source(path, sheet);
+    }
     throw ValidationError("source: '" + path + "' is not a CSV or XLSX file", "source");
   }
   if (py::isinstance<py::dict>(source))
