@@ -148,7 +148,9 @@ def main():
             if not any("__hash__" in l for l in body):
                 body.insert(_after_docstring(body), "    __hash__: typing.ClassVar[None]  # type: ignore[assignment]")
         elif is_record:
-            body = drop_methods(body, SUGAR_NAMES)
+            # Only what the record sugar replaces: a record may have a field named like a Table
+            # method (an import report's `rows`).
+            body = drop_methods(body, {"__eq__", "__repr__", "to_dict"})
             body.insert(_after_docstring(body), RECORD_SUGAR)
         elif name and not name.startswith("_"):
             body = drop_methods(body, {"__repr__"})

@@ -240,7 +240,8 @@ void init_imports(py::module_& m) {
   def_import(cls, "leads", &imports::Imports::leads, leads_doc.c_str());
   cls.def(
       "targets", [](ImportsView& v, const std::string& entity) { return imports::Imports(v.ctx).targets(entity); },
-      py::arg("entity"), "The fields an import of `entity` accepts as mapping targets (list of str).", Release());
+      py::arg("entity"), "Returns the fields an import of `entity` accepts as mapping targets (a list of str). Raises "
+      "ValidationError for an entity that cannot be imported.", Release());
 
   auto crm = py::reinterpret_borrow<py::class_<Crm>>(m.attr("Crm"));
   crm.def_property_readonly(
@@ -252,7 +253,7 @@ void init_imports(py::module_& m) {
       "duplicates",
       [](customers::Customers& s, double threshold) { return customers::Duplicates(s.context()).scan(threshold).pairs; },
       py::arg("threshold") = customers::kDefaultNameThreshold,
-      "Pairs of customers in scope that look like one: a Table (customer_id, other_id, score, rule, name, "
+      "Returns the pairs of customers in scope that look like one: a Table (customer_id, other_id, score, rule, name, "
       "other_name), best first. rule: 'phone' or 'email' (score 1) or 'name' (company-name similarity >= "
       "threshold). Raises ValidationError unless 0 < threshold <= 1.",
       Release());
@@ -271,8 +272,8 @@ void init_imports(py::module_& m) {
         return d;
       },
       py::arg("threshold") = customers::kDefaultNameThreshold,
-      "duplicates() with its work: a dict with 'pairs' (how many), 'candidates' (candidate pairs scored) and "
-      "'customers' (how many were considered).",
+      "duplicates() with its work: returns a dict with 'pairs' (how many), 'candidates' (candidate pairs "
+      "scored) and 'customers' (how many were considered). Raises ValidationError unless 0 < threshold <= 1.",
       Drain());
   customers.def(
       "merge",

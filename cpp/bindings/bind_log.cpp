@@ -163,8 +163,8 @@ void init_log(py::module_& m) {
         sync_level();
         return log::level();
       },
-      "The engine's current log level name (trace ... critical, off), as set by the effective level of "
-      "logging.getLogger('crmkit').");
+      "Returns the engine's current log level name (trace ... critical, off), as set by the effective level "
+      "of logging.getLogger('crmkit'). Raises nothing.");
   m.def(
       "_set_log_queue_capacity",
       [](std::size_t n) {

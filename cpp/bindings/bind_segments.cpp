@@ -311,7 +311,7 @@ void init_segments(py::module_& m) {
           py::arg("horizon_days") = 365.0, py::arg("fit") = py::none(), py::arg("asof") = py::none(),
           py::arg("time_unit") = "week", Release(),
           "Per customer: frequency, recency, T, monetary, p_alive, expected_purchases and expected_value\n"
-          "over the next horizon_days, as a Table. Without fit=, the CRM's last fit() (or predict()) is\n"
+          "over the next horizon_days; returns a Table. Without fit=, the CRM's last fit() (or predict()) is\n"
           "reused when it is for the same view, time_unit and asof (no asof: the last fit's own) and no\n"
           "order changed since; otherwise it fits first. Raises ValidationError for a horizon that is\n"
           "not a positive number, an unknown time_unit, or too few customers to fit.");

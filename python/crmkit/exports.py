@@ -47,6 +47,10 @@ class Exports:
     """crm.exports: `csv(source, path)` and `xlsx(source, path)`; both return the number of rows
     written."""
 
+
+    def __repr__(self) -> str:
+        return "<crmkit.Exports crm.exports>"
+
     def __init__(self, crm):
         self._crm = crm
 
@@ -132,4 +136,9 @@ def _xlsx_value(v):
 
 
 def install(crm_class):
-    crm_class.exports = property(Exports, doc="crm.exports: write a Table, a segment or an entity to CSV/XLSX.")
+    def exports(self) -> Exports:
+        """crm.exports: write a Table, a segment or an entity to CSV/XLSX. Returns the view's
+        Exports service. Raises nothing."""
+        return Exports(self)
+
+    crm_class.exports = property(exports)

@@ -8,7 +8,9 @@ import copy
 import datetime as dt
 import html.parser
 import json
+import pathlib
 import pickle
+import sqlite3
 import random
 
 import pytest
@@ -96,6 +98,13 @@ def sample(org):
     out["Opportunity"] = crm.opportunities.get(opp.id)
     _orders_for_clv(crm)
     out["ClvFit"] = crm.clv.fit(asof="2026-01-20", time_unit="week")
+    out["ImportReport"] = crm.imports.customers([{"客户名称": "导入测试客户"}], mapping={"客户名称": "name"})
+    out["BackupResult"] = crm.backup(str(pathlib.Path(crm.path).with_name("sample-backup.db")))
+    # A facts row set wrong behind the engine's back gives check() a problem to report.
+    with sqlite3.connect(crm.path) as raw:
+        raw.execute("UPDATE customer_facts SET order_count = order_count + 7 WHERE customer_id = ?", (c.id,))
+    out["CheckResult"] = crm.check()
+    out["CheckProblem"] = out["CheckResult"].problems[0]
     return out
 
 

@@ -27,9 +27,11 @@ class Dialect {
   virtual std::string json_has(std::string_view object_sql, std::string_view key) const = 0;
   // True when `text_sql` holds a well-formed JSON array (false, not an error, for other text).
   virtual std::string json_is_array(std::string_view text_sql) const = 0;
-  // A FROM item listing the elements of the JSON array in `array_sql`, aliased `alias`, with the
-  // element's text in `alias.value` and, for text elements only, `alias.is_text` true.
+  // A FROM item listing the elements of the JSON array in `array_sql` (which may name columns of
+  // the tables before it: the item is lateral), aliased `alias`, with the element's text in
+  // `alias.value`; and the condition that an element of it is text (not a number or a list).
   virtual std::string json_elements(std::string_view array_sql, std::string_view alias) const = 0;
+  virtual std::string json_element_is_text(std::string_view alias) const = 0;
   // A subquery `SELECT ...` of the integers of a JSON array bound as the parameter `param`
   // ("?" or "?N"): how a list of ids travels as one parameter.
   virtual std::string ids_in_json(std::string_view param) const = 0;

@@ -25,9 +25,10 @@ class SqliteDialect final : public Dialect {
     return "(CASE WHEN json_valid(" + f + ") THEN json_type(" + f + ") = 'array' ELSE 0 END)";
   }
   std::string json_elements(std::string_view array_sql, std::string_view alias) const override {
-    // json_each's own `type` column says whether an element is text; a derived table renames it.
-    const std::string a = str(alias);
-    return "(SELECT value, type = 'text' AS is_text FROM json_each(" + str(array_sql) + ")) AS " + a;
+    return "json_each(" + str(array_sql) + ") AS " + str(alias);  // table-valued, so lateral
+  }
+  std::string json_element_is_text(std::string_view alias) const override {
+    return "(" + str(alias) + ".type = 'text')";
   }
   std::string ids_in_json(std::string_view param) const override {
     return "SELECT value FROM json_each(" + str(param) + ")";

@@ -744,6 +744,12 @@ DROP TABLE search_grams;
 // this version cannot be SQL: the marker row tells the customers domain to compute them once
 // when the database is next opened (crmkit/customers/keys.hpp).
 constexpr const char* kIdentityKeys = R"sql(
+-- A file taken back to an older version by hand keeps stale keys: start over (the back-fill
+-- below recomputes every key).
+DROP TABLE IF EXISTS customer_keys;
+DROP TABLE IF EXISTS customer_keys_backfill;
+DROP INDEX IF EXISTS leads_phone;
+DROP INDEX IF EXISTS leads_email;
 CREATE TABLE customer_keys (
   kind TEXT NOT NULL,                      -- 'phone' (E.164) | 'email' (lower-cased) | 'name' (a company's
                                            -- name key) | 'person' (a person's folded name)

@@ -119,8 +119,12 @@ Table Reports::activity(const std::string& by, const ReportFilter& f) const {
       [](Counts& k, db::Stmt& q) { k.tasks_done += q.get_int(1); });
   // Overdue is a state at now, as tasks.overdue() defines it (an all-day task once its local day
   // is over: it began before today did); the window does not apply.
+  // Built one by one: g++ 12 at -O3 misreads a braced list of Values as uninitialised.
+  std::vector<rules::Value> overdue_at;
+  overdue_at.emplace_back(now);
+  overdue_at.emplace_back(ctx_.zone().start_of_day(now));
   run("tasks x", "x.assignee_id", "", "x.status = 'open' AND x.due_at < ? AND (x.all_day = 0 OR x.due_at < ?)",
-      {rules::Value(now), rules::Value(ctx_.zone().start_of_day(now))}, "COUNT(*)",
+      overdue_at, "COUNT(*)",
       [](Counts& k, db::Stmt& q) { k.tasks_overdue += q.get_int(1); });
   run("tickets x", "x.opened_by", "x.opened_at", "", {}, "COUNT(*)",
       [](Counts& k, db::Stmt& q) { k.opened += q.get_int(1); });

@@ -228,7 +228,7 @@ class Compiler {
           wrapped_field(n, [&](std::string_view f) { return semantics::multi_enum_is_list_sql(dialect(), f); });
           out_.sql += n.op == Op::Contains ? " THEN EXISTS(SELECT 1 FROM " : " THEN NOT EXISTS(SELECT 1 FROM ";
           wrapped_field(n, [&](std::string_view f) { return dialect().json_elements(f, "rule_je"); });
-          out_.sql += " WHERE rule_je.is_text AND rule_je.value = ";
+          out_.sql += " WHERE " + dialect().json_element_is_text("rule_je") + " AND rule_je.value = ";
           param(n.args[0]);
           out_.sql += semantics::on_null(n.op) ? ") ELSE 1 END)" : ") ELSE 0 END)";
           return;

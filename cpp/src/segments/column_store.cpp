@@ -512,7 +512,7 @@ struct ColumnStore::Impl {
       // Text elements only: semantics::multi_enum_value.
       std::string sql = "SELECT c.id, je.value" + std::string(kFrom) + ", " +
                         db.dialect().json_elements(rules::semantics::multi_enum_list_sql(db.dialect(), col.sql), "je") +
-                        " WHERE je.is_text";
+                        " WHERE " + db.dialect().json_element_is_text("je");
       if (id_json) sql += " AND" + id_filter(db);
       auto q = db.prepare(sql);
       if (id_json) q.bind(1, *id_json);
