@@ -35,6 +35,7 @@ ICU_DATA_KEEP = [
     "cnvalias.icu",          # converter names, for ucnv_open (the CSV reader's GBK / GB18030)
     "gb18030.cnv",           # GB18030
     "windows-936-2000.cnv",  # GBK (ICU's name for it)
+    "ibm-1386_P100-2001.cnv",  # the table windows-936-2000 extends
 ]
 
 
