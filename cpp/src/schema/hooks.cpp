@@ -21,6 +21,24 @@ void on_field_removed(Engine& engine, const std::string& entity, FieldRemoved ho
   engine.extension<Installed>().field_removed.emplace(entity, std::move(hook));
 }
 
+FieldRemoved clear_field_in(std::string table) {
+  return [table = std::move(table)](const Context& ctx, const std::string& name) {
+    const Dialect& d = ctx.db().dialect();
+    ctx.db()
+        .prepare("UPDATE " + table + " SET fields = " + d.json_without("fields", name) + " WHERE " + d.json_has("fields", name))
+        .exec();
+  };
+}
+
+StageUsage count_in_stage(std::string table) {
+  return [table = std::move(table)](const Context& ctx, const std::string& stage) {
+    auto q = ctx.db().prepare("SELECT count(*) FROM " + table + " WHERE stage = ?");
+    q.bind_all(stage);
+    q.step();
+    return q.get_int(0);
+  };
+}
+
 namespace hooks {
 
 std::optional<Usage> stage_usage(const Context& ctx, const std::string& kind, const std::string& stage) {

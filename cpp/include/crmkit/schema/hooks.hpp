@@ -24,6 +24,11 @@ void on_stage_usage(Engine& engine, const std::string& kind, const std::string& 
 using FieldRemoved = std::function<void(const Context&, const std::string& name)>;
 void on_field_removed(Engine& engine, const std::string& entity, FieldRemoved hook);
 
+// The hooks of a domain whose records carry `fields` JSON and a `stage` column in `table` (the
+// owning domain passes its own table): clear a removed field's values; count rows in a stage.
+FieldRemoved clear_field_in(std::string table);
+StageUsage count_in_stage(std::string table);
+
 namespace hooks {
 // The installed usage count of stages of `kind` with its noun (nullopt: no records carry them).
 struct Usage {
