@@ -2,8 +2,11 @@
 // numpy arrays with a validity mask; text and lists as Python lists. The row-wise sugar (rows(),
 // iteration, to_pandas(), Arrow, HTML) is added by python/crmkit/table.py. A Table pickles as
 // its columns, copies as a C++ copy, and compares by value.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <unordered_map>
 
 #include <pybind11/numpy.h>
@@ -27,10 +30,16 @@ const char* type_label(ColumnType t) {
   return "text";
 }
 
+// Rows [begin, end) of a column; whole columns use begin 0, end size().
+struct Range {
+  std::size_t begin, end;
+  std::size_t size() const { return end - begin; }
+};
+
 template <typename T>
-py::array_t<T> to_array(const std::vector<T>& v) {
-  py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
-  if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(T));
+py::array_t<T> to_array(const std::vector<T>& v, Range r) {
+  py::array_t<T> a(static_cast<py::ssize_t>(r.size()));
+  if (r.size()) std::memcpy(a.mutable_data(), v.data() + r.begin, r.size() * sizeof(T));
   return a;
 }
 
@@ -55,27 +64,27 @@ class StringCache {
   std::unordered_map<std::string, py::object> cache_;
 };
 
-py::object column_values(const Column& c) {
+py::object column_values(const Column& c, Range r) {
   switch (c.type) {
-    case ColumnType::Float: return to_array(c.floats);
+    case ColumnType::Float: return to_array(c.floats, r);
     case ColumnType::Text: {
       StringCache strings;
-      py::list out(c.size());
-      for (std::size_t i = 0; i < c.size(); ++i)
-        out[i] = c.valid[i] ? strings.get(c.texts[i]) : py::object(py::none());
+      py::list out(r.size());
+      for (std::size_t i = r.begin; i < r.end; ++i)
+        out[i - r.begin] = c.valid[i] ? strings.get(c.texts[i]) : py::object(py::none());
       return out;
     }
     case ColumnType::TextList: {
       StringCache strings;
-      py::list out(c.size());
-      for (std::size_t i = 0; i < c.size(); ++i) {
+      py::list out(r.size());
+      for (std::size_t i = r.begin; i < r.end; ++i) {
         py::list items(c.lists[i].size());
         for (std::size_t k = 0; k < c.lists[i].size(); ++k) items[k] = strings.get(c.lists[i][k]);
-        out[i] = std::move(items);
+        out[i - r.begin] = std::move(items);
       }
       return out;
     }
-    default: return to_array(c.ints);
+    default: return to_array(c.ints, r);
   }
 }
 
@@ -87,9 +96,11 @@ std::optional<ColumnType> parse_type_label(const std::string& label) {
 }
 
 // The state of a Table for pickle: one (name, type, values, valid) tuple per column, as _raw gives.
-py::tuple raw_column(const Column& c) {
-  return py::make_tuple(c.name, type_label(c.type), column_values(c), to_array(c.valid));
+py::tuple raw_column(const Column& c, Range r) {
+  return py::make_tuple(c.name, type_label(c.type), column_values(c, r), to_array(c.valid, r));
 }
+
+py::tuple raw_column(const Column& c) { return raw_column(c, Range{0, c.size()}); }
 
 template <typename T>
 std::vector<T> from_array(py::handle values) {
@@ -183,8 +194,15 @@ void init_table(py::module_& m) {
           "Each column's type: int, float, text, bool, time, date or list.")
       .def(
           "_raw",
-          [](const Table& t, std::size_t i) { return raw_column(t.column(i)); },
-          "Column i as (name, type, values, valid): numpy arrays for numbers, times and dates, lists for text.")
+          [](const Table& t, std::size_t i, std::size_t start, std::optional<std::size_t> stop) {
+            if (i >= t.width()) throw py::index_error("column " + std::to_string(i) + " is outside the table");
+            const Column& c = t.column(i);
+            std::size_t end = std::min(stop.value_or(c.size()), c.size());
+            return raw_column(c, Range{std::min(start, end), end});
+          },
+          py::arg("i"), py::arg("start") = 0, py::arg("stop") = py::none(),
+          "Column i as (name, type, values, valid), rows [start, stop) (all by default): numpy arrays "
+          "for numbers, times and dates, lists for text. Raises IndexError for a column outside the table.")
       .def(
           "__eq__",
           [](const Table& a, py::object other) -> py::object {

@@ -79,9 +79,9 @@ class Table:
         """
     def __setstate__(self, arg0: tuple[typing.Any, ...]) -> None:
         ...
-    def _raw(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> tuple[typing.Any, ...]:
+    def _raw(self, i: typing.SupportsInt | typing.SupportsIndex, start: typing.SupportsInt | typing.SupportsIndex = 0, stop: typing.SupportsInt | typing.SupportsIndex | None = None) -> tuple[typing.Any, ...]:
         """
-        Column i as (name, type, values, valid): numpy arrays for numbers, times and dates, lists for text.
+        Column i as (name, type, values, valid), rows [start, stop) (all by default): numpy arrays for numbers, times and dates, lists for text. Raises IndexError for a column outside the table.
         """
     @property
     def column_types(self) -> dict[str, typing.Any]:

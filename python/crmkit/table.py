@@ -88,9 +88,11 @@ def _python_values(kind: str, values: Any, valid: Any) -> list[Any]:
     return out
 
 
-def _columns(table: Any) -> Iterator[tuple[str, str, Any, Any]]:
+def _columns(table: Any, start: int = 0, stop: int | None = None) -> Iterator[tuple[str, str, Any, Any]]:
+    """Each column as (name, type, values, valid), rows [start, stop) only: a glance at a large
+    table converts the rows it shows, not the whole columns."""
     for i in range(len(table.columns)):
-        yield table._raw(i)
+        yield table._raw(i, start, stop)
 
 
 def _column(self: Any, name: str) -> list[Any]:
@@ -121,11 +123,16 @@ def _getitem(self: Any, key: Any) -> Any:
     if isinstance(key, str):
         return _column(self, key)
     if isinstance(key, slice):
-        # Convert only the selected cells of each column.
+        # Convert only the rows the slice spans, then pick the selected ones among them.
+        start, stop, step = key.indices(len(self))
+        if (step > 0 and start >= stop) or (step < 0 and start <= stop):
+            return []
+        low, high = (start, stop) if step > 0 else (stop + 1, start + 1)
+        local = slice(start - low, stop - low if stop - low >= 0 else None, step)
         names, cols = [], []
-        for name, kind, values, valid in _columns(self):
+        for name, kind, values, valid in _columns(self, low, high):
             names.append(name)
-            cols.append(_python_values(kind, values[key], valid[key]))
+            cols.append(_python_values(kind, values[local], valid[local]))
         return [Row(dict(zip(names, cells))) for cells in zip(*cols)] if cols else []
     # One row: convert just that cell of each column, not the whole table.
     n = len(self)
@@ -133,8 +140,8 @@ def _getitem(self: Any, key: Any) -> Any:
     if not 0 <= index < n:
         raise IndexError(f"row {key} is outside a table of {n} rows")
     data = {}
-    for name, kind, values, valid in _columns(self):
-        data[name] = _python_values(kind, values[index:index + 1], valid[index:index + 1])[0]
+    for name, kind, values, valid in _columns(self, index, index + 1):
+        data[name] = _python_values(kind, values, valid)[0]
     return Row(data)
 
 
@@ -257,8 +264,8 @@ def _repr_html(self: Any) -> str:
     n = len(self)
     shown = min(n, HTML_ROWS)
     cols = []
-    for name, kind, values, valid in _columns(self):
-        cols.append((name, kind, _python_values(kind, values[:shown], valid[:shown])))
+    for name, kind, values, valid in _columns(self, 0, shown):
+        cols.append((name, kind, _python_values(kind, values, valid)))
     out = ['<table class="crmkit-table" style="font-size: 0.9em">',
            f"<caption>Table: {n:,} rows × {len(cols)} columns</caption>", "<thead><tr>"]
     out += [f'<th title="{_html.escape(kind)}">{_html.escape(name)}</th>' for name, kind, _ in cols]

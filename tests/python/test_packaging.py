@@ -37,6 +37,16 @@ lead = crm.leads.add(name='李', company='abc 科技')
 res = crm.leads.convert(lead.id)
 assert (res.matched_on, res.customer.id) == ('name', c.id), (res.matched_on, res.customer.id)
 assert crm.segments.count_rule('has_tag("VIP")') == 1
+# The trimmed ICU data still converts GBK (a CSV detected as GB18030) and libphonenumber's
+# metadata is inside: a full-width mainland number becomes E.164.
+with open('客户.csv', 'wb') as f:
+    f.write('客户名称,手机\n北京某某贸易有限公司,１３９ ００００ ００００\n'.encode('gbk'))
+rep = crm.imports.customers('客户.csv', mapping={'客户名称': 'name', '手机': 'phone'})
+assert (rep.created, rep.encoding) == (1, 'gb18030'), (rep.created, rep.encoding)
+imported = crm.customers.find(name_contains='贸易').rows()[0]
+assert imported['phone'] == '+8613900000000', imported['phone']
+# The system time-zone database is found from the installed copy.
+assert crmkit.open('tz.db', timezone='Asia/Shanghai').timezone == 'Asia/Shanghai'
 libs = sorted(mapped() - before)
 print(json.dumps({'crmkit': crmkit.__file__, 'extension': crmkit._crmkit.__file__, 'libs': libs}))
 """

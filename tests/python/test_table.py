@@ -111,6 +111,40 @@ def test_index_and_slice(table):
         table[3]
 
 
+def test_slices_pick_the_rows_a_list_slice_picks(crm):
+    # Slices convert only the rows they span; every form must still pick what a list would.
+    crm.customers.add_many([{"name": f"客户{i}", "tags": ["甲"] if i % 2 else []} for i in range(12)])
+    t = crm.customers.find()
+    rows = t.rows()
+    n = len(rows)
+    for start in (None, 0, 3, -4, n, n + 5, -n - 5):
+        for stop in (None, 0, 2, 9, -1, n + 5, -n - 5):
+            for step in (None, 1, 2, 5, -1, -3):
+                key = slice(start, stop, step)
+                assert [r.to_dict() for r in t[key]] == rows[key], key
+    assert t[-1].to_dict() == rows[-1] and t[0].to_dict() == rows[0]
+    with pytest.raises(ValueError):
+        t[::0]
+
+
+def test_raw_column_range_is_clamped_and_column_checked(crm):
+    crm.customers.add_many([{"name": f"c{i}"} for i in range(5)])
+    t = crm.customers.find()
+    i = t.columns.index("name")
+    assert t._raw(i, 1, 3)[2] == ["c1", "c2"]
+    assert t._raw(i, 4, 100)[2] == ["c4"]
+    assert t._raw(i, 9, 2)[2] == []
+    with pytest.raises(IndexError):
+        t._raw(len(t.columns))
+
+
+def test_html_of_a_large_table_shows_its_first_rows(crm):
+    crm.customers.add_many([{"name": f"客户{i}"} for i in range(500)])
+    html = crm.customers.find()._repr_html_()
+    assert "客户0<" in html and "客户19<" in html and "客户20<" not in html
+    assert "480 more rows" in html
+
+
 def test_row_equality(table, table_crm):
     again = table_crm.customers.find()
     assert list(table) == list(again)
