@@ -3021,4 +3021,4 @@ def set_log_level(level: typing.Any) -> None:
     """
     Sets the level of logging.getLogger('crmkit') (trace, debug, info, warning, error, critical, off, or a logging level number), which is what the engine follows: the same as logger.setLevel(). Returns None; raises ValidationError (field 'level') for an unknown name.
     """
-SCHEMA_VERSION: int = 11
+SCHEMA_VERSION: int = 12

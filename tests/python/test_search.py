@@ -45,6 +45,24 @@ def test_latin_text_is_case_insensitive_and_full_width_folds(book):
     assert names(crm.customers.search("abc 科技")) == ["ABC科技有限公司"]
 
 
+def test_short_terms_of_any_characters_fold_case_and_never_merge(mem_crm):
+    crm = mem_crm
+    ids = {n: crm.customers.add(name=n).id for n in ["Ωmega 科技", "🚀火箭工作室", "Çava 餐厅", "A.B 咨询", "王五"]}
+    assert names(crm.customers.search("ωm")) == ["Ωmega 科技"]      # Greek case-folded
+    assert names(crm.customers.search("ça")) == ["Çava 餐厅"]
+    assert names(crm.customers.search("🚀火")) == ["🚀火箭工作室"]     # an emoji is a character like any
+    assert names(crm.customers.search("🚀")) == ["🚀火箭工作室"]
+    assert names(crm.customers.search("A.")) == ["A.B 咨询"]
+    assert names(crm.customers.search(".B")) == ["A.B 咨询"]
+    assert names(crm.customers.search("五")) == ["王五"]              # the last character of a word
+    assert names(crm.customers.search("王")) == ["王五"]
+    # A pair that spans two words is not in any name.
+    assert names(crm.customers.search("技Ç")) == []
+    assert names(crm.customers.search("a 科技")) == ["Ωmega 科技"]    # one character with a two-character term
+    assert names(crm.customers.search("火箭工 室")) == ["🚀火箭工作室"]  # a long term with a short one
+    assert set(ids) == {r["name"] for r in crm.customers.find().rows()}
+
+
 def test_result_table_columns_and_ranking(mem_crm):
     crm = mem_crm
     crm.customers.add(name="华东物流", email="huadong@keji.cn")
@@ -96,6 +114,23 @@ def test_customer_writes_keep_the_index_current(mem_crm):
     assert len(ids) == 300
     assert len(crm.customers.search("批量", limit=1000)) == 300
     assert names(crm.customers.search("b299@")) == ["批量客户299"]
+
+
+def test_a_merge_moves_the_dropped_customers_text_to_the_kept_one(mem_crm):
+    crm = mem_crm
+    # The kept customer has a phone and an e-mail of its own, so the merge changes none of its
+    # attributes: only the contact it takes over is new text for it.
+    keep = crm.customers.add(name="星河科技有限公司", phone="13700137000", email="info@xinghe.cn")
+    drop = crm.customers.add(name="星河科技集团", phone="13900139000", email="xh@xinghe.cn")
+    crm.contacts.add(drop.id, name="王小明", phone="13800138000")
+    crm.customers.merge(keep.id, drop.id)
+    # The merged-away customer is gone from the index; what it brought is found on the kept one.
+    assert names(crm.customers.search("集团")) == []
+    assert names(crm.customers.search("星河")) == ["星河科技有限公司"]
+    for term in ("王小明", "小明", "13800138000"):
+        assert [r["id"] for r in crm.customers.search(term).rows()] == [keep.id], term
+    assert crm.customers.search("王小明").rows()[0]["contacts"] == ["王小明"]
+    assert names(crm.customers.search("13900139000")) == []  # the dropped one's own phone went with it
 
 
 def test_failed_writes_leave_the_index_as_it_was(mem_crm):

@@ -1,6 +1,7 @@
 #include "crmkit/crm.hpp"
 
 #include "crmkit/customers/keys.hpp"
+#include "crmkit/customers/search.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/customers/install.hpp"
@@ -62,6 +63,8 @@ Crm Crm::open(const std::string& path, const db::OpenOptions& options, const std
   tx.commit();
   // Customers and contacts written before identity keys existed (schema 8) get theirs once.
   customers::CustomerKeys(crm.ctx_).backfill();
+  // A search index from before schema 12 is rebuilt once, in C++ (its text is NFKC-normalised).
+  customers::rebuild_search_if_pending(crm.ctx_);
   return crm;
 }
 

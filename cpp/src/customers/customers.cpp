@@ -1,6 +1,7 @@
 #include "crmkit/customers/customers.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -294,7 +295,9 @@ std::string tags_insert_sql(std::size_t rows) {
 // tags, the creation hooks (the facts rows) once for the whole range of new ids, and one
 // change-feed record per customer whose field list is interned once per distinct shape of row.
 // Sets each row's id; returns the ids.
-std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>& rows, const WriteRules& rules) {
+// `known_keys`, when given, holds each row's identity keys as the caller computed them.
+std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>& rows, const WriteRules& rules,
+                                      const std::vector<const IdentityKeys*>* known_keys = nullptr) {
   auto& db = ctx.db();
   std::vector<std::int64_t> ids;
   ids.reserve(rows.size());
@@ -329,9 +332,9 @@ std::vector<std::int64_t> insert_many(const Context& ctx, std::vector<Customer>&
   {
     std::vector<KeyRow> keys;
     keys.reserve(rows.size());
-    for (const auto& c : rows) {
-      auto k = keys_of(c);
-      if (!k.empty()) keys.push_back({c.id, 0, std::move(k)});
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      auto k = known_keys ? *(*known_keys)[r] : keys_of(rows[r]);
+      if (!k.empty()) keys.push_back({rows[r].id, 0, std::move(k)});
     }
     write_keys_many(ctx, keys);
   }
@@ -577,7 +580,10 @@ std::vector<std::int64_t> Customers::add_many(const std::vector<CustomerInput>& 
   return ids;
 }
 
-BatchAdd Customers::add_valid(const std::vector<CustomerInput>& inputs, bool check_only) {
+BatchAdd Customers::add_valid(const std::vector<CustomerInput>& inputs, bool check_only,
+                              const std::vector<IdentityKeys>* keys) {
+  if (keys && keys->size() != inputs.size())
+    throw std::logic_error("add_valid: keys must be as many as inputs");
   db::Transaction tx(ctx_.db());
   auto rules = WriteRules::load(ctx_, "customer");
   constexpr std::size_t kBlock = 65536;
@@ -601,7 +607,10 @@ BatchAdd Customers::add_valid(const std::vector<CustomerInput>& inputs, bool che
       }
     }
     if (check_only) continue;
-    const auto block = insert_many(ctx_, rows, rules);
+    std::vector<const IdentityKeys*> row_keys;
+    if (keys)
+      for (auto i : index) row_keys.push_back(&(*keys)[i]);
+    const auto block = insert_many(ctx_, rows, rules, keys ? &row_keys : nullptr);
     for (std::size_t k = 0; k < block.size(); ++k) out.ids[index[k]] = block[k];
   }
   if (check_only) return out;

@@ -10,6 +10,7 @@
 #include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
 #include "customers_internal.h"
+#include "search_internal.h"
 
 namespace crmkit::customers {
 
@@ -63,6 +64,10 @@ Customer absorb(const Context& ctx, std::int64_t keep, std::int64_t drop) {
   history::record(ctx, "customer", keep, "merged", std::nullopt, std::to_string(drop), note);
   if (!changes.attrs.empty() || !changes.fields.empty() || changes.tags) service.update(keep, changes);
   db.prepare("DELETE FROM customers WHERE id = ?").bind_all(drop).exec();
+  // The kept customer's search row gains the contacts it took over (an update above refreshes
+  // it only when one of its own attributes changed); the dropped one's row goes.
+  search_index::remove(ctx, drop);
+  search_index::refresh(ctx, keep);
   history::record(ctx, "customer", drop, "merged_into", std::nullopt, std::to_string(keep),
                   "merged into customer " + std::to_string(keep) + " (" + kept.name + ")");
   events::customer(ctx, events::ChangeKind::Deleted, drop, {"merged_into"});

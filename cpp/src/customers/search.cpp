@@ -1,14 +1,17 @@
 // Customer search: SQLite FTS5 with the trigram tokenizer over `customer_search` (migration 9),
 // which indexes every three-character window of the text and so finds any substring of three or
 // more characters in Chinese, Latin or digits alike, with no word segmenter. Terms of one or two
-// characters — most Chinese words are two — are answered by the same index through the `grams`
-// column, which spells each character and each adjacent pair of a name with U+0001 padding to
-// three characters: the term "上海" becomes the trigram "上海\1", which occurs exactly in the rows
-// whose names contain 上海. No query scans the table.
+// characters — most Chinese words are two — are answered by a second index, `customer_grams`
+// (migration 12): each adjacent pair of characters in a name or a contact's name, and each last
+// character of a word, as one token, so the term "上海" is the token of 上海 and the term "上" is
+// the prefix of every token starting with 上. Tokens are spelled as the hex of their case-folded
+// UTF-8 ("g" + hex), so FTS5's ascii tokenizer keeps each whole and no character of a name can
+// split or merge one. No query scans the table.
 #include <algorithm>
 #include <array>
 #include <set>
 
+#include "crmkit/customers/customers.hpp"
 #include "crmkit/customers/search.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
@@ -20,7 +23,6 @@ namespace crmkit::customers {
 
 namespace {
 
-constexpr const char kPad = '\x01';
 constexpr std::size_t kMaxTerms = 16;
 
 // The code points of UTF-8 text, each as its bytes (the text was validated on the way in).
@@ -52,7 +54,8 @@ std::string digits_of(std::string_view s) {
 }
 
 struct Entry {
-  std::string name, people, phones, emails, grams;
+  std::string name, people, phones, emails;  // customer_search
+  std::string grams;                         // customer_grams
 };
 
 void add_line(std::string& to, const std::string& text) {
@@ -90,9 +93,41 @@ Entry entry_of(const std::string& name, const std::optional<std::string>& phone,
 }
 
 void insert_entry(db::Database& db, std::int64_t id, const Entry& e) {
-  db.prepare("INSERT INTO customer_search(rowid, name, people, phones, emails, grams) VALUES (?,?,?,?,?,?)")
-      .bind_all(id, e.name, e.people, e.phones, e.emails, e.grams)
+  db.prepare("INSERT INTO customer_search(rowid, name, people, phones, emails) VALUES (?,?,?,?,?)")
+      .bind_all(id, e.name, e.people, e.phones, e.emails)
       .exec();
+  db.prepare("INSERT INTO customer_grams(rowid, grams) VALUES (?,?)").bind_all(id, e.grams).exec();
+}
+
+// The index token of one or two characters: "g" and the hex of their UTF-8 bytes.
+std::string token_of(std::string_view chars) {
+  static const char* hex = "0123456789abcdef";
+  std::string t = "g";
+  for (unsigned char c : chars) {
+    t += hex[c >> 4];
+    t += hex[c & 15];
+  }
+  return t;
+}
+
+// Writes rows to both indexes, one row per statement, all of customer_search's, then all of
+// customer_grams'. One-row statements on purpose: a multi-row INSERT opens a statement savepoint,
+// and FTS5 moves its pending terms to disk at every savepoint, so 64-row statements made one
+// small segment (and its merges) per statement; one-row inserts let FTS5 collect a whole block in
+// memory and write it once.
+void insert_entries(db::Database& db, const std::vector<std::pair<std::int64_t, Entry>>& rows) {
+  {
+    auto ins = db.prepare("INSERT INTO customer_search(rowid, name, people, phones, emails) VALUES (?,?,?,?,?)");
+    for (const auto& [id, e] : rows) {
+      ins.bind_all(id, e.name, e.people, e.phones, e.emails).exec();
+      ins.reset();
+    }
+  }
+  auto ins = db.prepare("INSERT INTO customer_grams(rowid, grams) VALUES (?,?)");
+  for (const auto& [id, e] : rows) {
+    ins.bind_all(id, e.grams).exec();
+    ins.reset();
+  }
 }
 
 // An FTS5 string: double quotes doubled.
@@ -110,17 +145,19 @@ std::string quoted(std::string_view s) {
 namespace search_index {
 
 std::string short_grams(const std::vector<std::string>& names) {
-  std::set<std::string> grams;
+  std::set<std::string> tokens;
   for (const auto& name : names) {
-    auto cps = code_points(name);
+    const std::string folded = text::fold_key(name);
+    auto cps = code_points(folded);
     for (std::size_t i = 0; i < cps.size(); ++i) {
       if (cps[i] == " ") continue;
-      grams.insert(std::string(cps[i]) + kPad + kPad);
-      if (i + 1 < cps.size() && cps[i + 1] != " ") grams.insert(std::string(cps[i]).append(cps[i + 1]) + kPad);
+      const bool word_ends = i + 1 == cps.size() || cps[i + 1] == " ";
+      if (word_ends) tokens.insert(token_of(cps[i]));
+      else tokens.insert(token_of(std::string(cps[i]).append(cps[i + 1])));
     }
   }
   std::string out;
-  for (const auto& g : grams) out += g;
+  for (const auto& t : tokens) (out += out.empty() ? "" : " ") += t;
   return out;
 }
 
@@ -129,6 +166,7 @@ void refresh(const Context& ctx, std::int64_t customer_id) {
   auto c = db.prepare("SELECT name, phone, email FROM customers WHERE id = ?");
   c.bind_all(customer_id);
   db.prepare("DELETE FROM customer_search WHERE rowid = ?").bind_all(customer_id).exec();
+  db.prepare("DELETE FROM customer_grams WHERE rowid = ?").bind_all(customer_id).exec();
   if (!c.step()) return;
   std::vector<std::array<std::optional<std::string>, 3>> contacts;
   auto k = db.prepare("SELECT name, phone, email FROM contacts WHERE customer_id = ? ORDER BY id");
@@ -139,33 +177,55 @@ void refresh(const Context& ctx, std::int64_t customer_id) {
 
 void remove(const Context& ctx, std::int64_t customer_id) {
   ctx.db().prepare("DELETE FROM customer_search WHERE rowid = ?").bind_all(customer_id).exec();
+  ctx.db().prepare("DELETE FROM customer_grams WHERE rowid = ?").bind_all(customer_id).exec();
 }
 
 void add_new(const Context& ctx, const std::vector<Customer>& rows) {
-  constexpr std::size_t kChunk = 64;
-  auto sql = [](std::size_t n) {
-    std::string s = "INSERT INTO customer_search(rowid, name, people, phones, emails, grams) VALUES ";
-    for (std::size_t i = 0; i < n; ++i) s += i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
-    return s;
-  };
-  const std::string full = sql(kChunk), one = sql(1);
-  for (std::size_t done = 0; done < rows.size();) {
-    const std::size_t count = rows.size() - done >= kChunk ? kChunk : 1;
-    auto ins = ctx.db().prepare(count == kChunk ? full : one);
-    int b = 0;
-    for (std::size_t k = done; k < done + count; ++k) {
-      const Customer& c = rows[k];
-      Entry e = entry_of(c.name, c.phone, c.email, {});
-      ins.bind(b + 1, c.id).bind(b + 2, e.name).bind(b + 3, e.people).bind(b + 4, e.phones);
-      ins.bind(b + 5, e.emails).bind(b + 6, e.grams);
-      b += 6;
-    }
-    ins.exec();
-    done += count;
-  }
+  std::vector<std::pair<std::int64_t, Entry>> entries;
+  entries.reserve(rows.size());
+  for (const Customer& c : rows) entries.emplace_back(c.id, entry_of(c.name, c.phone, c.email, {}));
+  insert_entries(ctx.db(), entries);
 }
 
 }  // namespace search_index
+
+void rebuild_search_if_pending(const Context& ctx) {
+  auto& db = ctx.db();
+  {
+    db::Transaction tx(db, false);
+    auto q = db.prepare("SELECT count(*) FROM customer_search_rebuild");
+    if (!q.step() || q.get_int(0) == 0) return;
+  }
+  db::Transaction tx(db);
+  db.prepare("DELETE FROM customer_search").exec();
+  db.prepare("DELETE FROM customer_grams").exec();
+  // Customers and their contacts in one pass each, both in customer order.
+  auto k = db.prepare("SELECT customer_id, name, phone, email FROM contacts ORDER BY customer_id, id");
+  bool more_contacts = k.step();
+  auto c = db.prepare("SELECT id, name, phone, email FROM customers ORDER BY id");
+  std::vector<std::pair<std::int64_t, Entry>> block;
+  std::size_t total = 0;
+  while (c.step()) {
+    const std::int64_t id = c.get_int(0);
+    std::vector<std::array<std::optional<std::string>, 3>> contacts;
+    while (more_contacts && k.get_int(0) < id) more_contacts = k.step();
+    while (more_contacts && k.get_int(0) == id) {
+      contacts.push_back({k.get_opt_text(1), k.get_opt_text(2), k.get_opt_text(3)});
+      more_contacts = k.step();
+    }
+    block.emplace_back(id, entry_of(c.get_text(1), c.get_opt_text(2), c.get_opt_text(3), contacts));
+    if (block.size() == 65536) {
+      insert_entries(db, block);
+      total += block.size();
+      block.clear();
+    }
+  }
+  insert_entries(db, block);
+  total += block.size();
+  db.prepare("DELETE FROM customer_search_rebuild").exec();
+  tx.commit();
+  log::logger().info("customers.search rebuilt the search index of {} customers", total);
+}
 
 Table search_customers(const Context& ctx, const std::string& query, std::int64_t limit) {
   if (limit < 1) throw ValidationError("limit must be at least 1 (got " + std::to_string(limit) + ")", "limit");
@@ -183,27 +243,43 @@ Table search_customers(const Context& ctx, const std::string& query, std::int64_
     throw ValidationError("query has " + std::to_string(terms.size()) + " terms; at most " + std::to_string(kMaxTerms) +
                               " are searched",
                           "query");
-  // Every term must match: three characters or more anywhere in the text columns, shorter ones
-  // in a name or a contact's name (through `grams`).
-  std::string match;
+  // Every term must match: three characters or more anywhere in the text columns (customer_search),
+  // shorter ones in a name or a contact's name (customer_grams).
+  std::string long_match, short_match;
   for (const auto& term : terms) {
-    if (!match.empty()) match += " AND ";
-    std::size_t n = code_points(term).size();
-    if (n >= 3) match += "{name people phones emails} : " + quoted(term);
-    else match += "grams : " + quoted(term + std::string(3 - n, kPad));
+    if (code_points(term).size() >= 3) {
+      (long_match += long_match.empty() ? "" : " AND ") += "{name people phones emails} : " + quoted(term);
+      continue;
+    }
+    // One character is the start of every token holding it; two are one token (case folding can
+    // lengthen a term: then each adjacent pair of the folded term must be there).
+    const std::string folded = text::fold_key(term);
+    auto cps = code_points(folded);
+    if (cps.size() == 1) (short_match += short_match.empty() ? "" : " AND ") += token_of(folded) + "*";
+    for (std::size_t k = 0; k + 1 < cps.size(); ++k)
+      (short_match += short_match.empty() ? "" : " AND ") += token_of(std::string(cps[k]).append(cps[k + 1]));
   }
+  if (long_match.empty() && short_match.empty()) throw ValidationError("query must not be empty", "query");
 
   db::Transaction tx(ctx.db(), false);
   auto scope = ctx.who->owner_filter("customers", "c.owner_id");
-  // bm25 weights: a hit in the name counts most, then in a contact's name, then phone and e-mail;
-  // `grams` carries the short terms of names and ranks with the name.
-  auto q = ctx.db().prepare(
-      "SELECT c.id, c.name, c.kind, c.owner_id, c.phone, c.email, c.stage, s.people, "
-      "-bm25(customer_search, 10.0, 5.0, 3.0, 3.0, 8.0) AS score "
-      "FROM customer_search s JOIN customers c ON c.id = s.rowid "
-      "WHERE customer_search MATCH ? AND " + scope.sql + " ORDER BY score DESC, c.id LIMIT ?");
+  // bm25 weights: a hit in the name counts most, then in a contact's name, then phone and e-mail.
+  // A query of short terms only ranks by customer_grams, where a shorter name (fewer tokens)
+  // holding the terms ranks first.
+  const std::string columns = "SELECT c.id, c.name, c.kind, c.owner_id, c.phone, c.email, c.stage, s.people, ";
+  std::string sql;
+  if (!long_match.empty()) {
+    sql = columns + "-bm25(customer_search, 10.0, 5.0, 3.0, 3.0) AS score "
+                    "FROM customer_search s JOIN customers c ON c.id = s.rowid WHERE customer_search MATCH ?";
+    if (!short_match.empty()) sql += " AND s.rowid IN (SELECT rowid FROM customer_grams WHERE customer_grams MATCH ?)";
+  } else {
+    sql = columns + "-bm25(customer_grams) AS score FROM customer_grams g JOIN customer_search s ON s.rowid = g.rowid "
+                    "JOIN customers c ON c.id = g.rowid WHERE customer_grams MATCH ?";
+  }
+  auto q = ctx.db().prepare(sql + " AND " + scope.sql + " ORDER BY score DESC, c.id LIMIT ?");
   int i = 0;
-  q.bind(++i, match);
+  if (!long_match.empty()) q.bind(++i, long_match);
+  if (!short_match.empty()) q.bind(++i, short_match);
   for (auto id : scope.params) q.bind(++i, id);
   q.bind(++i, limit);
   Table t;
@@ -232,6 +308,10 @@ Table search_customers(const Context& ctx, const std::string& query, std::int64_
   }
   log::logger().debug("customers.search terms={} rows={}", terms.size(), t.rows());
   return t;
+}
+
+Table Customers::search(const std::string& query, std::int64_t limit) const {
+  return search_customers(ctx_, query, limit);
 }
 
 }  // namespace crmkit::customers

@@ -1,6 +1,7 @@
 // The write side of customer search: every write to a customer's name, phone or e-mail, or to
-// one of its contacts, rewrites that customer's row of `customer_search` (migration 9) inside the
-// same transaction, so a search never sees an index older than the data.
+// one of its contacts, rewrites that customer's rows of `customer_search` and `customer_grams`
+// (migrations 9 and 12) inside the same transaction, so a search never sees an index older than
+// the data.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +21,8 @@ void remove(const Context& ctx, std::int64_t customer_id);
 // the bulk path of add_many.
 void add_new(const Context& ctx, const std::vector<Customer>& rows);
 
-// The text of the `grams` column for names: each distinct character followed by two U+0001 and
-// each distinct pair of adjacent characters inside a word followed by one, so that the trigram
-// index also answers terms of one or two characters (see search.cpp).
+// The text of customer_grams for names: the distinct tokens of each pair of adjacent characters
+// inside a word and of each word's last character, case-folded, space-separated (see search.cpp).
 std::string short_grams(const std::vector<std::string>& names);
 
 }  // namespace crmkit::customers::search_index

@@ -767,6 +767,24 @@ CREATE INDEX leads_email ON leads(email);
 CREATE TABLE customer_keys_backfill (pending INTEGER PRIMARY KEY);
 INSERT INTO customer_keys_backfill(pending) VALUES (1);
 )sql";
+// Version 12: terms of one or two characters get their own index. Version 9 spelled them with
+// padding inside the trigram index, where every window across two spellings was indexed too:
+// three times the terms for nothing, and most of the cost of each customer write.
+// customer_grams holds one token per adjacent pair of characters of a name or a contact's name
+// and per word's last character (crmkit/customers/search.cpp spells them). customer_search is
+// recreated without its grams column (FTS5 cannot drop one), and the marker row asks the
+// customers domain to rebuild both from the customers and contacts when the database is next
+// opened: the token spelling needs ICU's case folding, which SQL lacks.
+constexpr const char* kShortTermSearch = R"sql(
+DROP TABLE IF EXISTS customer_search;
+DROP TABLE IF EXISTS customer_grams;
+DROP TABLE IF EXISTS customer_search_rebuild;
+CREATE VIRTUAL TABLE customer_search USING fts5(name, people, phones, emails, tokenize = 'trigram');
+CREATE VIRTUAL TABLE customer_grams USING fts5(grams, tokenize = 'ascii', detail = none);
+CREATE TABLE customer_search_rebuild (pending INTEGER PRIMARY KEY);
+INSERT INTO customer_search_rebuild(pending) VALUES (1);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -782,6 +800,7 @@ const std::vector<Migration>& migrations() {
       {9, kCustomerSearch},
       {10, kSettings},
       {11, kZeroAmountOrders},
+      {12, kShortTermSearch},
   };
   return all;
 }

@@ -84,6 +84,7 @@ ImportReport Imports::customers(io::RowSource& source, const ImportOptions& opti
   std::vector<std::optional<std::int64_t>> slot_ids;
 
   std::vector<customers::CustomerInput> creates;
+  std::vector<customers::IdentityKeys> create_keys;  // each create's keys, matched on already
   std::vector<std::int64_t> create_rows;
   std::vector<std::size_t> create_slots;  // the slot of each create, or SIZE_MAX for a forced duplicate
   std::vector<PendingMatch> matches;
@@ -100,7 +101,7 @@ ImportReport Imports::customers(io::RowSource& source, const ImportOptions& opti
   };
 
   auto flush = [&] {
-    auto written = service.add_valid(creates);
+    auto written = service.add_valid(creates, false, &create_keys);
     for (const auto& r : written.rejected) {
       const auto row = create_rows[static_cast<std::size_t>(r.row)];
       rep.problem(row, column_name(r.field), "", without_row_prefix(r.message));
@@ -142,6 +143,7 @@ ImportReport Imports::customers(io::RowSource& source, const ImportOptions& opti
       rep.match(m.row, !id ? id : m.to.slot ? id : visible_id(*id), std::nullopt, m.score, m.rule, m.action);
     }
     creates.clear();
+    create_keys.clear();
     create_rows.clear();
     create_slots.clear();
     matches.clear();
@@ -243,6 +245,7 @@ ImportReport Imports::customers(io::RowSource& source, const ImportOptions& opti
         matches.push_back(std::move(*m));  // reported as a match, created all the same
       }
       creates.push_back(std::move(in));
+      create_keys.push_back(std::move(k));
       create_rows.push_back(row.row);
       create_slots.push_back(slot);
     }

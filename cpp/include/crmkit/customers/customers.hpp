@@ -17,6 +17,8 @@
 
 namespace crmkit::customers {
 
+struct IdentityKeys;  // crmkit/customers/keys.hpp
+
 struct CustomerQuery {
   std::optional<std::string> name_contains;
   std::optional<std::string> tag;
@@ -59,7 +61,11 @@ class Customers {
   // The same bulk write for imports: rows that fail validation (ValidationError,
   // PermissionDenied) are reported in `rejected` and left out, the others are written in one
   // transaction. With `check_only`, validates and writes nothing (ids stay empty).
-  BatchAdd add_valid(const std::vector<CustomerInput>& inputs, bool check_only = false);
+  // `keys`, when given, holds each input's identity keys as the caller already computed them
+  // from the same cleaned values (an import matches on them first), so they are not derived
+  // twice; it must be as long as `inputs`.
+  BatchAdd add_valid(const std::vector<CustomerInput>& inputs, bool check_only = false,
+                     const std::vector<IdentityKeys>* keys = nullptr);
   Customer get(std::int64_t id) const;
   // Applies the given attributes, fields and (if present) tag set. With `expected_version`, a
   // record changed since that version raises Conflict.
@@ -78,6 +84,8 @@ class Customers {
   Table history(std::int64_t id) const;
   // Throws NotFound / PermissionDenied unless the customer exists and is in scope.
   void require_visible(std::int64_t id) const;
+  // Ranked full-text search, scoped like find (crmkit/customers/search.hpp, search.cpp).
+  Table search(const std::string& query, std::int64_t limit = 20) const;
 
  private:
   Context ctx_;

@@ -16,4 +16,8 @@ namespace crmkit::customers {
 // `limit` rows. Throws ValidationError (field "query" or "limit"). See search.cpp.
 Table search_customers(const Context& ctx, const std::string& query, std::int64_t limit = 20);
 
+// Rebuilds both search indexes from the customers and contacts when a migration asked for it
+// (schema 12 replaced the short-term index); a no-op otherwise. Called once when a CRM opens.
+void rebuild_search_if_pending(const Context& ctx);
+
 }  // namespace crmkit::customers
