@@ -51,4 +51,73 @@ Directory directory(const Context& ctx) {
   return d;
 }
 
+namespace {
+
+std::optional<UserCard> read_card(db::Stmt& q) {
+  if (!q.step()) return std::nullopt;
+  return UserCard{q.get_int(0), q.get_text(1), q.get_text(2), q.get_text(3), q.get_int(4) != 0, q.get_opt_int(5)};
+}
+
+constexpr const char* kCard = "SELECT id, login, name, role, active, manager_id FROM users ";
+
+std::vector<std::int64_t> ids_of(db::Stmt& q) {
+  std::vector<std::int64_t> out;
+  while (q.step()) out.push_back(q.get_int(0));
+  return out;
+}
+
+}  // namespace
+
+std::optional<UserCard> user_card(const Context& ctx, std::int64_t user_id) {
+  auto q = ctx.db().prepare(std::string(kCard) + "WHERE id = ?");
+  q.bind_all(user_id);
+  return read_card(q);
+}
+
+std::optional<UserCard> user_card_by_login(const Context& ctx, const std::string& login) {
+  auto q = ctx.db().prepare(std::string(kCard) + "WHERE login = ?");
+  q.bind_all(login);
+  return read_card(q);
+}
+
+std::optional<TeamCard> team_card(const Context& ctx, std::int64_t team_id) {
+  auto q = ctx.db().prepare("SELECT id, name, lead_id FROM teams WHERE id = ?");
+  q.bind_all(team_id);
+  if (!q.step()) return std::nullopt;
+  return TeamCard{q.get_int(0), q.get_text(1), q.get_opt_int(2)};
+}
+
+std::optional<std::int64_t> team_id_named(const Context& ctx, const std::string& name) {
+  auto q = ctx.db().prepare("SELECT id FROM teams WHERE name = ?");
+  q.bind_all(name);
+  if (!q.step()) return std::nullopt;
+  return q.get_int(0);
+}
+
+std::vector<std::int64_t> active_user_ids_with_role(const Context& ctx, const std::string& role) {
+  auto q = ctx.db().prepare("SELECT id FROM users WHERE role = ? AND active = 1 ORDER BY id");
+  q.bind_all(role);
+  return ids_of(q);
+}
+
+std::vector<std::int64_t> active_admin_ids(const Context& ctx) {
+  auto q = ctx.db().prepare(
+      "SELECT u.id FROM users u JOIN roles r ON r.name = u.role WHERE r.is_admin = 1 AND u.active = 1 ORDER BY u.id");
+  return ids_of(q);
+}
+
+std::map<std::int64_t, std::optional<std::int64_t>> active_managers(const Context& ctx) {
+  std::map<std::int64_t, std::optional<std::int64_t>> out;
+  auto q = ctx.db().prepare("SELECT id, manager_id FROM users WHERE active = 1");
+  while (q.step()) out[q.get_int(0)] = q.get_opt_int(1);
+  return out;
+}
+
+std::vector<std::string> role_names(const Context& ctx) {
+  std::vector<std::string> out;
+  auto q = ctx.db().prepare("SELECT name FROM roles ORDER BY name");
+  while (q.step()) out.push_back(q.get_text(0));
+  return out;
+}
+
 }  // namespace crmkit::org

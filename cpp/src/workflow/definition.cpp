@@ -8,6 +8,8 @@
 #include <unordered_map>
 
 #include "crmkit/error.hpp"
+#include "crmkit/org/lookup.hpp"
+#include "crmkit/org/org.hpp"
 #include "crmkit/rules/overlap.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/schema/stages.hpp"
@@ -279,24 +281,22 @@ class Analyzer {
 
   std::optional<std::int64_t> resolve_user(const json& u, const std::string& path) {
     if (u.is_number_integer()) {
-      auto q = ctx_.db().prepare("SELECT id, active FROM users WHERE id = ?");
-      q.bind_all(u.get<std::int64_t>());
-      if (!q.step()) {
+      auto card = org::user_card(ctx_, u.get<std::int64_t>());
+      if (!card) {
         if (opt_.check_database) problem(path, "unknown user " + u.dump());
         return std::nullopt;
       }
-      if (!q.get_int(1) && opt_.check_database) problem(path, "user " + u.dump() + " is deactivated");
-      return q.get_int(0);
+      if (!card->active && opt_.check_database) problem(path, "user " + u.dump() + " is deactivated");
+      return card->id;
     }
     if (u.is_string()) {
-      auto q = ctx_.db().prepare("SELECT id, active FROM users WHERE login = ?");
-      q.bind_all(text::trim(u.get<std::string>()));
-      if (!q.step()) {
+      auto card = org::user_card_by_login(ctx_, text::trim(u.get<std::string>()));
+      if (!card) {
         if (opt_.check_database) problem(path, "unknown user " + quote_name(u.get<std::string>()));
         return std::nullopt;
       }
-      if (!q.get_int(1) && opt_.check_database) problem(path, "user " + quote_name(u.get<std::string>()) + " is deactivated");
-      return q.get_int(0);
+      if (!card->active && opt_.check_database) problem(path, "user " + quote_name(u.get<std::string>()) + " is deactivated");
+      return card->id;
     }
     problem(path, "a user is a login (string) or an id (integer), not " + type_of(u));
     return std::nullopt;
@@ -314,10 +314,8 @@ class Analyzer {
     // Team names are resolved once the list is complete (pointers into `out` are stable now).
     for (auto& ref : team_refs_) {
       if (ref.list != &out) continue;
-      auto q = ctx_.db().prepare("SELECT id FROM teams WHERE name = ?");
-      q.bind_all(text::trim(ref.name));
-      if (q.step())
-        out[ref.index].team_id = q.get_int(0);
+      if (auto team = org::team_id_named(ctx_, text::trim(ref.name)))
+        out[ref.index].team_id = *team;
       else if (opt_.check_database)
         problem(ref.path, "unknown team " + quote_name(ref.name));
     }
@@ -521,9 +519,7 @@ class Analyzer {
 
   int max_manager_depth() {
     if (depth_cache_ >= 0) return depth_cache_;
-    std::map<std::int64_t, std::optional<std::int64_t>> mgr;
-    auto q = ctx_.db().prepare("SELECT id, manager_id FROM users WHERE active = 1");
-    while (q.step()) mgr[q.get_int(0)] = q.get_opt_int(1);
+    auto mgr = org::active_managers(ctx_);
     int best = 0;
     for (const auto& [id, m] : mgr) {
       int d = 0;
@@ -543,33 +539,30 @@ class Analyzer {
     Reach r;
     switch (a.kind) {
       case Kind::Role: {
-        auto role = ctx_.db().prepare("SELECT 1 FROM roles WHERE name = ?");
-        role.bind_all(a.role);
-        if (!role.step()) {
+        const auto roles = org::role_names(ctx_);
+        if (std::find(roles.begin(), roles.end(), a.role) == roles.end()) {
           std::string known;
-          auto all = ctx_.db().prepare("SELECT name FROM roles ORDER BY name");
-          while (all.step()) known += (known.empty() ? "" : ", ") + all.get_text(0);
+          for (const auto& name : roles) known += (known.empty() ? "" : ", ") + name;
           problem(path, "unknown role " + quote_name(a.role) + " (roles: " + known + ")");
           return r;
         }
-        auto q = ctx_.db().prepare("SELECT id FROM users WHERE role = ? AND active = 1 ORDER BY id");
-        q.bind_all(a.role);
-        while (q.step()) r.members.push_back(q.get_int(0));
+        r.members = org::active_user_ids_with_role(ctx_, a.role);
         r.known = true;
         r.max_size = static_cast<std::int64_t>(r.members.size());
         break;
       }
       case Kind::TeamLead: {
         if (!a.team_id) return r;
-        auto q = ctx_.db().prepare(
-            "SELECT t.lead_id, u.active FROM teams t LEFT JOIN users u ON u.id = t.lead_id WHERE t.id = ?");
-        q.bind_all(*a.team_id);
-        if (!q.step()) {
+        auto team = org::team_card(ctx_, *a.team_id);
+        if (!team) {
           problem(path, "unknown team " + std::to_string(*a.team_id));
           return r;
         }
         r.known = true;
-        if (!q.is_null(0) && q.get_int(1)) r.members.push_back(q.get_int(0));
+        if (team->lead_id) {
+          auto lead = org::user_card(ctx_, *team->lead_id);
+          if (lead && lead->active) r.members.push_back(lead->id);
+        }
         r.max_size = static_cast<std::int64_t>(r.members.size());
         break;
       }
@@ -587,13 +580,17 @@ class Analyzer {
   // Users who typically submit records of this entity: their role may own such records but is not
   // an approving role (sales reps, as opposed to managers, directors or finance).
   bool could_submit(std::int64_t user) {
-    auto q = ctx_.db().prepare(
-        "SELECT r.scopes, r.can_approve FROM users u JOIN roles r ON r.name = u.role WHERE u.id = ?");
-    q.bind_all(user);
-    if (!q.step() || q.get_int(1)) return false;
-    auto scopes = json::parse(q.get_text(0), nullptr, false);
-    if (!scopes.is_object() || !scopes.contains(entity_->scope) || !scopes[entity_->scope].is_string()) return false;
-    return scopes[entity_->scope].get<std::string>() != "none";
+    auto card = org::user_card(ctx_, user);
+    if (!card) return false;
+    org::Role role;
+    try {
+      role = org::Roles(ctx_).get(card->role);
+    } catch (const NotFound&) {
+      return false;
+    }
+    if (role.can_approve) return false;
+    auto scope = role.scopes.find(entity_->scope);
+    return scope != role.scopes.end() && scope->second != org::Scope::None;
   }
 
   void check_database() {

@@ -2,6 +2,7 @@
 // delegates to deputy and deputy to bob, bob acts for both) and never circular.
 #include <set>
 
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/workflow/approvals.hpp"
 #include "engine_internal.h"
@@ -38,10 +39,9 @@ Delegation Approvals::delegate(std::int64_t delegator, std::int64_t to, Timestam
   if (delegator == to) throw ValidationError("to: a user cannot delegate to themselves", "to");
   if (!(start < end)) throw ValidationError("end: the delegation must end after it starts", "end");
   for (auto [id, field] : {std::pair{delegator, "user"}, std::pair{to, "to"}}) {
-    auto q = ctx_.db().prepare("SELECT active FROM users WHERE id = ?");
-    q.bind_all(id);
-    if (!q.step()) throw NotFound(std::string(field) + ": user " + std::to_string(id) + " does not exist");
-    if (!q.get_int(0)) throw ValidationError(std::string(field) + ": user " + std::to_string(id) + " is deactivated", field);
+    auto card = org::user_card(ctx_, id);
+    if (!card) throw NotFound(std::string(field) + ": user " + std::to_string(id) + " does not exist");
+    if (!card->active) throw ValidationError(std::string(field) + ": user " + std::to_string(id) + " is deactivated", field);
   }
   // A chain delegator -> to -> ... must not lead back to the delegator in an overlapping window.
   {

@@ -1,6 +1,7 @@
 // Reading requests: get, history, steps, list, inbox — and who may read what.
 #include <set>
 
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/workflow/approvals.hpp"
 #include "engine_internal.h"
@@ -64,11 +65,7 @@ Table Approvals::inbox(std::int64_t user) const {
   if (!ctx_.who->is_system() && !ctx_.who->is_admin && ctx_.who->user_id != user)
     throw PermissionDenied("user '" + ctx_.who->login + "' may not read the approval inbox of user " +
                            std::to_string(user));
-  {
-    auto q = ctx_.db().prepare("SELECT 1 FROM users WHERE id = ?");
-    q.bind_all(user);
-    if (!q.step()) throw NotFound("user " + std::to_string(user) + " does not exist");
-  }
+  if (!org::user_exists(ctx_, user)) throw NotFound("user " + std::to_string(user) + " does not exist");
   std::vector<std::int64_t> ids{user};
   auto delegators = delegators_of(ctx_, user, ctx_.now());
   ids.insert(ids.end(), delegators.begin(), delegators.end());

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "crmkit/error.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/rules/evaluate.hpp"
 #include "workflow_internal.h"
 
@@ -11,13 +12,7 @@ namespace {
 
 using Kind = ApproverSpec::Kind;
 
-struct UserRow {
-  std::int64_t id = 0;
-  std::string login;
-  std::string name;
-  bool active = false;
-  std::optional<std::int64_t> manager;
-};
+using UserRow = org::UserCard;
 
 class Router {
  public:
@@ -27,11 +22,7 @@ class Router {
   const UserRow* user(std::int64_t id) {
     auto it = users_.find(id);
     if (it != users_.end()) return it->second ? &*it->second : nullptr;
-    auto q = ctx_.db().prepare("SELECT id, login, name, active, manager_id FROM users WHERE id = ?");
-    q.bind_all(id);
-    std::optional<UserRow> row;
-    if (q.step()) row = UserRow{q.get_int(0), q.get_text(1), q.get_text(2), q.get_int(3) != 0, q.get_opt_int(4)};
-    auto& slot = users_[id] = row;
+    auto& slot = users_[id] = org::user_card(ctx_, id);
     return slot ? &*slot : nullptr;
   }
 
@@ -47,7 +38,7 @@ class Router {
     std::set<std::int64_t> seen{from};
     for (int i = 0; i < levels && cur; ++i) {
       auto* u = user(*cur);
-      cur = u ? u->manager : std::nullopt;
+      cur = u ? u->manager_id : std::nullopt;
       if (cur && !seen.insert(*cur).second) return std::nullopt;
     }
     return cur;
@@ -102,21 +93,14 @@ class Router {
         }
         break;
       case Kind::Role: {
-        auto q = ctx_.db().prepare("SELECT id FROM users WHERE role = ? AND active = 1 ORDER BY id");
-        q.bind_all(a.role);
-        std::vector<std::int64_t> ids;
-        while (q.step()) ids.push_back(q.get_int(0));
-        for (auto id : ids) add(id, "role " + a.role);
+        for (auto id : org::active_user_ids_with_role(ctx_, a.role)) add(id, "role " + a.role);
         break;
       }
       case Kind::TeamLead: {
         if (!a.team_id) break;
-        auto q = ctx_.db().prepare("SELECT lead_id, name FROM teams WHERE id = ?");
-        q.bind_all(*a.team_id);
-        if (q.step() && !q.is_null(0)) {
-          auto lead = q.get_int(0);
-          auto name = q.get_text(1);
-          add(lead, "team_lead of " + name);
+        auto team = org::team_card(ctx_, *a.team_id);
+        if (team && team->lead_id) {
+          add(*team->lead_id, "team_lead of " + team->name);
         } else {
           note(a.text + ": the team has no lead");
         }
@@ -141,7 +125,7 @@ class Router {
       int level = 0;
       while (out_.approvers.size() < need) {
         auto* u = user(*cur);
-        cur = u ? u->manager : std::nullopt;
+        cur = u ? u->manager_id : std::nullopt;
         if (!cur || !seen.insert(*cur).second) break;
         ++level;
         bool taken = std::any_of(out_.approvers.begin(), out_.approvers.end(),
@@ -156,11 +140,7 @@ class Router {
       }
     }
     if (out_.approvers.size() < need) {
-      auto q = ctx_.db().prepare(
-          "SELECT u.id FROM users u JOIN roles r ON r.name = u.role WHERE r.is_admin = 1 AND u.active = 1 ORDER BY u.id");
-      std::vector<std::int64_t> admins;
-      while (q.step()) admins.push_back(q.get_int(0));
-      for (auto id : admins) {
+      for (auto id : org::active_admin_ids(ctx_)) {
         if (out_.approvers.size() >= need) break;
         std::size_t n = out_.approvers.size();
         add(id, "fallback: admin, because " + why);
@@ -194,9 +174,8 @@ std::string failing_clauses(const rules::Rule& rule, const LoadedRecord& r, std:
 }  // namespace
 
 std::string user_login(const Context& ctx, std::int64_t id) {
-  auto q = ctx.db().prepare("SELECT login FROM users WHERE id = ?");
-  q.bind_all(id);
-  return q.step() ? q.get_text(0) : "user " + std::to_string(id);
+  auto login = org::login_of(ctx, id);
+  return login ? *login : "user " + std::to_string(id);
 }
 
 Routed route_step(const Context& ctx, const Step& step, std::optional<std::int64_t> owner,

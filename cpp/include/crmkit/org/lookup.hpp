@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -32,5 +33,29 @@ struct Directory {
   std::unordered_map<std::int64_t, std::string> teams;
 };
 Directory directory(const Context& ctx);
+
+// What approval routing and workflow validation need to know of users, teams and roles.
+struct UserCard {
+  std::int64_t id = 0;
+  std::string login, name, role;
+  bool active = false;
+  std::optional<std::int64_t> manager_id;
+};
+std::optional<UserCard> user_card(const Context& ctx, std::int64_t user_id);
+std::optional<UserCard> user_card_by_login(const Context& ctx, const std::string& login);
+struct TeamCard {
+  std::int64_t id = 0;
+  std::string name;
+  std::optional<std::int64_t> lead_id;
+};
+std::optional<TeamCard> team_card(const Context& ctx, std::int64_t team_id);
+std::optional<std::int64_t> team_id_named(const Context& ctx, const std::string& name);
+// Active users, ascending: of one role; of the admin roles.
+std::vector<std::int64_t> active_user_ids_with_role(const Context& ctx, const std::string& role);
+std::vector<std::int64_t> active_admin_ids(const Context& ctx);
+// Every active user's manager (absent when the user has none).
+std::map<std::int64_t, std::optional<std::int64_t>> active_managers(const Context& ctx);
+// The defined role names, in order.
+std::vector<std::string> role_names(const Context& ctx);
 
 }  // namespace crmkit::org
