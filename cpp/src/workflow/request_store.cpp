@@ -1,8 +1,7 @@
 // The request store (see request_store_internal.h): every SQL statement over the approval tables.
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/error.hpp"
 #include "request_store_internal.h"
 #include "workflow_internal.h"
@@ -173,7 +172,8 @@ void close_assignments(const Context& ctx, std::int64_t step_id) {
 void add_assignee(const Context& ctx, std::int64_t step_id, std::int64_t user, const std::string& reason,
                   bool escalated) {
   ctx.db()
-      .prepare("INSERT OR IGNORE INTO approval_assignees(step_id, user_id, reason, escalated) VALUES (?,?,?,?)")
+      .prepare("INSERT INTO approval_assignees(step_id, user_id, reason, escalated) VALUES (?,?,?,?) "
+               "ON CONFLICT DO NOTHING")
       .bind_all(step_id, user, reason, escalated)
       .exec();
 }
@@ -211,11 +211,9 @@ std::vector<std::int64_t> assignees(const Context& ctx, std::int64_t step_id) {
 }
 
 std::vector<std::string> assignee_logins(const Context& ctx, std::int64_t step_id) {
-  auto q = ctx.db().prepare(
-      "SELECT u.login FROM approval_assignees a JOIN users u ON u.id = a.user_id WHERE a.step_id = ? ORDER BY u.id");
-  q.bind_all(step_id);
   std::vector<std::string> out;
-  while (q.step()) out.push_back(q.get_text(0));
+  for (auto id : assignees(ctx, step_id))
+    if (auto login = org::login_of(ctx, id)) out.push_back(std::move(*login));
   return out;
 }
 
@@ -393,8 +391,7 @@ Table step_table(const Context& ctx, std::int64_t request_id) {
   auto c_trace = t.add_column("trace", ColumnType::Text);
   auto q = ctx.db().prepare(
       "SELECT s.id, s.round, s.step_index, s.name, s.mode, s.quorum, s.status, s.started_at, s.due_at, s.escalated_at, "
-      "s.ended_at, s.trace, (SELECT json_group_array(u.login) FROM approval_assignees a JOIN users u ON u.id = "
-      "a.user_id WHERE a.step_id = s.id) FROM approval_steps s WHERE s.request_id = ? ORDER BY s.id");
+      "s.ended_at, s.trace FROM approval_steps s WHERE s.request_id = ? ORDER BY s.id");
   q.bind_all(request_id);
   while (q.step()) {
     t.column(c_id).push_int(q.get_int(0));
@@ -408,12 +405,7 @@ Table step_table(const Context& ctx, std::int64_t request_id) {
     t.column(c_due).push_opt(q.get_opt_int(8));
     t.column(c_esc).push_opt(q.get_opt_int(9));
     t.column(c_ended).push_opt(q.get_opt_int(10));
-    auto logins = nlohmann::json::parse(q.is_null(12) ? "[]" : q.get_text(12), nullptr, false);
-    std::vector<std::string> list;
-    if (logins.is_array())
-      for (const auto& l : logins)
-        if (l.is_string()) list.push_back(l.get<std::string>());
-    t.column(c_approvers).push_list(list);
+    t.column(c_approvers).push_list(assignee_logins(ctx, q.get_int(0)));
     t.column(c_trace).push_text(q.get_text(11));
   }
   return t;
