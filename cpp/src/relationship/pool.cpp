@@ -92,7 +92,10 @@ std::optional<std::string> won_time_column(const Context& ctx) {
 // last_order_at, owned_since, due_at. The idle clock starts at the later of the last contact and
 // the owner's arrival (the last owner change in history, else the creation).
 // The owners' arrivals (and the won deals) are each one grouped pass joined to the customers, not a
-// lookup per customer: the scan is one flat query whose expressions read plain columns.
+// lookup per customer: the scan is one flat query whose expressions read plain columns. The owner
+// changes are read through their partial index, which holds nothing else; left to itself SQLite
+// prefers the (entity, entity_id, id) index and reads every history row of every customer (with a
+// million customer history rows of other fields, 0.5 s instead of 0.04 s at 100,000 customers).
 std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t horizon, std::vector<Value>& params) {
   bool opportunities = table_exists(ctx, "opportunities");
   std::string won_at = "NULL", won_join;
@@ -132,8 +135,8 @@ std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t 
       "SELECT c.id AS customer_id, c.name, c.owner_id, CASE WHEN " + deal + " IS NULL OR (" + idle +
       " IS NOT NULL AND " + idle + " <= " + deal + ") THEN 'idle' ELSE 'no_deal' END AS reason, f.last_contact_at, "
       "f.last_order_at, " + owned_since + " AS owned_since, " + due + " AS due_at FROM customers c JOIN customer_facts f ON f.customer_id = c.id "
-      "LEFT JOIN (SELECT h.entity_id, max(h.at) AS at FROM history h WHERE h.entity = 'customer' AND h.field = "
-      "'owner_id' GROUP BY h.entity_id) oh ON oh.entity_id = c.id" + won_join +
+      "LEFT JOIN (SELECT h.entity_id, max(h.at) AS at FROM history h INDEXED BY history_owner WHERE h.entity = "
+      "'customer' AND h.field = 'owner_id' GROUP BY h.entity_id) oh ON oh.entity_id = c.id" + won_join +
       " WHERE c.owner_id IS NOT NULL AND " + scope.sql + exempt + " AND (" + idle_by + " OR " + deal_by + ")";
   for (auto id : scope.params) params.emplace_back(id);
   if (r.idle_days > 0)
