@@ -22,7 +22,7 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
-MODULES = ["bench_customers", "bench_events", "bench_segments", "bench_reports", "bench_approvals", "bench_approvals_python", "bench_clv", "bench_io", "bench_import"]
+MODULES = ["bench_customers", "bench_events", "bench_relationship", "bench_segments", "bench_reports", "bench_approvals", "bench_approvals_python", "bench_clv", "bench_io", "bench_import"]
 
 
 def find_binary(name):
@@ -81,11 +81,14 @@ def main(argv=None):
                     continue
                 workdir = pathlib.Path(tmp) / entry
                 workdir.mkdir()
+                # The machine is shared: the load average before and after goes with the numbers.
+                load_before = os.getloadavg()[0]
                 r = _run_entry(module_name, entry, args.scale, workdir)
+                r["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
                 results.append(r)
                 print(f"  {r['name']:<58} crmkit {r['crmkit_s']:9.3f}s  {r['baseline']:<28} "
                       f"{r['baseline_s']:9.3f}s  ratio {r['ratio']:6.2f}  (target {r['target']})  "
-                      f"peak {r['peak_mb']:.0f} MB", flush=True)
+                      f"peak {r['peak_mb']:.0f} MB  load {r['load_avg'][0]:.1f}-{r['load_avg'][1]:.1f}", flush=True)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"scale": args.scale, "results": results}, ensure_ascii=False, indent=2))

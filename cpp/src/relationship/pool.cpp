@@ -91,13 +91,14 @@ std::optional<std::string> won_time_column(const Context& ctx) {
 // `horizon`, with why. Columns: customer_id, name, owner_id, reason, last_contact_at,
 // last_order_at, owned_since, due_at. The idle clock starts at the later of the last contact and
 // the owner's arrival (the last owner change in history, else the creation).
-// The innermost query carries "LIMIT -1 OFFSET 0" (which limits nothing) so that SQLite runs it as
-// a co-routine instead of flattening it into the outer queries: flattened, owned_since's history
-// lookup (and won_at's) was copied into every expression that uses it, a dozen index seeks per
-// customer instead of one.
+// The owners' arrivals (and the won deals) are each one grouped pass joined to the customers, not a
+// lookup per customer: the scan is one flat query whose expressions read plain columns. The owner
+// changes are read through their partial index, which holds nothing else; left to itself SQLite
+// prefers the (entity, entity_id, id) index and reads every history row of every customer (with a
+// million customer history rows of other fields, 0.5 s instead of 0.04 s at 100,000 customers).
 std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t horizon, std::vector<Value>& params) {
   bool opportunities = table_exists(ctx, "opportunities");
-  std::string won_at = "NULL";
+  std::string won_at = "NULL", won_join;
   std::string exempt;
   if (r.exempt_won) {
     exempt = " AND f.order_count = 0";
@@ -107,28 +108,41 @@ std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t 
       exempt += " AND c.id NOT IN (SELECT o.customer_id FROM opportunities o WHERE o.status = 'won' AND "
                 "o.customer_id IS NOT NULL)";
   } else if (opportunities) {
-    if (auto col = won_time_column(ctx))
-      won_at = "(SELECT max(o." + *col + ") FROM opportunities o WHERE o.customer_id = c.id AND o.status = 'won')";
+    if (auto col = won_time_column(ctx)) {
+      won_join = " LEFT JOIN (SELECT o.customer_id, max(o." + *col +
+                 ") AS at FROM opportunities o WHERE o.status = 'won' GROUP BY o.customer_id) w ON w.customer_id = c.id";
+      won_at = "w.at";
+    }
   }
   auto scope = ctx.who->owner_filter("customers", "c.owner_id");
-  std::string idle = r.idle_days > 0 ? "max(coalesce(s.last_contact_at, 0), s.owned_since) + " +
-                                           std::to_string(r.idle_days) + " * " + kDay
+  const std::string owned_since = "coalesce(oh.at, c.created_at)";
+  std::string idle = r.idle_days > 0 ? "(max(coalesce(f.last_contact_at, 0), " + owned_since + ") + " +
+                                           std::to_string(r.idle_days) + " * " + kDay + ")"
                                      : "NULL";
-  std::string deal = r.no_deal_days > 0 ? "max(coalesce(s.last_order_at, 0), coalesce(s.won_at, 0), s.owned_since) + " +
-                                              std::to_string(r.no_deal_days) + " * " + kDay
+  std::string deal = r.no_deal_days > 0 ? "(max(coalesce(f.last_order_at, 0), coalesce(" + won_at + ", 0), " +
+                                              owned_since + ") + " + std::to_string(r.no_deal_days) + " * " + kDay + ")"
                                         : "NULL";
+  std::string due = "coalesce(min(" + idle + ", " + deal + "), " + idle + ", " + deal + ")";
+  // "due <= horizon" as the filter: the earlier of the two dates is due when either is, and a date
+  // max(a, b) + n days is due when each of a and b is at or before horizon - n days. Plain
+  // comparisons with a bound cut-off, most failing on the first (a recent contact), where the due
+  // expression is a dozen function calls per customer.
+  std::string idle_by = r.idle_days > 0 ? "(coalesce(f.last_contact_at, 0) <= ? AND " + owned_since + " <= ?)" : "0";
+  std::string deal_by = r.no_deal_days > 0 ? "(coalesce(f.last_order_at, 0) <= ? AND coalesce(" + won_at + ", 0) <= ? AND " +
+                                                 owned_since + " <= ?)"
+                                           : "0";
   std::string sql =
-      "SELECT customer_id, name, owner_id, CASE WHEN deal_due IS NULL OR (idle_due IS NOT NULL AND idle_due <= "
-      "deal_due) THEN 'idle' ELSE 'no_deal' END AS reason, last_contact_at, last_order_at, owned_since, "
-      "coalesce(min(idle_due, deal_due), idle_due, deal_due) AS due_at FROM ("
-      "SELECT s.*, " + idle + " AS idle_due, " + deal + " AS deal_due FROM ("
-      "SELECT c.id AS customer_id, c.name, c.owner_id, f.last_contact_at, f.last_order_at, "
-      "coalesce((SELECT max(h.at) FROM history h WHERE h.entity = 'customer' AND h.field = 'owner_id' AND "
-      "h.entity_id = c.id), c.created_at) AS owned_since, " +
-      won_at + " AS won_at FROM customers c JOIN customer_facts f ON f.customer_id = c.id WHERE c.owner_id IS NOT NULL AND " +
-      scope.sql + exempt + " LIMIT -1 OFFSET 0) s) WHERE coalesce(min(idle_due, deal_due), idle_due, deal_due) <= ?";
+      "SELECT c.id AS customer_id, c.name, c.owner_id, CASE WHEN " + deal + " IS NULL OR (" + idle +
+      " IS NOT NULL AND " + idle + " <= " + deal + ") THEN 'idle' ELSE 'no_deal' END AS reason, f.last_contact_at, "
+      "f.last_order_at, " + owned_since + " AS owned_since, " + due + " AS due_at FROM customers c JOIN customer_facts f ON f.customer_id = c.id "
+      "LEFT JOIN (SELECT h.entity_id, max(h.at) AS at FROM history h INDEXED BY history_owner WHERE h.entity = "
+      "'customer' AND h.field = 'owner_id' GROUP BY h.entity_id) oh ON oh.entity_id = c.id" + won_join +
+      " WHERE c.owner_id IS NOT NULL AND " + scope.sql + exempt + " AND (" + idle_by + " OR " + deal_by + ")";
   for (auto id : scope.params) params.emplace_back(id);
-  params.emplace_back(horizon);
+  if (r.idle_days > 0)
+    for (int i = 0; i < 2; ++i) params.emplace_back(horizon - r.idle_days * kMillisPerDay);
+  if (r.no_deal_days > 0)
+    for (int i = 0; i < 3; ++i) params.emplace_back(horizon - r.no_deal_days * kMillisPerDay);
   return sql;
 }
 

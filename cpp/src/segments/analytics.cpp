@@ -4,11 +4,10 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "crmkit/error.hpp"
 #include "crmkit/segments/rfm_model.hpp"
+#include "purchase_totals_internal.h"
 
 namespace crmkit::segments {
 
@@ -69,45 +68,14 @@ TimeUnit parse_time_unit(const std::string& unit) {
 Table Rfm::score(std::optional<std::int64_t> asof_ms) const {
   db::Transaction tx(ctx_.db(), false);
   std::int64_t asof = asof_ms.value_or(ctx_.now());
-  // One sequential pass over the orders, aggregated in memory: a GROUP BY through the
-  // (customer_id, at) index reads the table in index order, which costs several times more on
-  // millions of orders. Purchases are the orders that are not refunds (0 included); spend is net
-  // of refunds.
-  struct Agg {
-    std::int64_t last = 0;
-    std::int64_t purchases = 0;
-    std::int64_t cents = 0;
-  };
-  std::unordered_map<std::int64_t, Agg> per_customer;
-  auto q = ctx_.db().prepare("SELECT customer_id, at, amount_cents FROM orders WHERE at <= ?");
-  q.bind(1, asof);
-  while (q.step()) {
-    Agg& a = per_customer[q.get_int(0)];
-    std::int64_t cents = q.get_int(2);
-    a.cents += cents;
-    if (cents >= 0) {  // every order but a refund is a purchase, an order of 0 included
-      ++a.purchases;
-      a.last = std::max(a.last, q.get_int(1));
-    }
-  }
-  std::optional<std::unordered_set<std::int64_t>> visible;
-  if (auto owners = ctx_.who->visible_owners("customers")) {
-    auto scope = ctx_.who->owner_filter("customers", "c.owner_id");
-    auto v = ctx_.db().prepare("SELECT c.id FROM customers c WHERE " + scope.sql);
-    int i = 0;
-    for (auto id : scope.params) v.bind(++i, id);
-    visible.emplace();
-    while (v.step()) visible->insert(v.get_int(0));
-  }
+  // From the per-customer facts rather than a pass over every order (purchase_totals_internal.h).
+  auto totals = detail::purchase_totals(ctx_, asof);
   std::vector<RfmInput> inputs;
-  inputs.reserve(per_customer.size());
-  for (const auto& [id, a] : per_customer) {
-    if (a.purchases == 0 || (visible && !visible->count(id))) continue;
+  inputs.reserve(totals.size());
+  for (const auto& a : totals) {
     double recency = std::floor(static_cast<double>(asof - a.last) / kMillisPerDay);
-    inputs.push_back(RfmInput{id, recency, static_cast<double>(a.purchases), static_cast<double>(a.cents) / 100.0});
+    inputs.push_back(RfmInput{a.customer_id, recency, static_cast<double>(a.purchases), static_cast<double>(a.cents) / 100.0});
   }
-  std::sort(inputs.begin(), inputs.end(),
-            [](const RfmInput& x, const RfmInput& y) { return x.customer_id < y.customer_id; });
   auto scores = rfm_scores(inputs);
   Table t;
   for (auto [n, ty] : {std::pair{"customer_id", ColumnType::Int}, {"recency_days", ColumnType::Int},

@@ -1,6 +1,9 @@
 // crmkit/segments/analytics.hpp — RFM scores and customer lifetime value from the order history.
 //
-// Both read the orders table (refunds are negative orders) as of a date, within the view's scope.
+// Both read the orders (refunds are negative orders) as of a date, within the view's scope. RFM
+// starts from the per-customer facts (order count, net spend, last purchase) and undoes the
+// orders after the asof, which for a current asof is one row per customer instead of a pass over
+// every order; CLV needs every purchase day and reads the orders.
 // The models themselves are in rfm_model.hpp and clv_model.hpp (docs/clv_rfm.md).
 // Thread-safety: see Database.
 #pragma once
