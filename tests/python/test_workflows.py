@@ -507,6 +507,23 @@ def test_auto_rules_leave_a_locked_customer_as_it_is_until_the_request_ends(lock
     assert "跟进中" in c.tags and c.version == before.version + 1
 
 
+def test_the_pool_leaves_a_locked_customer_with_its_owner_until_the_request_ends(locked):
+    org, req = locked
+    crm = org.crm
+    crm.pool.set_rules(idle_days=30, no_deal_days=0, warn_days=0)
+    cid = org.customer.id
+    owner = crm.customers.get(cid).owner_id
+    assert owner is not None
+    crm.clock.advance(days=40)
+    reclaimed = crm.pool.reclaim_idle()
+    assert cid not in reclaimed
+    c = crm.customers.get(cid)
+    assert c.owner_id == owner  # the lock holds against the pool too
+    crm.approvals.reject(req, by=org.wang)
+    assert cid in crm.pool.reclaim_idle()  # the next run catches up
+    assert crm.customers.get(cid).owner_id is None
+
+
 def test_migration_7_back_fills_escalations_and_customer_locks(wf, db_path):
     crm = wf.crm
     crm.fields.add("customer", "region", type="enum", options=["华东", "华南"])

@@ -96,6 +96,8 @@ std::optional<std::string> won_time_column(const Context& ctx) {
 // changes are read through their partial index, which holds nothing else; left to itself SQLite
 // prefers the (entity, entity_id, id) index and reads every history row of every customer (with a
 // million customer history rows of other fields, 0.5 s instead of 0.04 s at 100,000 customers).
+// A customer locked by a pending approval keeps its owner (the lock forbids every edit) and is
+// neither due nor warned about; the first run after its request ends catches up.
 std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t horizon, std::vector<Value>& params) {
   bool opportunities = table_exists(ctx, "opportunities");
   std::string won_at = "NULL", won_join;
@@ -137,7 +139,8 @@ std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t 
       "f.last_order_at, " + owned_since + " AS owned_since, " + due + " AS due_at FROM customers c JOIN customer_facts f ON f.customer_id = c.id "
       "LEFT JOIN (SELECT h.entity_id, max(h.at) AS at FROM history h INDEXED BY history_owner WHERE h.entity = "
       "'customer' AND h.field = 'owner_id' GROUP BY h.entity_id) oh ON oh.entity_id = c.id" + won_join +
-      " WHERE c.owner_id IS NOT NULL AND " + scope.sql + exempt + " AND (" + idle_by + " OR " + deal_by + ")";
+      " WHERE c.owner_id IS NOT NULL AND c.locked_by_request IS NULL AND " + scope.sql + exempt + " AND (" + idle_by +
+      " OR " + deal_by + ")";
   for (auto id : scope.params) params.emplace_back(id);
   if (r.idle_days > 0)
     for (int i = 0; i < 2; ++i) params.emplace_back(horizon - r.idle_days * kMillisPerDay);
