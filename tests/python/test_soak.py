@@ -235,14 +235,16 @@ def check_approvals(db, records):
     for request, seen in kinds.items():
         if any("approve" in k for k in seen) and any("reject" in k for k in seen):
             problems.append(f"request {request} has ledger entries {sorted(seen)}")
-    wins = collections.Counter(r["request"] for r in records if r["op"] in ("approve", "reject") and r["ok"])
-    for request, n in wins.items():
-        if n != 1:
-            problems.append(f"request {request} was decided by {n} calls")
+    decided = collections.defaultdict(list)
+    for r in records:
+        if r["op"] in ("approve", "reject") and r["ok"]:
+            decided[r["request"]].append(r["op"])
+    for request, ops in decided.items():
+        if len(ops) != 1:
+            problems.append(f"request {request} was decided by {len(ops)} calls")
     for request, status in statuses.items():
-        acknowledged = [r["op"] for r in records if r["op"] in ("approve", "reject") and r["ok"]
-                        and r["request"] == request]
-        expected = {"approve": "approved", "reject": "rejected"}.get(acknowledged[0]) if acknowledged else "pending"
+        acknowledged = decided.get(request, [])
+        expected = {"approve": "approved", "reject": "rejected"}[acknowledged[0]] if acknowledged else "pending"
         if status != expected:
             problems.append(f"request {request} is {status}, the workers saw {acknowledged or 'no decision'}")
     return problems
