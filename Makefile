@@ -8,7 +8,7 @@ DEB_PACKAGES := g++ make libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libs
 	libgtest-dev ccache icu-devtools fonts-wqy-microhei libhowardhinnant-date-dev tzdata
 
 .PHONY: all deps deb-deps build wheel demo test test-cpp test-python typecheck bench clean stubs \
-	sanitize-deps sanitize-build test-sanitize fuzz crash
+	sanitize-deps sanitize-build test-sanitize fuzz crash soak
 
 all: build
 
@@ -141,3 +141,9 @@ fuzz: sanitize-build
 CRASH_KILLS ?= 100
 crash: build
 	CRMKIT_CRASH_KILLS=$(CRASH_KILLS) $(PY) -m pytest -q -s tests/python/test_crash_safety.py
+
+# The concurrency soak for longer than the bounded run in `make test` (30 s): eight processes on
+# one file; prints operations per second and busy retries.
+SOAK_SECONDS ?= 600
+soak: build
+	CRMKIT_SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m pytest -q -s tests/python/test_soak.py -k eight_processes

@@ -1,6 +1,7 @@
 // crmkit.open(), the Crm facade, its clock, transactions and logging.
 #include "common.hpp"
 #include "crmkit/crm.hpp"
+#include "crmkit/db/database.hpp"
 #include "crmkit/log.hpp"
 
 #include <pybind11/typing.h>
@@ -303,6 +304,20 @@ void init_crm(py::module_& m) {
       "open that names one; None uses the stored zone (UTC if none). Raises ValidationError for an unknown zone, "
       "Conflict when it differs from the stored zone (change that with crm.timezone = ...), StorageError for a "
       "file that is not a crmkit database.");
+  m.def(
+      "_busy_retries",
+      []() {
+        auto s = db::busy_stats();
+        py::dict out;
+        out["waits"] = s.waits;
+        out["retries"] = s.retries;
+        out["waited_ms"] = s.waited_ms;
+        return out;
+      },
+      "Diagnostics: how often this process's connections found the database locked by another process's "
+      "writer since the process started (a dict of int): `waits` lock encounters, `retries` attempts after "
+      "a sleep, `waited_ms` the time slept. Waits within the busy timeout never reach the caller. Raises "
+      "nothing.");
   m.attr("SCHEMA_VERSION") = db::Database::latest_schema_version();
 }
 

@@ -36,12 +36,39 @@ def _limit(default=50, largest=500):
     return value
 
 
+def _offset():
+    raw = request.args.get("offset", "0")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise crmkit.ValidationError(f"offset: expected a whole number, got {raw[:40]!r}") from None
+    if value < 0:
+        raise crmkit.ValidationError(f"offset: expected 0 or more, got {value}")
+    return value
+
+
 def _body():
     """The JSON object of the request (a 400 naming the position when it is not JSON)."""
-    data = request.get_json(force=True, silent=False) if request.data else {}
+    try:
+        data = request.get_json(force=True, silent=False) if request.data else {}
+    except RecursionError:  # nested deeper than the JSON decoder goes
+        raise crmkit.ValidationError("the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise crmkit.ValidationError("the request body must be a JSON object")
     return data
+
+
+def _mapping(raw):
+    """The import's column mapping, a JSON object of header -> field (None: the file's headers)."""
+    if not raw:
+        return None
+    try:
+        mapping = json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise crmkit.ValidationError(f"mapping: not valid JSON ({e})") from None
+    if not isinstance(mapping, dict):
+        raise crmkit.ValidationError("mapping: expected a JSON object of column header -> field")
+    return mapping
 
 
 def _signed_in():
@@ -74,7 +101,7 @@ def create_app(database=None):
     def find_customers():
         crm = _signed_in()
         limit = _limit()
-        offset = int(request.args.get("offset", 0))
+        offset = _offset()
         rule = request.args.get("rule")
         if rule:  # a rule with a syntax error is a 422 naming the position
             return jsonify(crm.segments.evaluate(rule, limit=limit, offset=offset))
@@ -105,7 +132,7 @@ def create_app(database=None):
     @app.get("/segments/<name>/members")
     def segment_members(name):
         crm = _signed_in()
-        return jsonify(crm.segments.members(name, limit=_limit(), offset=int(request.args.get("offset", 0))))
+        return jsonify(crm.segments.members(name, limit=_limit(), offset=_offset()))
 
     @app.get("/segments/<name>/explain/<int:cid>")
     def segment_explain(name, cid):
@@ -128,6 +155,8 @@ def create_app(database=None):
     def decide(rid, decision):
         crm = _signed_in()
         comment = _body().get("comment")
+        if comment is not None and not isinstance(comment, str):
+            raise crmkit.ValidationError("comment: expected text")
         request_ = getattr(crm.approvals, decision)(rid, by=crm.user.id, comment=comment)
         return jsonify({"id": request_.id, "status": request_.status, "current_step": request_.current_step})
 
@@ -150,7 +179,7 @@ def create_app(database=None):
         upload = request.files.get("file")
         if upload is None:
             raise crmkit.ValidationError("file: upload the .csv or .xlsx file as form field 'file'")
-        mapping = json.loads(request.form["mapping"]) if request.form.get("mapping") else None
+        mapping = _mapping(request.form.get("mapping"))
         suffix = os.path.splitext(upload.filename or "")[1] or ".csv"
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "upload" + suffix)

@@ -2993,6 +2993,10 @@ def _all_contacts(crm: Crm, limit: int | None = None, offset: int = 0) -> Table:
     """
     Every contact the view `crm` may read, ordered by id (a Table; the rows of exports('contacts')).
     """
+def _busy_retries() -> dict[str, typing.Any]:
+    """
+    Diagnostics: how often this process's connections found the database locked by another process's writer since the process started (a dict[str, typing.Any] of int): `waits` lock encounters, `retries` attempts after a sleep, `waited_ms` the time slept. Waits within the busy timeout never reach the caller. Raises nothing.
+    """
 def _read_csv(path: typing.Any, encoding: str | None = None, delimiter: str = ',') -> _CsvRows:
     """
     Opens a CSV file (encoding None: detected) and returns its rows as an iterator of (row, line, cells, problem) with .header, .encoding, .consumed and .total (bytes). Raises ValidationError naming the file when it is missing, empty, binary or in an unknown encoding.

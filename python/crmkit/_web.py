@@ -87,7 +87,11 @@ def parse_if_match(value):
         return None
     m = _IF_MATCH.match(value)
     if not m:
-        raise crmkit.ValidationError(f"If-Match: expected a record version such as \"3\", got {value!r}")
+        raise crmkit.ValidationError(f"If-Match: expected a record version such as \"3\", got {value[:40]!r}")
+    # Versions are 64-bit: a longer number is no version of any record (and the engine's integer
+    # argument would refuse it with a type error instead).
+    if len(m.group(1)) > 18:
+        raise crmkit.ValidationError(f"If-Match: {value[:40]!r} is beyond any record version")
     return int(m.group(1))
 
 

@@ -379,6 +379,19 @@ void Groups::remove(const std::string& name) {
   q.bind_all(id);
   while (q.step()) members.push_back(q.get_int(0));
   q.reset();
+  // Removing the group takes every member out of it: a scoped view may do that only when all
+  // members are its own, as for remove_members.
+  if (!ctx_.who->is_system()) {
+    customers::Customers visible(ctx_);
+    for (auto m : members) {
+      try {
+        visible.require_visible(m);
+      } catch (const PermissionDenied&) {
+        throw PermissionDenied("user '" + ctx_.who->login + "' may not remove group '" + name + "': it holds customer " +
+                               std::to_string(m) + ", which is outside the user's scope");
+      }
+    }
+  }
   events::customers(ctx_, events::ChangeKind::Updated, members, {"groups"});
   ctx_.db().prepare("DELETE FROM groups WHERE id = ?").bind_all(id).exec();
   tx.commit();

@@ -16,9 +16,17 @@ def _crm(request):
 
 def _limit(request, largest=500):
     raw = request.GET.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= largest:
+    # isdigit() alone admits "²" and other digits int() does not read.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= largest:
         raise crmkit.ValidationError(f"limit: expected 1..{largest}, got {raw!r}")
     return int(raw)
+
+
+def _object_body(request):
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise crmkit.ValidationError("the request body must be a JSON object")
+    return body
 
 
 def _with_etag(record, status=200):
@@ -45,9 +53,7 @@ def customer(request, cid):
     if version is None:
         return json_response({"error": {"type": "PreconditionRequired", "field": "If-Match",
                                         "message": "send If-Match with the record's version (its ETag)"}}, 428)
-    body = json_body(request)
-    if not isinstance(body, dict):
-        raise crmkit.ValidationError("the request body must be a JSON object")
+    body = _object_body(request)
     return _with_etag(crm.customers.update(cid, expected_version=version, **body))
 
 
@@ -60,7 +66,9 @@ def segment_count(request, name):
 @require_POST
 def advance(request, oid):
     crm = _crm(request)
-    stage = json_body(request).get("stage")
+    stage = _object_body(request).get("stage")
+    if stage is not None and not isinstance(stage, str):
+        raise crmkit.ValidationError("stage: name the stage to move to (text), or leave it out for the next one")
     return json_response(crm.opportunities.advance(oid, stage, by=crm.user.id))
 
 
@@ -76,7 +84,10 @@ def decide(request, rid, decision):
     crm = _crm(request)
     if decision not in ("approve", "reject"):
         raise crmkit.NotFound(f"no decision {decision!r}: approve or reject")
-    req = getattr(crm.approvals, decision)(rid, by=crm.user.id, comment=json_body(request).get("comment"))
+    comment = _object_body(request).get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise crmkit.ValidationError("comment: expected text")
+    req = getattr(crm.approvals, decision)(rid, by=crm.user.id, comment=comment)
     return json_response({"id": req.id, "status": req.status, "current_step": req.current_step})
 
 

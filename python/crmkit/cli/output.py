@@ -151,7 +151,10 @@ def error_payload(kind, message, field=None, **extra):
 def emit_error(as_json, kind, message, field=None, **extra):
     """An error on stderr: JSON with --json, `crmkit: Type: message` otherwise."""
     if as_json:
-        sys.stderr.write(json.dumps(error_payload(kind, message, field, **extra), ensure_ascii=False) + "\n")
+        text = json.dumps(error_payload(kind, message, field, **extra), ensure_ascii=False) + "\n"
     else:
         where = f" (field {field})" if field else ""
-        sys.stderr.write(f"crmkit: {kind}: {message}{where}\n")
+        text = f"crmkit: {kind}: {message}{where}\n"
+    # A message may quote an argument that is not valid text (a lone surrogate is what Python
+    # makes of undecodable argv bytes): shown escaped, so that reporting the error cannot fail.
+    sys.stderr.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))

@@ -51,6 +51,8 @@ def json_body(request):
         raise MalformedBody(json.JSONDecodeError("the body is not UTF-8", "", e.start)) from None
     except json.JSONDecodeError as e:
         raise MalformedBody(e) from None
+    except RecursionError:  # nested deeper than the decoder goes: as malformed as a syntax error
+        raise MalformedBody(json.JSONDecodeError("the body is nested too deeply", "", 0)) from None
 
 
 def expected_version(request):

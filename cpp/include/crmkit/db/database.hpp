@@ -25,6 +25,17 @@
 
 namespace crmkit::db {
 
+// How often this process's connections found the database locked by another writer and waited:
+// `waits` lock encounters, `retries` attempts after a sleep, `waited_ms` the sleeping in all. A
+// wait that outlasts the busy timeout ends in StorageError; every other one is invisible to the
+// caller, so these counters are the only trace of contention (the concurrency soak reports them).
+struct BusyStats {
+  std::uint64_t waits = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t waited_ms = 0;
+};
+BusyStats busy_stats();
+
 struct OpenOptions {
   bool synchronous_full = false;  // FULL survives power loss of the last commits; NORMAL is faster
   int busy_timeout_ms = 10000;    // how long a writer waits for another process's lock
