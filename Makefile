@@ -80,6 +80,8 @@ stubs: build
 # One clang build in build/sanitize serves both: the core, the C++ tests, the extension and the
 # fuzz targets with AddressSanitizer + UndefinedBehaviorSanitizer (every report fatal), plus
 # libFuzzer's coverage instrumentation, which costs little and saves a second build.
+# Link-time optimisation is off: pybind11 turns it on for the extension by default, and the GNU
+# linker then fails on the coverage constructors LTO discards ("defined in discarded section").
 SAN_DIR := build/sanitize
 # clang 16, not 14: the code captures structured bindings in lambdas (C++20), which clang 14
 # refuses (it implemented that in 16).
@@ -109,6 +111,7 @@ sanitize-build: deps sanitize-deps
 	cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_COMPILER=$(SAN_CXX) \
 	  -DCMAKE_CXX_FLAGS="$(SAN_FLAGS)" -DCRMKIT_WARNINGS_AS_ERRORS=OFF \
 	  -DCRMKIT_BUILD_PYTHON=ON -DCRMKIT_BUILD_TESTS=ON -DCRMKIT_BUILD_FUZZ=ON \
+	  -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=OFF \
 	  -Dpybind11_DIR="$$($(PY) -c 'import pybind11; print(pybind11.get_cmake_dir())')" \
 	  -DPython_EXECUTABLE=$(PY) > $(SAN_DIR).configure.log 2>&1 || { cat $(SAN_DIR).configure.log; exit 1; }
 	cmake --build $(SAN_DIR) -j $${JOBS:-2}
