@@ -2,9 +2,12 @@
 // that once crashed the engine or escaped as something other than a crmkit::Error.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "crmkit/crm.hpp"
+#include "crmkit/customers/catalog.hpp"
 #include "crmkit/customers/customers.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/segments/segments.hpp"
@@ -55,6 +58,32 @@ TEST(ReliabilityRegression, EveryRuleTheParserAcceptsCompilesToSql) {
     EXPECT_EQ(seg.ids_rule(ands, how).size(), 1u);
     EXPECT_EQ(seg.ids_rule(ors, how).size(), 1u);
   }
+}
+
+// Found by the sanitized run (UBSan, signed overflow): explain rendered a date-time at the ends
+// of int64 by multiplying the day back into milliseconds, which overflows for the earliest
+// instants. The time of day is now the remainder, which cannot overflow.
+TEST(ReliabilityRegression, ExplainRendersInstantsAtTheEndsOfInt64) {
+  Crm crm = Crm::open(":memory:");
+  customers::CustomerInput in;
+  in.attrs["name"] = Value{std::string("a")};
+  const auto id = crm.customers().add(in).id;
+  const Context& ctx = crm.context();
+  const auto rule = rules::parse("last_contact_at < now", customers::customer_catalog(ctx));
+  auto value_at = [&](std::int64_t instant) {
+    crm.database()
+        .prepare("INSERT OR REPLACE INTO customer_facts(customer_id, last_contact_at, updated_at) VALUES (?, ?, 0)")
+        .bind(1, id)
+        .bind(2, instant)
+        .exec();
+    const auto clauses = customers::explain(ctx, rule, id);
+    return clauses.empty() ? std::string() : clauses[0].value;
+  };
+  // INT64_MIN is 16:47:04.192 after the midnight before it, INT64_MAX 7:12:55.807 after its own.
+  const std::string earliest = value_at(std::numeric_limits<std::int64_t>::min());
+  const std::string latest = value_at(std::numeric_limits<std::int64_t>::max());
+  EXPECT_NE(earliest.find("T16:47:04.192Z"), std::string::npos) << earliest;
+  EXPECT_NE(latest.find("T07:12:55.807Z"), std::string::npos) << latest;
 }
 
 }  // namespace

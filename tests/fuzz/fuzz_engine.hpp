@@ -1,39 +1,34 @@
-// The engine the rule, workflow and change-feed targets run against: an in-memory database whose
-// customer catalog has one custom field of each type, at a fixed "now" so a finding replays.
+// The engine the rule, workflow, change-feed and CSV targets run against, and the rule
+// differential check as a fuzz finding: the world of tests/support/rule_world.hpp (shared with
+// tests/cpp/rule_semantics_test.cpp), with its random decisions taken from the fuzzer's bytes.
 #pragma once
 
-#include "crmkit/crm.hpp"
+#include "../support/rule_world.hpp"
 #include "fuzz_support.hpp"
 
 namespace crmkit::fuzz {
 
-// 2026-03-01T12:00:00Z.
-inline constexpr std::int64_t kNow = 1772366400000;
-inline constexpr std::int64_t kDay = 86400000;
+using rule_world::kDay;
+using rule_world::kNow;
+using rule_world::make_engine;
 
-// An engine with the customer catalog extended by one custom field of each type.
-inline Crm make_engine() {
-  Crm crm = Crm::open(":memory:");
-  crm.clock().freeze(kNow);
-  using schema::FieldType;
-  auto add = [&](const char* name, FieldType type, std::vector<std::string> options = {}) {
-    schema::FieldDef d;
-    d.entity = "customer";
-    d.name = name;
-    d.type = type;
-    d.options = std::move(options);
-    crm.fields().add(d);
-  };
-  add("t_text", FieldType::Text);
-  add("t_num", FieldType::Number);
-  add("t_int", FieldType::Integer);
-  add("t_bool", FieldType::Bool);
-  add("t_date", FieldType::Date);
-  add("t_dt", FieldType::DateTime);
-  add("t_enum", FieldType::Enum, {"华东", "华南", "华北"});
-  add("t_multi", FieldType::MultiEnum, {"a", "b", "c", "重要"});
-  add("t_user", FieldType::User);
-  return crm;
+// Decisions from the fuzzer's bytes (0s once they run out), so mutations steer data and rules.
+inline rule_world::Chooser chooser(FuzzedDataProvider& in) {
+  return rule_world::Chooser([&in](int lo, int hi) { return in.ConsumeIntegralInRange<int>(lo, hi); });
+}
+
+// The compiled SQL, the column store and the explain evaluator must agree on the rule (on
+// whether it is valid and on its members); a disagreement, or an exception that is not a
+// crmkit::Error, is a finding. Returns whether the rule was valid.
+inline bool three_ways_agree(Crm& crm, const std::string& text, const std::vector<std::int64_t>& ids) {
+  rule_world::ThreeWays result;
+  try {
+    result = rule_world::three_ways(crm, text, ids);
+  } catch (const std::exception& e) {
+    finding("non-crmkit exception escaped on rule " + text + ": " + e.what());
+  }
+  if (!result.disagreement.empty()) finding(result.disagreement);
+  return result.valid;
 }
 
 }  // namespace crmkit::fuzz

@@ -1,12 +1,10 @@
 // The rule language end to end on arbitrary text: lexer, parser and checker against the customer
 // catalog, the canonical rendering (parse(to_text(r)) renders the same), the SQL compiler, and
 // the three evaluators (SQL, column store, explain) over a fixed population, which must agree.
-#include <random>
-
 #include "crmkit/customers/catalog.hpp"
 #include "crmkit/rules/rule.hpp"
 #include "crmkit/rules/sql.hpp"
-#include "rule_world.hpp"
+#include "fuzz_engine.hpp"
 
 using namespace crmkit;
 
@@ -15,9 +13,8 @@ struct World {
   Crm crm = fuzz::make_engine();
   std::vector<std::int64_t> ids;
   World() {
-    std::mt19937 rng(20261202u);
-    fuzz::populate(crm, [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }, 30);
-    ids = fuzz::all_ids(crm);
+    rule_world::populate(crm, rule_world::seeded(20261202u), 30, fuzz::kNow);
+    ids = rule_world::all_ids(crm);
   }
 };
 }  // namespace

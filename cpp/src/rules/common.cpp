@@ -208,8 +208,10 @@ std::string format_date(std::int64_t ms) {
 }
 
 std::string format_datetime(std::int64_t ms) {
-  const std::int64_t days = floor_div(ms, kMsPerDay);
-  const std::int64_t rest = ms - days * kMsPerDay;
+  // The time of day as the remainder: multiplying the day back into milliseconds overflows
+  // int64 for the earliest instants.
+  std::int64_t rest = ms % kMsPerDay;
+  if (rest < 0) rest += kMsPerDay;
   const auto h = static_cast<int>(rest / kMsPerHour);
   const auto m = static_cast<int>(rest / 60000 % 60);
   const auto s = static_cast<int>(rest / 1000 % 60);
@@ -224,7 +226,7 @@ std::string format_datetime(std::int64_t ms) {
 }
 
 std::string format_instant(std::int64_t ms) {
-  return floor_div(ms, kMsPerDay) * kMsPerDay == ms ? format_date(ms) : format_datetime(ms);
+  return ms % kMsPerDay == 0 ? format_date(ms) : format_datetime(ms);  // (no day * ms overflow)
 }
 
 std::string format_double(double d) {
