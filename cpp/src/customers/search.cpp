@@ -92,13 +92,6 @@ Entry entry_of(const std::string& name, const std::optional<std::string>& phone,
   return e;
 }
 
-void insert_entry(db::Database& db, std::int64_t id, const Entry& e) {
-  db.prepare("INSERT INTO customer_search(rowid, name, people, phones, emails) VALUES (?,?,?,?,?)")
-      .bind_all(id, e.name, e.people, e.phones, e.emails)
-      .exec();
-  db.prepare("INSERT INTO customer_grams(rowid, grams) VALUES (?,?)").bind_all(id, e.grams).exec();
-}
-
 // The index token of one or two characters: "g" and the hex of their UTF-8 bytes.
 std::string token_of(std::string_view chars) {
   static const char* hex = "0123456789abcdef";
@@ -172,7 +165,7 @@ void refresh(const Context& ctx, std::int64_t customer_id) {
   auto k = db.prepare("SELECT name, phone, email FROM contacts WHERE customer_id = ? ORDER BY id");
   k.bind_all(customer_id);
   while (k.step()) contacts.push_back({k.get_opt_text(0), k.get_opt_text(1), k.get_opt_text(2)});
-  insert_entry(db, customer_id, entry_of(c.get_text(0), c.get_opt_text(1), c.get_opt_text(2), contacts));
+  insert_entries(db, {{customer_id, entry_of(c.get_text(0), c.get_opt_text(1), c.get_opt_text(2), contacts)}});
 }
 
 void remove(const Context& ctx, std::int64_t customer_id) {
