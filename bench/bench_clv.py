@@ -57,6 +57,25 @@ def _lifetimes(path):
     return elapsed, params, len(s), float(np.asarray(alive).sum() + np.asarray(value).sum())
 
 
+def _fit_both(path):
+    """Fits and predicts on the database at `path` with crmkit, then with lifetimes: (crmkit
+    seconds, customers predicted, lifetimes seconds, crmkit's parameters, lifetimes', the largest
+    relative difference). Raises when the two saw different customers."""
+    crm = crmkit.open(str(path))
+    t0 = time.perf_counter()
+    fit = crm.clv.fit(asof=ASOF, time_unit="week")
+    pred = crm.clv.predict(horizon_days=365)
+    crm_s = time.perf_counter() - t0
+    n = len(pred)
+    crm.close()
+    base_s, theirs, m, _ = _lifetimes(path)
+    if n != m:
+        raise RuntimeError(f"crmkit predicted {n} customers, lifetimes summarised {m}")
+    ours = {k: getattr(fit, k) for k in ("r", "alpha", "a", "b", "p", "q", "v")}
+    worst = max(abs(ours[k] - theirs[k]) / abs(theirs[k]) for k in ours)
+    return crm_s, n, base_s, ours, theirs, worst
+
+
 def clv_vs_lifetimes(scale, workdir):
     rows = datasets.load_cdnow()
     if scale < 1.0:
@@ -66,18 +85,7 @@ def clv_vs_lifetimes(scale, workdir):
     crm = crmkit.open(str(path))
     datasets.cdnow_into(crm, rows)
     crm.close()
-    crm = crmkit.open(str(path))
-    t0 = time.perf_counter()
-    fit = crm.clv.fit(asof=ASOF, time_unit="week")
-    pred = crm.clv.predict(horizon_days=365)
-    crm_s = time.perf_counter() - t0
-    n = len(pred)
-    crm.close()
-    base_s, theirs, m, _ = _lifetimes(path)
-    ours = {k: getattr(fit, k) for k in ("r", "alpha", "a", "b", "p", "q", "v")}
-    worst = max(abs(ours[k] - theirs[k]) / abs(theirs[k]) for k in ours)
-    if n != m:
-        raise RuntimeError(f"crmkit predicted {n} customers, lifetimes summarised {m}")
+    crm_s, n, base_s, ours, theirs, worst = _fit_both(path)
     return {"name": f"clv: fit + predict on CDNOW ({n:,} customers), params within {worst:.1e} of lifetimes",
             "crmkit_s": crm_s, "baseline": "lifetimes (read_sql + summary + fit + predict)", "baseline_s": base_s,
             "ratio": crm_s / base_s, "target": "<= 0.2", "crmkit_params": ours, "lifetimes_params": theirs,
@@ -141,18 +149,7 @@ def clv_synthetic_vs_lifetimes(scale, workdir):
                              for w, t, a in zip(who[part], at[part], amount[part])])
         rows_done += part.size
     crm.close()
-    crm = crmkit.open(str(path))
-    t0 = time.perf_counter()
-    fit = crm.clv.fit(asof=ASOF, time_unit="week")
-    pred = crm.clv.predict(horizon_days=365)
-    crm_s = time.perf_counter() - t0
-    buyers = len(pred)
-    crm.close()
-    base_s, theirs, m, _ = _lifetimes(path)
-    if buyers != m:
-        raise RuntimeError(f"crmkit predicted {buyers} customers, lifetimes summarised {m}")
-    ours = {k: getattr(fit, k) for k in ("r", "alpha", "a", "b", "p", "q", "v")}
-    worst = max(abs(ours[k] - theirs[k]) / abs(theirs[k]) for k in ours)
+    crm_s, buyers, base_s, ours, theirs, worst = _fit_both(path)
     recovered = {k: ours[k] / DRAWN_FROM[k] for k in ours}
     return {"name": f"clv: fit + predict on {buyers:,} synthetic customers ({rows_done:,} orders), params within "
                     f"{worst:.1e} of lifetimes",

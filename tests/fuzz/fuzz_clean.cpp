@@ -3,25 +3,11 @@
 // UTF-8 with no outer or doubled white space and cleaning it again changes nothing; a phone is
 // "+" and digits; an e-mail is lower-case and cleans to itself; a company key is a fixed point;
 // similarity is in [0, 1] and 1 for a key with itself.
-#include <unicode/utf8.h>
 
 #include "crmkit/io/clean.hpp"
 #include "fuzz_support.hpp"
 
 using namespace crmkit;
-
-namespace {
-bool valid_utf8(const std::string& s) {
-  std::int32_t i = 0;
-  const auto n = static_cast<std::int32_t>(s.size());
-  while (i < n) {
-    UChar32 c;
-    U8_NEXT(s.data(), i, n, c);
-    if (c < 0) return false;
-  }
-  return true;
-}
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
@@ -32,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::accepted([&] { text = io::clean_text(raw); });
   if (text.value) {
     const std::string& t = *text.value;
-    if (!valid_utf8(t)) fuzz::finding("clean_text returned invalid UTF-8");
+    if (!fuzz::valid_utf8(t)) fuzz::finding("clean_text returned invalid UTF-8");
     if (!t.empty() && (t.front() == ' ' || t.back() == ' ')) fuzz::finding("clean_text left outer space");
     if (t.find("  ") != std::string::npos) fuzz::finding("clean_text left doubled space");
     io::Cleaned<std::string> twice;

@@ -5,7 +5,6 @@
 // ... on non-decreasing lines, a row without a problem has exactly the header's cells, every
 // cell is valid UTF-8; and the dry-run import reports every problem on a row it read and
 // changes nothing.
-#include <unicode/utf8.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,17 +17,6 @@
 using namespace crmkit;
 
 namespace {
-bool valid_utf8(const std::string& s) {
-  std::int32_t i = 0;
-  const auto n = static_cast<std::int32_t>(s.size());
-  while (i < n) {
-    UChar32 c;
-    U8_NEXT(s.data(), i, n, c);
-    if (c < 0) return false;
-  }
-  return true;
-}
-
 std::int64_t customer_count(Crm& crm) {
   auto q = crm.database().prepare("SELECT count(*) FROM customers");
   q.step();
@@ -57,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!fuzz::accepted([&] { source = io::open_csv(path, options); })) return 0;
   const auto header = source->header();
   for (const auto& h : header)
-    if (!valid_utf8(h)) fuzz::finding("a header cell that is not valid UTF-8");
+    if (!fuzz::valid_utf8(h)) fuzz::finding("a header cell that is not valid UTF-8");
   std::int64_t rows = 0, last_line = 0;
   io::SourceRow row;
   fuzz::accepted([&] {
@@ -68,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!row.problem.empty()) continue;
       if (row.cells.size() != header.size()) fuzz::finding("a ragged row without a problem");
       for (const auto& c : row.cells)
-        if (!valid_utf8(c)) fuzz::finding("a cell that is not valid UTF-8 without a problem");
+        if (!fuzz::valid_utf8(c)) fuzz::finding("a cell that is not valid UTF-8 without a problem");
     }
   });
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fuzzer/FuzzedDataProvider.h>
+#include <unicode/utf8.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,18 @@
 #include "crmkit/error.hpp"
 
 namespace crmkit::fuzz {
+
+// Whether `s` is well-formed UTF-8 (what every cleaned or decoded text must be).
+inline bool valid_utf8(const std::string& s) {
+  std::int32_t i = 0;
+  const auto n = static_cast<std::int32_t>(s.size());
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(s.data(), i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
 
 // Reports a finding and stops, so libFuzzer saves the input.
 [[noreturn]] inline void finding(const std::string& what) {
