@@ -175,7 +175,7 @@ void init_customers(py::module_& m) {
           [](Customers& s, std::optional<std::string> name_contains, std::optional<std::string> tag,
              std::optional<Ref> owner, std::optional<Ref> team, std::optional<std::string> stage,
              std::optional<std::string> industry, std::optional<std::string> kind, std::optional<std::string> source,
-             bool pool, std::optional<Integer> after, std::optional<Integer> limit, Integer offset,
+             Flag pool, std::optional<Integer> after, std::optional<Integer> limit, Integer offset,
              std::optional<std::string> where) {
             return s.find(make_query(name_contains, tag, owner, team, stage, industry, kind, source, pool, after,
                                      limit, offset, where));
@@ -194,7 +194,7 @@ void init_customers(py::module_& m) {
           [](Customers& s, std::optional<std::string> name_contains, std::optional<std::string> tag,
              std::optional<Ref> owner, std::optional<Ref> team, std::optional<std::string> stage,
              std::optional<std::string> industry, std::optional<std::string> kind, std::optional<std::string> source,
-             bool pool, std::optional<std::string> where) {
+             Flag pool, std::optional<std::string> where) {
             return s.count(make_query(name_contains, tag, owner, team, stage, industry, kind, source, pool,
                                       std::nullopt, std::nullopt, Integer{0}, where));
           },

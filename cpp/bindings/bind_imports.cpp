@@ -179,7 +179,7 @@ void def_import(py::class_<ImportsView>& cls, const char* name, Runner run, cons
   const std::string entity = name;
   cls.def(
       name,
-      [run, entity](ImportsView& v, py::object source, py::object mapping, bool dry_run, bool all_or_nothing,
+      [run, entity](ImportsView& v, py::object source, py::object mapping, Flag dry_run, Flag all_or_nothing,
             py::object on_progress, std::optional<std::string> encoding, py::object sheet, std::string on_match,
             std::string region) {
         // The mapping and the options are checked before the source is read.

@@ -132,7 +132,7 @@ void init_org(py::module_& m) {
   py::class_<Roles>(m, "Roles", "crm.roles: what each role may see and do.")
       .def(
           "define",
-          [](Roles& s, const std::string& name, std::optional<bool> approve, std::optional<bool> admin,
+          [](Roles& s, const std::string& name, std::optional<Flag> approve, std::optional<Flag> admin,
              const TextKw& customers, const TextKw& opportunities, const TextKw& leads,
              const py::kwargs& extra) {
             std::map<std::string, std::string> scopes;
@@ -140,7 +140,7 @@ void init_org(py::module_& m) {
                                   extra);
             for (auto item : given) scopes[py::str(item.first)] = py::str(item.second);
             py::gil_scoped_release release;
-            return s.define(name, scopes, approve, admin);
+            return s.define(name, scopes, opt_flag(approve), opt_flag(admin));
           },
           py::arg("name"), py::arg("approve") = py::none(), py::arg("admin") = py::none(), py::kw_only(),
           kw("customers"), kw("opportunities"), kw("leads"), Drain(),

@@ -159,7 +159,7 @@ void init_pipeline(py::module_& m) {
           "status.")
       .def(
           "convert",
-          [](Leads& s, Ref l, std::optional<Ref> by, std::optional<py::dict> opportunity, bool create_opportunity) {
+          [](Leads& s, Ref l, std::optional<Ref> by, std::optional<py::dict> opportunity, Flag create_opportunity) {
             ConvertInput in;
             in.by = opt_id(by);
             if (opportunity) in.opportunity = split_input<OpportunityInput>(*opportunity);

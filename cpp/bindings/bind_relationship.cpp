@@ -42,7 +42,7 @@ std::vector<OrderItem> order_items(py::handle items, std::optional<std::int64_t>
       oi.sku = d.contains("sku") ? py::str(d["sku"]).cast<std::string>() : "";
       oi.qty = d.contains("qty") ? d["qty"].cast<std::int64_t>() : 1;
       oi.price = d.contains("price") ? d["price"].cast<double>() : 0.0;
-    } catch (const py::cast_error&) {
+    } catch (const std::exception&) {  // pybind11's cast_error or the caster's ValidationError
       throw ValidationError(prefix + "items: qty must be an integer and price a number", "items", row);
     }
     out.push_back(std::move(oi));
@@ -447,9 +447,9 @@ void init_relationship(py::module_& m) {
           [](Pool& s, std::optional<std::int64_t> idle_days, std::optional<std::int64_t> no_deal_days,
              std::optional<std::int64_t> warn_days, std::optional<std::int64_t> max_held_per_user,
              std::optional<std::int64_t> max_claims_per_day, std::optional<std::int64_t> reclaim_cooldown_days,
-             std::optional<bool> exempt_won) {
+             std::optional<Flag> exempt_won) {
             return s.set_rules({idle_days, no_deal_days, warn_days, max_held_per_user, max_claims_per_day,
-                                reclaim_cooldown_days, exempt_won});
+                                reclaim_cooldown_days, opt_flag(exempt_won)});
           },
           py::kw_only(), py::arg("idle_days") = py::none(), py::arg("no_deal_days") = py::none(),
           py::arg("warn_days") = py::none(), py::arg("max_held_per_user") = py::none(),

@@ -25,7 +25,7 @@ void init_schema(py::module_& m) {
           "add",
           [](Fields& s, const std::string& entity, const std::string& name, const std::string& type,
              std::optional<std::vector<std::string>> options, std::optional<double> min, std::optional<double> max,
-             bool required, std::optional<std::string> label) {
+             Flag required, std::optional<std::string> label) {
             FieldDef d;
             d.entity = entity;
             d.name = name;
@@ -80,7 +80,7 @@ void init_schema(py::module_& m) {
                 st.name = detail::utf8(pair[0]);
                 try {
                   st.probability = pair[1].cast<double>();
-                } catch (const py::cast_error&) {
+                } catch (const std::exception&) {  // pybind11's cast_error or the caster's ValidationError
                   throw ValidationError("stages: the probability of '" + st.name + "' must be a number", "stages");
                 }
               }

@@ -1,4 +1,6 @@
 // Segments, groups, auto-tags/stages, RFM and CLV.
+#include <pybind11/typing.h>
+
 #include "common.hpp"
 #include "crmkit/crm.hpp"
 #include "crmkit/segments/analytics.hpp"
@@ -306,10 +308,20 @@ void init_segments(py::module_& m) {
           "10 customers, no repeat purchases or a bad time unit.")
       .def(
           "predict",
-          [](segments::Clv& c, double horizon_days, std::optional<segments::ClvFit> fit, std::optional<TimeArg> asof,
-             const std::string& time_unit) { return c.predict(horizon_days, fit, opt_ms(asof, "asof", c.zone()), time_unit); },
+          [](segments::Clv& c, double horizon_days, py::typing::Optional<segments::ClvFit> fit,
+             std::optional<TimeArg> asof, const std::string& time_unit) {
+            // Taken as an object so that another type is a ValidationError naming `fit`.
+            std::optional<segments::ClvFit> given;
+            if (!fit.is_none()) {
+              if (!py::isinstance<segments::ClvFit>(fit)) detail::reject_argument(fit, "a ClvFit (what clv.fit() returns)");
+              given = fit.cast<segments::ClvFit>();
+            }
+            const auto at = opt_ms(asof, "asof", c.zone());
+            py::gil_scoped_release release;
+            return c.predict(horizon_days, given, at, time_unit);
+          },
           py::arg("horizon_days") = 365.0, py::arg("fit") = py::none(), py::arg("asof") = py::none(),
-          py::arg("time_unit") = "week", Release(),
+          py::arg("time_unit") = "week", Drain(),
           "Per customer: frequency, recency, T, monetary, p_alive, expected_purchases and expected_value\n"
           "over the next horizon_days; returns a Table. Without fit=, the CRM's last fit() (or predict()) is\n"
           "reused when it is for the same view, time_unit and asof (no asof: the last fit's own) and no\n"

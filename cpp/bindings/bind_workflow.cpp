@@ -184,7 +184,7 @@ void init_workflow(py::module_& m) {
       .def("get", &Workflows::get, py::arg("name"), py::arg("version") = py::none(), Release(),
           "Returns the active version of a workflow, or version `version`. Raises NotFound for an unknown "
           "workflow or version.")
-      .def("list", &Workflows::list, py::arg("all_versions") = false, Release(),
+      .def("list", [](Workflows& s, Flag all_versions) { return s.list(all_versions); }, py::arg("all_versions") = false, Release(),
           "Returns the workflows as a Table (their active versions, or every version with all_versions=True). "
           "Raises nothing.")
       .def("deactivate", &Workflows::deactivate, py::arg("name"), Release(),

@@ -1,5 +1,7 @@
 #include "casters.hpp"
 
+#include <limits>
+
 #include <algorithm>
 #include <string_view>
 
@@ -149,7 +151,7 @@ Value to_value(py::handle obj) {
   if (PyLong_Check(obj.ptr())) {
     try {
       return Value{obj.cast<std::int64_t>()};
-    } catch (const py::cast_error&) {
+    } catch (const std::exception&) {  // pybind11's cast_error or the caster's ValidationError
       throw ValidationError("integer " + py::str(obj).cast<std::string>() + " does not fit in 64 bits");
     }
   }
@@ -188,10 +190,11 @@ struct CallArguments {
 };
 thread_local CallArguments current_call;
 
+}  // namespace
+
 std::string type_name_of(py::handle obj) {
   return py::str(py::type::of(obj).attr("__name__")).cast<std::string>();
 }
-}  // namespace
 
 void note_call_arguments(const py::detail::function_call& call) {
   auto& c = current_call;
@@ -220,21 +223,36 @@ std::optional<std::string> argument_name(py::handle src) {
   return std::nullopt;
 }
 
-void reject_argument(py::handle src, const char* expected) {
-  auto name = argument_name(src);
+namespace {
+// "<type> <repr>" of a refused object, the repr cut to 60 bytes at a code point boundary (half a
+// UTF-8 sequence would make the message itself invalid).
+std::string shown_of(py::handle src) {
   std::string shown;
   try {
     shown = py::repr(src).cast<std::string>();
-  } catch (const py::error_already_set&) {
+  } catch (const std::exception&) {  // a repr that raises, or one Python cannot encode
     shown = "?";
   }
   if (shown.size() > 60) {
-    // Cut at a code point boundary: half a UTF-8 sequence would make the message itself invalid.
     std::size_t cut = 57;
     while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;
     shown = shown.substr(0, cut) + "...";
   }
-  std::string message = std::string("expected ") + expected + ", not " + type_name_of(src) + " " + shown;
+  return type_name_of(src) + " " + shown;
+}
+}  // namespace
+
+void reject_argument(py::handle src, const char* expected) {
+  auto name = argument_name(src);
+  std::string message = std::string("expected ") + expected + ", not " + shown_of(src);
+  if (!name) throw ValidationError(message);
+  throw ValidationError(*name + ": " + message, *name);
+}
+
+void reject_item(py::handle list, std::size_t index, py::handle item, const std::string& why) {
+  auto name = argument_name(list);
+  std::string message = "item " + std::to_string(index) + ": " +
+                        (why.empty() ? "an item of the wrong type (" + shown_of(item) + ")" : why);
   if (!name) throw ValidationError(message);
   throw ValidationError(*name + ": " + message, *name);
 }
@@ -263,6 +281,80 @@ py::object from_value(const Value& v) {
 }  // namespace crmkit::bindings::detail
 
 namespace pybind11::detail {
+
+bool type_caster<crmkit::bindings::Flag>::load(handle src, bool convert) {
+  if (src.ptr() == Py_True || src.ptr() == Py_False) {
+    value.value = src.ptr() == Py_True;
+    return true;
+  }
+  if (!convert) return false;
+  const std::string type = crmkit::bindings::detail::type_name_of(src);
+  if (type == "bool_" || type == "bool") {  // numpy.bool_ (numpy 2 names it numpy.bool)
+    value.value = PyObject_IsTrue(src.ptr()) == 1;
+    return true;
+  }
+  if (PyLong_Check(src.ptr())) {
+    const long v = PyLong_AsLong(src.ptr());
+    if (v == 0 || v == 1) {
+      value.value = v == 1;
+      return true;
+    }
+    PyErr_Clear();
+  }
+  crmkit::bindings::detail::reject_argument(src, "True or False");
+}
+
+namespace {
+// An integer of Python (an int, or with convert an object with __index__) as a long long; a
+// float is refused even with convert, as pybind11 does (1.9 must not become 1).
+bool load_integer(handle src, bool convert, long long lo, long long hi, long long& out) {
+  if (!src) return false;
+  if (!PyFloat_Check(src.ptr()) && (PyLong_Check(src.ptr()) || PyIndex_Check(src.ptr()))) {
+    const long long v = PyLong_AsLongLong(src.ptr());
+    if (!(v == -1 && PyErr_Occurred()) && v >= lo && v <= hi) {
+      out = v;
+      return true;
+    }
+    PyErr_Clear();
+    if (!convert) return false;
+    crmkit::bindings::detail::reject_argument(
+        src, hi == std::numeric_limits<int>::max() ? "an integer that fits in 32 bits" : "an integer that fits in 64 bits");
+  }
+  if (!convert) return false;
+  crmkit::bindings::detail::reject_argument(src, "an integer");
+}
+}  // namespace
+
+bool type_caster<long>::load(handle src, bool convert) {
+  long long v = 0;
+  if (!load_integer(src, convert, std::numeric_limits<long>::min(), std::numeric_limits<long>::max(), v)) return false;
+  value = static_cast<long>(v);
+  return true;
+}
+
+bool type_caster<int>::load(handle src, bool convert) {
+  long long v = 0;
+  if (!load_integer(src, convert, std::numeric_limits<int>::min(), std::numeric_limits<int>::max(), v)) return false;
+  value = static_cast<int>(v);
+  return true;
+}
+
+bool type_caster<double>::load(handle src, bool convert) {
+  if (!src) return false;
+  const bool number = PyFloat_Check(src.ptr()) || PyLong_Check(src.ptr());
+  if (!number && !convert) return false;
+  if (number || PyNumber_Check(src.ptr())) {  // with convert: numpy floats, Decimal, Fraction
+    const double v = PyFloat_AsDouble(src.ptr());
+    if (!(v == -1.0 && PyErr_Occurred())) {
+      value = v;
+      return true;
+    }
+    PyErr_Clear();
+    if (!convert) return false;
+    crmkit::bindings::detail::reject_argument(src, "a number that fits in a float");
+  }
+  crmkit::bindings::detail::reject_argument(src, "a number");
+}
 
 bool type_caster<crmkit::bindings::Integer>::load(handle src, bool convert) {
   // bool is an int to Python, but limit=True is a mistake, not 1.

@@ -38,6 +38,14 @@ struct Integer {
   std::int64_t value = 0;
 };
 
+// A True/False argument that rejects other types by name (pybind11's bool caster is a fixed
+// specialisation, so a flag of another type would escape as its TypeError). Also takes a
+// numpy.bool_ and the integers 0 and 1 (what a database or JSON row gives for a flag).
+struct Flag {
+  bool value = false;
+  operator bool() const { return value; }  // NOLINT: used where a bool is meant
+};
+
 // An iterable argument (the rows of a batch call, a list of ids) that rejects other types by name.
 struct Iterable {
   pybind11::iterable items;
@@ -117,10 +125,15 @@ pybind11::object from_value(const Value& v);
 // dereferenced, so a record left from an earlier call can at worst fail to name an argument.
 void note_call_arguments(const pybind11::detail::function_call& call);
 void forget_call_arguments();
+// The Python type name of `obj` (for messages).
+std::string type_name_of(pybind11::handle obj);
 // The name of the argument `src` was passed as, when the current call recorded one.
 std::optional<std::string> argument_name(pybind11::handle src);
 // Throws ValidationError naming the argument: "<name>: expected <expected>, not <type> <repr>".
 [[noreturn]] void reject_argument(pybind11::handle src, const char* expected);
+// Throws ValidationError for item `index` of the list argument `list`: "<name>: item <index>:
+// <why>" (why: the item caster's refusal, or "an item of the wrong type (<type> <repr>)").
+[[noreturn]] void reject_item(pybind11::handle list, std::size_t index, pybind11::handle item, const std::string& why);
 // parse_timestamp/parse_date of a text argument, the error naming the argument. A Timestamp
 // argument knows no database, so its text is read as UTC: bindings that take times from users
 // take a TimeArg, which is resolved in the service's time zone.
@@ -197,15 +210,19 @@ struct type_caster<crmkit::bindings::TimeArg> {
 };
 
 // Every std::string argument (and std::optional/vector of them, and .cast<std::string>()): text
-// that cannot be UTF-8 is a ValidationError naming the argument, where pybind11's own caster
-// would fail the overload (TypeError "incompatible function arguments") or the cast
-// (RuntimeError "Unable to cast"). Other types fall through to pybind11's caster. The first,
-// non-converting overload pass only declines, so another overload can still take the object.
+// that cannot be UTF-8, and an object that is not text at all (None, a number, a list), is a
+// ValidationError naming the argument, where pybind11's own caster would fail the overload
+// (TypeError "incompatible function arguments") or the cast (RuntimeError "Unable to cast").
+// bytearray still goes to pybind11's caster. The first, non-converting overload pass only
+// declines, so another overload can still take the object.
 template <>
 struct type_caster<std::string> : string_caster<std::string> {
   bool load(handle src, bool convert) {
-    if (!src || !(PyUnicode_Check(src.ptr()) || PyBytes_Check(src.ptr())))
-      return string_caster<std::string>::load(src, convert);
+    if (!src || !(PyUnicode_Check(src.ptr()) || PyBytes_Check(src.ptr()))) {
+      if (string_caster<std::string>::load(src, convert)) return true;
+      if (!convert || !src) return false;
+      crmkit::bindings::detail::reject_argument(src, "text");
+    }
     if (!convert && !crmkit::bindings::detail::is_utf8_text(src)) return false;
     auto text = crmkit::bindings::detail::text_argument(src);
     if (!text) return false;
@@ -277,6 +294,88 @@ struct type_caster<crmkit::bindings::Integer> {
   bool load(handle src, bool convert);
   static handle cast(const crmkit::bindings::Integer& i, return_value_policy, handle) {
     return PyLong_FromLongLong(i.value);
+  }
+};
+
+template <>
+struct type_caster<crmkit::bindings::Flag> {
+  PYBIND11_TYPE_CASTER(crmkit::bindings::Flag, const_name("bool"));
+  bool load(handle src, bool convert);
+  static handle cast(const crmkit::bindings::Flag& f, return_value_policy, handle) {
+    return handle(f.value ? Py_True : Py_False).inc_ref();
+  }
+};
+
+// Numbers: pybind11's own casters for these, but an object that is not a number (or an integer
+// that does not fit) is a ValidationError naming the argument instead of the overload's
+// TypeError. As pybind11's: a float is never truncated to an integer; objects with __index__
+// are integers and objects with __float__ numbers; the stubs keep pybind11's type names.
+template <>
+struct type_caster<long> {
+  PYBIND11_TYPE_CASTER(long, io_name("typing.SupportsInt | typing.SupportsIndex", "int"));
+  bool load(handle src, bool convert);
+  static handle cast(long v, return_value_policy, handle) { return PyLong_FromLong(v); }
+};
+
+template <>
+struct type_caster<int> {
+  PYBIND11_TYPE_CASTER(int, io_name("typing.SupportsInt | typing.SupportsIndex", "int"));
+  bool load(handle src, bool convert);
+  static handle cast(int v, return_value_policy, handle) { return PyLong_FromLong(v); }
+};
+
+template <>
+struct type_caster<double> {
+  PYBIND11_TYPE_CASTER(double, io_name("typing.SupportsFloat | typing.SupportsIndex", "float"));
+  bool load(handle src, bool convert);
+  static handle cast(double v, return_value_policy, handle) { return PyFloat_FromDouble(v); }
+};
+
+// A list argument (std::vector): text or another non-sequence is a ValidationError naming the
+// argument; an item of the wrong type is one naming the argument and the item's position.
+template <typename T>
+struct type_caster<std::vector<T, std::allocator<T>>> : list_caster<std::vector<T, std::allocator<T>>, T> {
+  bool load(handle src, bool convert) {
+    using Base = list_caster<std::vector<T, std::allocator<T>>, T>;
+    if (!convert) {
+      try {
+        return Base::load(src, false);
+      } catch (const crmkit::ValidationError&) {
+        return false;  // the converting pass names the item
+      }
+    }
+    if (!src || !isinstance<sequence>(src) || isinstance<str>(src) || isinstance<bytes>(src)) {
+      if (!src) return false;
+      crmkit::bindings::detail::reject_argument(src, "a list");
+    }
+    auto seq = reinterpret_borrow<sequence>(src);
+    this->value.clear();
+    this->value.reserve(seq.size());
+    std::size_t i = 0;
+    for (const auto& item : seq) {
+      make_caster<T> conv;
+      bool ok = false;
+      std::string why;
+      try {
+        ok = conv.load(item, convert);
+      } catch (const crmkit::ValidationError& e) {
+        why = e.what();
+      }
+      if (!ok) crmkit::bindings::detail::reject_item(src, i, item, why);
+      this->value.push_back(cast_op<T&&>(std::move(conv)));
+      ++i;
+    }
+    return true;
+  }
+};
+
+// A dict argument: another object is a ValidationError naming the argument.
+template <>
+struct type_caster<dict> : pyobject_caster<dict> {
+  bool load(handle src, bool convert) {
+    if (pyobject_caster<dict>::load(src, convert)) return true;
+    if (!convert || !src) return false;
+    crmkit::bindings::detail::reject_argument(src, "a dict");
   }
 };
 

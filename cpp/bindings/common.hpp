@@ -66,6 +66,9 @@ namespace crmkit::bindings {
 
 // ---- arguments ----
 
+inline std::optional<bool> opt_flag(const std::optional<Flag>& f) {
+  return f ? std::optional<bool>(f->value) : std::nullopt;
+}
 inline std::optional<std::int64_t> opt_id(const std::optional<Ref>& r) {
   return r ? std::optional<std::int64_t>(r->id) : std::nullopt;
 }

@@ -89,7 +89,14 @@ class Exports:
         raise _error("headers must be None, 'en', 'zh' or a dict of column -> header", "headers")
 
     def _prepare(self, source, path, columns, headers):
+        if not isinstance(path, (str, bytes, _os.PathLike)):
+            raise _error(f"path: expected a file path (str or os.PathLike), not {type(path).__name__}", "path")
         path = _os.fspath(path)
+        if isinstance(path, bytes):
+            path = _os.fsdecode(path)
+        if columns is not None and (not isinstance(columns, (list, tuple))
+                                    or not all(isinstance(c, str) for c in columns)):
+            raise _error(f"columns: expected a list of column names, not {columns!r}"[:200], "columns")
         directory = _os.path.dirname(_os.path.abspath(path))
         if not _os.path.isdir(directory):
             raise _error(f"cannot write {path}: the directory {directory} does not exist", "path")
@@ -107,6 +114,8 @@ class Exports:
         `headers` is None (column names), "zh" (Chinese headers; custom fields by label) or a dict.
         Returns the number of rows written. Raises ValidationError: a missing directory (field
         "path"), an unknown source or column."""
+        if not isinstance(bom, bool):
+            raise _error(f"bom: expected True or False, not {type(bom).__name__}", "bom")
         path, table, cols, heads = self._prepare(source, path, columns, headers)
         return _crmkit._write_csv(table, path, cols, heads, bom)
 
@@ -116,6 +125,8 @@ class Exports:
         Same `columns`/`headers` as csv(). Returns the number of rows written. Raises
         ValidationError as csv() does."""
         import openpyxl
+        if not isinstance(sheet, str) or not sheet:
+            raise _error(f"sheet: expected a sheet name, not {sheet!r}"[:200], "sheet")
         path, table, cols, heads = self._prepare(source, path, columns, headers)
         book = openpyxl.Workbook(write_only=True)
         ws = book.create_sheet(sheet)

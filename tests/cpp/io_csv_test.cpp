@@ -289,6 +289,23 @@ TEST(CsvRead, BadFilesAreValidationErrorsNamingTheFile) {
   EXPECT_EQ(error_of(d.path("")), d.path("") + " is a directory, not a CSV file");
 }
 
+// A file the reader refuses after opening it (empty, binary, UTF-16, a ZIP archive) used to keep
+// its descriptor: the constructor threw before the destructor that closes it could run, so a
+// long-running app leaked one per refused import until open() failed (found by fuzz_csv).
+TEST(CsvRead, ARefusedFileIsClosed) {
+  TempDir d;
+  const std::vector<std::string> refused = {
+      d.file("empty.csv", ""), d.file("bin.csv", std::string("a,b\n\x01\x02\x00\x03", 8)),
+      d.file("x.csv", std::string("PK\x03\x04rest", 8)), d.file("u16.csv", "\xFF\xFE" "a\0,\0b\0")};
+  auto open_descriptors = [] {
+    return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{});
+  };
+  const auto before = open_descriptors();
+  for (int i = 0; i < 50; ++i)
+    for (const auto& path : refused) EXPECT_FALSE(error_of(path).empty()) << path;
+  EXPECT_EQ(open_descriptors(), before);
+}
+
 TEST(CsvRead, DelimiterAndProgress) {
   TempDir d;
   io::CsvOptions o;

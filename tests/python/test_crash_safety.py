@@ -137,6 +137,15 @@ class Ledger:
         self.owner_known = {}      # customer id -> "pool" | "alice" (the last committed pool write)
 
 
+def describe(crm, names, extra):
+    """The unexpected customers with what tells when they were written (id, created_at, version)."""
+    out = []
+    for n in sorted(extra):
+        c = crm.customers.get(names[n])
+        out.append(f"{n} id={c.id} created_at={c.created_at} version={c.version}")
+    return "; ".join(out)
+
+
 def check_round(path, known, committed, inflight, mode, alice_id):
     raw = sqlite3.connect(str(path))
     assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -172,11 +181,13 @@ def check_round(path, known, committed, inflight, mode, alice_id):
         if inflight and inflight[1] in (0, 1):
             tag = f"[{inflight[0]:07d}]"
             expected = {tag} if inflight[1] == 0 else {f"{tag}-{j}" for j in range(3)}
-            assert extra in (set(), expected), f"a partial write survived: {sorted(extra)}"
+            assert extra in (set(), expected), (
+                f"a partial write survived: {describe(crm, names, extra)} "
+                f"(the newest reported customer id is {max(known.customers.values())})")
             for n in extra:
                 known.customers[n] = names[n]
         else:
-            assert extra == set(), (f"rows of no call survived: {sorted((n, names[n]) for n in extra)} "
+            assert extra == set(), (f"rows of no call survived: {describe(crm, names, extra)} "
                                     f"(the newest reported customer id is {max(known.customers.values())})")
 
         # Orders and interactions: each reported one counted; the in-flight one 0 or 1 more.

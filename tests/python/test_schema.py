@@ -143,6 +143,16 @@ def test_options_and_ranges_only_where_they_fit(crm):
     assert len(crm.fields.list()) == 0
 
 
+@pytest.mark.parametrize("bound", ["min", "max"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_range_bound_is_a_finite_number(crm, bound, value):
+    # NaN compares false with everything, so a NaN bound would let every value through.
+    with pytest.raises(crmkit.ValidationError) as info:
+        crm.fields.add("customer", "score", type="number", **{bound: value})
+    assert info.value.field == bound
+    assert len(crm.fields.list()) == 0
+
+
 # ---------------------------------------------------------------------------------------------
 # Values of every type round-trip
 

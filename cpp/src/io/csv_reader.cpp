@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "crmkit/error.hpp"
 #include "crmkit/io/csv.hpp"
@@ -50,15 +51,12 @@ class CsvSource final : public RowSource {
                             "path");
     if (S_ISDIR(st.st_mode)) throw ValidationError(path + " is a directory, not a CSV file", "path");
     total_ = static_cast<std::uint64_t>(st.st_size);
-    file_ = std::fopen(path.c_str(), "rb");
+    file_.reset(std::fopen(path.c_str(), "rb"));
     if (!file_) throw ValidationError("cannot read " + path + ": " + std::strerror(errno), "path");
     buffer_.resize(options_.buffer_bytes);
     refill();
     sniff(named);
     read_header();
-  }
-  ~CsvSource() override {
-    if (file_) std::fclose(file_);
   }
 
   const std::vector<std::string>& header() const override { return header_; }
@@ -92,9 +90,9 @@ class CsvSource final : public RowSource {
     len_ -= pos_;
     pos_ = 0;
     if (eof_) return len_ > 0;
-    std::size_t got = std::fread(buffer_.data() + len_, 1, buffer_.size() - len_, file_);
+    std::size_t got = std::fread(buffer_.data() + len_, 1, buffer_.size() - len_, file_.get());
     if (got == 0) {
-      if (std::ferror(file_)) throw ValidationError("cannot read " + path_ + ": read error", "path");
+      if (std::ferror(file_.get())) throw ValidationError("cannot read " + path_ + ": read error", "path");
       eof_ = true;
     }
     std::size_t before = len_;
@@ -280,7 +278,11 @@ class CsvSource final : public RowSource {
 
   std::string path_;
   CsvOptions options_;
-  std::FILE* file_ = nullptr;
+  // Owned by a member so that a constructor refusing the file (empty, binary, UTF-16) closes it.
+  struct Close {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, Close> file_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0, len_ = 0;
   std::uint64_t buffer_offset_ = 0, total_ = 0;

@@ -329,6 +329,10 @@ FieldDef Fields::add(FieldDef def) {
   if ((def.min || def.max) && !numeric)
     throw ValidationError(std::string("min/max: only number and integer fields take a range, not ") + type_name(def.type),
                           def.min ? "min" : "max");
+  // NaN compares false with everything (a NaN bound would pass every value), and JSON, where
+  // definitions are stored, has neither NaN nor infinity.
+  if (def.min && !std::isfinite(*def.min)) throw ValidationError("min: the minimum must be a finite number", "min");
+  if (def.max && !std::isfinite(*def.max)) throw ValidationError("max: the maximum must be a finite number", "max");
   if (def.min && def.max && *def.min > *def.max) throw ValidationError("min: the minimum is above the maximum", "min");
   if (def.label) def.label = text::clean(*def.label, "label", text::kMaxName, false);
 
