@@ -1,8 +1,7 @@
 #include "casters.hpp"
 
-#include <limits>
-
 #include <algorithm>
+#include <limits>
 #include <string_view>
 
 namespace py = pybind11;
@@ -358,20 +357,15 @@ bool type_caster<double>::load(handle src, bool convert) {
 
 bool type_caster<crmkit::bindings::Integer>::load(handle src, bool convert) {
   // bool is an int to Python, but limit=True is a mistake, not 1.
-  if (!PyBool_Check(src.ptr())) {
-    if (PyLong_Check(src.ptr()) || (convert && PyIndex_Check(src.ptr()))) {
-      long long v = PyLong_AsLongLong(src.ptr());
-      if (v == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        if (!convert) return false;
-        crmkit::bindings::detail::reject_argument(src, "an integer that fits in 64 bits");
-      }
-      value.value = v;
-      return true;
-    }
+  if (src && PyBool_Check(src.ptr())) {
+    if (!convert) return false;
+    crmkit::bindings::detail::reject_argument(src, "an integer");
   }
-  if (!convert) return false;
-  crmkit::bindings::detail::reject_argument(src, "an integer");
+  long long v = 0;
+  if (!load_integer(src, convert, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), v))
+    return false;
+  value.value = v;
+  return true;
 }
 
 }  // namespace pybind11::detail
