@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "crmkit/crm.hpp"
 #include "crmkit/customers/catalog.hpp"
@@ -33,6 +34,22 @@ TEST(ReliabilityRegression, DeeplyNestedWorkflowDefinitionIsAProblemNotACrash) {
   // At the limit the nesting is not what is wrong.
   const auto shallow = crm.workflows().validate(R"({"name": "ok", "steps": )" + nested_lists(60) + "}");
   for (const auto& p : shallow) EXPECT_EQ(p.message.find("levels"), std::string::npos) << p.message;
+}
+
+// A number too large for a double ("22222222E22222", found by fuzz_workflow_definition in CI)
+// made the JSON parser throw its out_of_range error, which escaped validate() as a non-crmkit
+// exception; now it is a problem at "$" like any other text that is not a definition.
+TEST(ReliabilityRegression, AnOverflowingNumberInAWorkflowDefinitionIsAProblem) {
+  Crm crm = Crm::open(":memory:");
+  for (const std::string& text : {std::string("22222222E22222"), std::string(R"({"name": "big", "sla_hours": 1e999})"),
+                                 std::string(R"({"name": "big", "steps": [-1e400]})")}) {
+    std::vector<workflow::Problem> problems;
+    ASSERT_NO_THROW(problems = crm.workflows().validate(text)) << text;
+    ASSERT_EQ(problems.size(), 1u) << text;
+    EXPECT_EQ(problems[0].path, "$");
+    EXPECT_NE(problems[0].message.find("number"), std::string::npos) << problems[0].message;
+    EXPECT_THROW(crm.workflows().define(text), WorkflowError) << text;
+  }
 }
 
 // Rules the parser accepts but SQLite could not compile: 50 nested negations overflowed its parser

@@ -307,7 +307,7 @@ def test_workflow_definition_with_hostile_strings(world, value):
     outcome(path, lambda: crm.workflows.validate(value))
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), 2**64, -1, 10**30, True], ids=ident)
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 2**64, -1, 10**30, 10**400, True], ids=ident)
 def test_workflow_numbers(world, value):
     crm, path, alice, c = world
     definition = {"name": "nums", "entity": "customer", "trigger": {"on": "submit"},
@@ -317,6 +317,31 @@ def test_workflow_numbers(world, value):
     assert kind == "error" or problems
     kind, _ = outcome(path, lambda: crm.workflows.define(definition))
     assert kind == "error"
+
+
+@pytest.mark.parametrize("text", ["22222222E22222", '{"name": "big", "steps": [1e999]}', "-1e400"])
+def test_a_number_beyond_a_double_in_definition_text_is_a_problem(world, text):
+    """Found by fuzzing: the JSON parser's number-overflow error used to escape as a RuntimeError."""
+    crm, path, alice, c = world
+    kind, problems = outcome(path, lambda: crm.workflows.validate(text))
+    assert kind == "ok" and [p.path for p in problems] == ["$"] and "number" in problems[0].message, problems
+    kind, err = outcome(path, lambda: crm.workflows.define(text))
+    assert kind == "error" and isinstance(err, crmkit.WorkflowError)
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64 - 1])
+def test_an_action_value_beyond_int64_is_a_problem_not_wrapped(world, value):
+    """JSON's unsigned integers above int64 used to wrap silently to a negative value."""
+    crm, path, alice, c = world
+    definition = {"name": "big", "entity": "customer", "steps": [{"name": "s", "approvers": {"users": ["alice"]}}],
+                  "on_approve": {"set": {"level": value}}}
+    kind, problems = outcome(path, lambda: crm.workflows.validate(definition))
+    assert kind == "ok" and [p.path for p in problems] == ["$.on_approve.set.level"], problems
+    assert str(value) in problems[0].message and "9223372036854775807" in problems[0].message
+    kind, err = outcome(path, lambda: crm.workflows.define(definition))
+    assert kind == "error" and isinstance(err, crmkit.WorkflowError)
+    ok = dict(definition, on_approve={"set": {"level": 2**63 - 1}})
+    assert crm.workflows.validate(ok) == []
 
 
 def test_error_message_of_a_long_cjk_argument_stays_valid_text(world):

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -41,6 +42,13 @@ const char* kApproverHelp =
     " (use \"owner.manager\", \"owner.manager^2\", \"submitter.manager\", {\"role\": \"director\"}, "
     "{\"team_lead\": \"华东销售部\"} or {\"users\": [\"alice\", 7]}, or a list of these)";
 
+// The JSON parser's message without its "[json.exception.<kind>.<n>] " prefix.
+std::string parser_message(const json::exception& e) {
+  const std::string what = e.what();
+  const auto end = what.find("] ");
+  return end == std::string::npos ? what : what.substr(end + 2);
+}
+
 class Analyzer {
  public:
   Analyzer(const Context& ctx, const AnalyzeOptions& options) : ctx_(ctx), opt_(options) {}
@@ -58,7 +66,13 @@ class Analyzer {
     try {
       root = json::parse(text, depth_guard);
     } catch (const json::parse_error& e) {
-      problem("$", "the definition is not valid JSON: " + std::string(e.what()).substr(std::string(e.what()).find(']') + 2));
+      problem("$", "the definition is not valid JSON: " + parser_message(e));
+      out.problems = problems_;
+      return out;
+    } catch (const json::out_of_range& e) {
+      // The parser's one range error, a number beyond a double ("1e999"): a mistake in the
+      // definition to name, like a syntax error.
+      problem("$", "the definition holds a number too large to represent: " + parser_message(e));
       out.problems = problems_;
       return out;
     } catch (const TooDeep&) {
@@ -368,6 +382,10 @@ class Analyzer {
           }
           if (v.is_boolean())
             a.set[k] = v.get<bool>();
+          else if (v.is_number_unsigned() &&
+                   v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            problem(fpath, "the value " + v.dump() + " is beyond the integers crmkit stores (at most " +
+                               std::to_string(std::numeric_limits<std::int64_t>::max()) + ")");
           else if (v.is_number_integer())
             a.set[k] = v.get<std::int64_t>();
           else if (v.is_number())
