@@ -108,12 +108,14 @@ void init_segments(py::module_& m) {
           },
           py::arg("name"), py::arg("rule"), Release(),
           "Replaces a saved segment's rule. Returns the updated Segment. Raises NotFound for an unknown "
-          "segment, RuleSyntaxError for a bad rule.")
+          "segment, RuleSyntaxError for a bad rule, PermissionDenied unless the view defined the segment or "
+          "administers.")
       .def("get", [](Segments& s, const std::string& name) { return SegmentHandle{s, s.get(name)}; },
            py::arg("name"), Release(),
           "Returns the saved Segment with this name. Raises NotFound for an unknown segment.")
       .def("remove", &Segments::remove, py::arg("name"), Release(),
-          "Deletes a saved segment and its snapshots. Returns None. Raises NotFound for an unknown segment.")
+          "Deletes a saved segment and its snapshots. Returns None. Raises NotFound for an unknown segment, "
+          "PermissionDenied unless the view defined the segment or administers.")
       .def("list", &Segments::list, Release(),
           "Returns the saved segments as a Table (id, name, rule, created_at, updated_at, version). Raises "
           "nothing.")

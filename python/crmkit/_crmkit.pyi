@@ -872,11 +872,11 @@ class Segments:
         """
     def redefine(self, name: str, rule: str) -> Segment:
         """
-        Replaces a saved segment's rule. Returns the updated Segment. Raises NotFound for an unknown segment, RuleSyntaxError for a bad rule.
+        Replaces a saved segment's rule. Returns the updated Segment. Raises NotFound for an unknown segment, RuleSyntaxError for a bad rule, PermissionDenied unless the view defined the segment or administers.
         """
     def remove(self, name: str) -> None:
         """
-        Deletes a saved segment and its snapshots. Returns None. Raises NotFound for an unknown segment.
+        Deletes a saved segment and its snapshots. Returns None. Raises NotFound for an unknown segment, PermissionDenied unless the view defined the segment or administers.
         """
     def snapshot(self, name: str) -> Snapshot:
         """

@@ -368,8 +368,8 @@ MATRIX = {
     "segments.ids_rule": check(rules_naming_others),
     "segments.list": free("segment definitions are named rules, not customer data"),
     "segments.members": read(lambda v, w, view: v.segments.members("everyone")),
-    "segments.redefine": free("the definition is shared configuration like define (see the note in docs/reliability.md)"),
-    "segments.remove": free("the definition is shared configuration like define (see the note in docs/reliability.md)"),
+    "segments.redefine": check(lambda w, view, name: _segment_change(w, view, "redefine")),
+    "segments.remove": check(lambda w, view, name: _segment_change(w, view, "remove")),
     "segments.snapshot": read(lambda v, w, view: v.segments.snapshot("everyone")),
     "segments.snapshots": read(lambda v, w, view: v.segments.snapshots("everyone")),
     "segments.store_status": free("the column store's state: counts of the whole store, no record"),
@@ -566,6 +566,25 @@ def _group_remove(w, view):
     w.crm.groups.add_members(own, [w.records["a1"]["customer"]])
     v.groups.remove(own)
     assert own not in w.crm.groups.list()["name"]
+
+
+def _segment_change(w, view, how):
+    """A shared segment is changed or removed only by its definer or an admin: refused (nothing
+    changed) on the segment the system defined, allowed on one the view defined itself."""
+    v = w.views[view]
+    change = (lambda seg: v.segments.redefine(seg, "id > 1")) if how == "redefine" else v.segments.remove
+    before = digest(w.path)
+    with pytest.raises(crmkit.PermissionDenied, match="only its definer or an admin"):
+        change("everyone")
+    assert digest(w.path) == before
+    own = f"自己的段-{view}-{how}"
+    v.segments.define(own, "id > 0")
+    change(own)
+    if how == "remove":
+        assert own not in w.crm.segments.list()["name"]
+    else:
+        assert w.crm.segments.get(own).rule == "id > 1"
+        w.crm.segments.remove(own)
 
 
 def _clv_in_scope(w, view):

@@ -192,6 +192,29 @@ def test_scoped_views_segment_only_what_they_see(seg_crm):
     assert me.segments.evaluate("id > 0").column("name") == ["a1"]
 
 
+def test_a_shared_segment_is_changed_only_by_its_definer_or_an_admin(seg_crm):
+    crm = seg_crm
+    alice = crm.users.add("alice", name="Alice")
+    bob = crm.users.add("bob", name="Bob")
+    admin = crm.users.add("root", name="Root", role="admin")
+    _add(crm, "a1", owner=alice, industry="制造")
+    as_alice, as_bob = crm.as_user(alice), crm.as_user(bob)
+    as_alice.segments.define("alice的", 'industry = "制造"')
+    crm.segments.define("公司的", "id > 0")
+    with pytest.raises(crmkit.PermissionDenied, match="defined by 'alice'"):
+        as_bob.segments.redefine("alice的", "id > 0")
+    with pytest.raises(crmkit.PermissionDenied, match="defined by 'alice'"):
+        as_bob.segments.remove("alice的")
+    with pytest.raises(crmkit.PermissionDenied, match="defined by the system"):
+        as_alice.segments.redefine("公司的", "id < 0")
+    assert crm.segments.get("alice的").rule == 'industry = "制造"' and crm.segments.get("公司的").rule == "id > 0"
+    assert as_alice.segments.redefine("alice的", "id > 0").rule == "id > 0"
+    crm.as_user(admin).segments.redefine("alice的", "id > 1")
+    crm.segments.redefine("公司的", "id > 1")
+    as_alice.segments.remove("alice的")
+    assert crm.segments.list().column("name") == ["公司的"]
+
+
 def test_rfm_scores_and_labels(seg_crm):
     crm = seg_crm
     rng = random.Random(3)

@@ -9,6 +9,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/rules/rule.hpp"
 #include "crmkit/schema/stages.hpp"
 #include "crmkit/segments/column_store.hpp"
@@ -37,6 +38,22 @@ Segment load_segment(const Context& ctx, const std::string& name) {
     throw NotFound("no segment is named '" + name + "'" + (known.empty() ? "" : " (defined: " + known + ")"));
   }
   return read_segment(q);
+}
+
+// A segment is shared configuration every view reads, so changing or removing one is its
+// definer's or an administrator's call: a rep must not redefine the segment a campaign or a
+// revisit plan of someone else runs on. Defining a new one stays open to every view.
+void require_definer(const Context& ctx, const Segment& s, const std::string& what) {
+  if (ctx.who->is_system() || ctx.who->is_admin) return;
+  auto q = ctx.db().prepare("SELECT created_by FROM segments WHERE id = ?");
+  q.bind_all(s.id);
+  q.step();
+  const auto definer = q.get_opt_int(0);
+  if (definer && definer == ctx.actor()) return;
+  const auto by = definer ? org::login_of(ctx, *definer) : std::nullopt;
+  throw PermissionDenied("user '" + ctx.who->login + "' may not " + what + " segment '" + s.name +
+                         "': it was defined by " + (by ? "'" + *by + "'" : std::string("the system")) +
+                         ", and only its definer or an admin may change it");
 }
 
 // The ids a rule selects within the principal's scope, ascending.
@@ -164,6 +181,7 @@ Segment Segments::define(const std::string& name, const std::string& rule) {
 Segment Segments::redefine(const std::string& name, const std::string& rule) {
   db::Transaction tx(ctx_.db());
   Segment before = load_segment(ctx_, name);
+  require_definer(ctx_, before, "redefine");
   compile_customer_rule(ctx_, rule);
   ctx_.db()
       .prepare("UPDATE segments SET rule = ?, updated_at = ?, version = version + 1 WHERE id = ?")
@@ -183,6 +201,7 @@ Segment Segments::get(const std::string& name) const {
 void Segments::remove(const std::string& name) {
   db::Transaction tx(ctx_.db());
   Segment s = load_segment(ctx_, name);
+  require_definer(ctx_, s, "remove");
   ctx_.db().prepare("DELETE FROM segments WHERE id = ?").bind_all(s.id).exec();
   history::record(ctx_, "segment", s.id, "rule", s.rule, std::nullopt, "removed");
   tx.commit();
