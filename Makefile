@@ -108,6 +108,7 @@ sanitize-deps:
 	fi
 
 sanitize-build: deps sanitize-deps
+	mkdir -p $(SAN_DIR)
 	cmake -S . -B $(SAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_COMPILER=$(SAN_CXX) \
 	  -DCMAKE_CXX_FLAGS="$(SAN_FLAGS)" -DCRMKIT_WARNINGS_AS_ERRORS=OFF \
 	  -DCRMKIT_BUILD_PYTHON=ON -DCRMKIT_BUILD_TESTS=ON -DCRMKIT_BUILD_FUZZ=ON \
@@ -120,8 +121,7 @@ sanitize-build: deps sanitize-deps
 	ln -sf "$$PWD"/$(SAN_DIR)/_crmkit*.so $(SAN_DIR)/pkg/crmkit/
 
 # Fails on any sanitizer report: the C++ tests with LeakSanitizer, then the Python suite.
-# (The include-arrow checks are compiler-message tests for g++, not sanitizer work.) CI runs the
-# C++ half only until the Python half has run green (docs/reliability.md).
+# (The include-arrow checks are compiler-message tests for g++, not sanitizer work.) CI runs both.
 test-sanitize: test-sanitize-cpp test-sanitize-python
 
 test-sanitize-cpp: sanitize-build

@@ -6,8 +6,8 @@ submits and decisions with their ledger entries — and prints a line after each
 (the call has committed). The test kills it with SIGKILL at random moments, reopens the file and
 checks:
 
-- `PRAGMA integrity_check` is ok, the ledger verifies, stored facts equal a recomputation, and
-  the change feed's ids ascend with an event for every committed customer;
+- `PRAGMA integrity_check` is ok, `crm.check()` is clean, the ledger verifies, stored facts equal
+  a recomputation, and the change feed's ids ascend with an event for every committed customer;
 - every write the child reported is present;
 - the call that was in flight is all there or not at all (a batch of three has 0 or 3 rows, an
   order is counted in the facts exactly when it exists);
@@ -219,6 +219,8 @@ def check_round(path, known, committed, inflight, mode, alice_id):
             known.requests[rid] = got
         v = crm.audit.verify()
         assert v.ok, v.reason
+        report = crm.check()  # what an operator runs: integrity, facts, ledger, the feed
+        assert report.ok, report.problems
 
         # The change feed: ids ascend (id order is commit order), and every customer has its creation.
         feed, cursor = [], 0
@@ -253,7 +255,13 @@ def test_sigkill_at_random_moments_loses_no_reported_write(tmp_path, mode):
         assert first.startswith("begin"), first + child.stderr.read()
         time.sleep(rng.uniform(0.0, 1.2))
         child.send_signal(signal.SIGKILL)
-        out, err = child.communicate()
+        # The rest is read through the same file objects: communicate() reads the raw pipes and
+        # would drop what readline() had already buffered (the child's next lines, when it wrote
+        # several before the first was read), leaving commits unreported.
+        out, err = child.stdout.read(), child.stderr.read()
+        child.stdout.close()
+        child.stderr.close()
+        child.wait()
         assert child.returncode == -signal.SIGKILL, f"the child stopped by itself: {err[-2000:]}"
         committed, inflight, last = parse([first] + out.splitlines())
         reported += len(committed)
