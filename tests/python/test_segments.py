@@ -209,8 +209,8 @@ def test_a_shared_segment_is_changed_only_by_its_definer_or_an_admin(seg_crm):
         as_alice.segments.redefine("公司的", "id < 0")
     assert crm.segments.get("alice的").rule == 'industry = "制造"' and crm.segments.get("公司的").rule == "id > 0"
     assert as_alice.segments.redefine("alice的", "id > 0").rule == "id > 0"
-    crm.as_user(admin).segments.redefine("alice的", "id > 1")
-    crm.segments.redefine("公司的", "id > 1")
+    assert crm.as_user(admin).segments.redefine("alice的", "id > 1").rule == "id > 1"
+    assert crm.segments.redefine("公司的", "id > 1").rule == "id > 1"
     as_alice.segments.remove("alice的")
     assert crm.segments.list().column("name") == ["公司的"]
 
