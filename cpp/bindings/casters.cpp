@@ -303,10 +303,9 @@ bool type_caster<crmkit::bindings::Flag>::load(handle src, bool convert) {
   crmkit::bindings::detail::reject_argument(src, "True or False");
 }
 
-namespace {
-// An integer of Python (an int, or with convert an object with __index__) as a long long; a
-// float is refused even with convert, as pybind11 does (1.9 must not become 1).
-bool load_integer(handle src, bool convert, long long lo, long long hi, long long& out) {
+// An int, or with convert an object with __index__; a float is refused even with convert, as
+// pybind11 does (1.9 must not become 1).
+bool load_integer(handle src, bool convert, long long lo, long long hi, int bits, long long& out) {
   if (!src) return false;
   if (!PyFloat_Check(src.ptr()) && (PyLong_Check(src.ptr()) || PyIndex_Check(src.ptr()))) {
     const long long v = PyLong_AsLongLong(src.ptr());
@@ -316,26 +315,11 @@ bool load_integer(handle src, bool convert, long long lo, long long hi, long lon
     }
     PyErr_Clear();
     if (!convert) return false;
-    crmkit::bindings::detail::reject_argument(
-        src, hi == std::numeric_limits<int>::max() ? "an integer that fits in 32 bits" : "an integer that fits in 64 bits");
+    const std::string expected = "an integer that fits in " + std::to_string(bits) + " bits";
+    crmkit::bindings::detail::reject_argument(src, expected.c_str());
   }
   if (!convert) return false;
   crmkit::bindings::detail::reject_argument(src, "an integer");
-}
-}  // namespace
-
-bool type_caster<long>::load(handle src, bool convert) {
-  long long v = 0;
-  if (!load_integer(src, convert, std::numeric_limits<long>::min(), std::numeric_limits<long>::max(), v)) return false;
-  value = static_cast<long>(v);
-  return true;
-}
-
-bool type_caster<int>::load(handle src, bool convert) {
-  long long v = 0;
-  if (!load_integer(src, convert, std::numeric_limits<int>::min(), std::numeric_limits<int>::max(), v)) return false;
-  value = static_cast<int>(v);
-  return true;
 }
 
 bool type_caster<double>::load(handle src, bool convert) {
@@ -362,7 +346,8 @@ bool type_caster<crmkit::bindings::Integer>::load(handle src, bool convert) {
     crmkit::bindings::detail::reject_argument(src, "an integer");
   }
   long long v = 0;
-  if (!load_integer(src, convert, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), v))
+  if (!load_integer(src, convert, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), 64,
+                    v))
     return false;
   value.value = v;
   return true;

@@ -20,6 +20,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -310,19 +311,28 @@ struct type_caster<crmkit::bindings::Flag> {
 // that does not fit) is a ValidationError naming the argument instead of the overload's
 // TypeError. As pybind11's: a float is never truncated to an integer; objects with __index__
 // are integers and objects with __float__ numbers; the stubs keep pybind11's type names.
-template <>
-struct type_caster<long> {
-  PYBIND11_TYPE_CASTER(long, io_name("typing.SupportsInt | typing.SupportsIndex", "int"));
-  bool load(handle src, bool convert);
-  static handle cast(long v, return_value_policy, handle) { return PyLong_FromLong(v); }
+// An integer of Python within [lo, hi] into `out`; otherwise false on the non-converting pass
+// and a ValidationError naming the argument (and the width, `bits`) on the converting one.
+bool load_integer(handle src, bool convert, long long lo, long long hi, int bits, long long& out);
+
+template <typename T>
+struct bounded_integer_caster {
+  PYBIND11_TYPE_CASTER(T, io_name("typing.SupportsInt | typing.SupportsIndex", "int"));
+  bool load(handle src, bool convert) {
+    long long v = 0;
+    if (!load_integer(src, convert, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(),
+                      std::numeric_limits<T>::digits + 1, v))
+      return false;
+    value = static_cast<T>(v);
+    return true;
+  }
+  static handle cast(T v, return_value_policy, handle) { return PyLong_FromLongLong(v); }
 };
 
 template <>
-struct type_caster<int> {
-  PYBIND11_TYPE_CASTER(int, io_name("typing.SupportsInt | typing.SupportsIndex", "int"));
-  bool load(handle src, bool convert);
-  static handle cast(int v, return_value_policy, handle) { return PyLong_FromLong(v); }
-};
+struct type_caster<long> : bounded_integer_caster<long> {};
+template <>
+struct type_caster<int> : bounded_integer_caster<int> {};
 
 template <>
 struct type_caster<double> {

@@ -55,7 +55,20 @@ class Analyzer {
 
   Analysis run(const std::string& text) {
     Analysis out;
-    json root;
+    if (auto root = parse_object(text)) {
+      def_ = std::make_shared<Definition>();
+      def_->json = root->dump();
+      parse_root(*root);
+      if (opt_.check_database && entity_) check_database();
+      out.def = def_;
+    }
+    out.problems = problems_;
+    return out;
+  }
+
+ private:
+  // The definition as a JSON object, or nothing with the reason as a problem at "$".
+  std::optional<json> parse_object(const std::string& text) {
     // No sound definition nests deeper than a handful of levels; refusing deep nesting while
     // parsing keeps the recursive walks after it (dump, the analysis) off the end of the stack.
     struct TooDeep {};
@@ -63,39 +76,29 @@ class Analyzer {
       if (depth > kMaxDefinitionDepth) throw TooDeep{};
       return true;
     };
+    json root;
     try {
       root = json::parse(text, depth_guard);
     } catch (const json::parse_error& e) {
       problem("$", "the definition is not valid JSON: " + parser_message(e));
-      out.problems = problems_;
-      return out;
+      return std::nullopt;
     } catch (const json::out_of_range& e) {
       // The parser's one range error, a number beyond a double ("1e999"): a mistake in the
       // definition to name, like a syntax error.
       problem("$", "the definition holds a number too large to represent: " + parser_message(e));
-      out.problems = problems_;
-      return out;
+      return std::nullopt;
     } catch (const TooDeep&) {
       problem("$", "the definition nests more than " + std::to_string(kMaxDefinitionDepth) +
                        " levels of lists and objects deep");
-      out.problems = problems_;
-      return out;
+      return std::nullopt;
     }
     if (!root.is_object()) {
       problem("$", "a workflow definition must be a JSON object, not " + type_of(root));
-      out.problems = problems_;
-      return out;
+      return std::nullopt;
     }
-    def_ = std::make_shared<Definition>();
-    def_->json = root.dump();
-    parse_root(root);
-    if (opt_.check_database && entity_) check_database();
-    out.problems = problems_;
-    out.def = def_;
-    return out;
+    return root;
   }
 
- private:
   void problem(const std::string& path, const std::string& message) { problems_.push_back({path, message}); }
 
   void check_keys(const json& obj, const std::string& path, std::initializer_list<const char*> allowed) {
