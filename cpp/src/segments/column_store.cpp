@@ -4,11 +4,13 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -45,19 +47,80 @@ void put_bit(Bits& b, std::size_t i, bool v) {
   else b[i / 64] &= ~m;
 }
 
+// 64 bytes of 0 or 1 to the 64 bits of a word, in order. One multiplication gathers eight bytes'
+// low bits into the top byte, so a predicate loop can write bytes (which the compiler vectorises)
+// instead of shifting each result into place.
+std::uint64_t pack_bytes(const std::uint8_t* hit) {
+  std::uint64_t out = 0;
+  for (unsigned k = 0; k < 8; ++k) {
+    if constexpr (std::endian::native == std::endian::little) {
+      std::uint64_t v = 0;
+      std::memcpy(&v, hit + 8 * k, 8);
+      out |= ((v * 0x0102040810204080ULL) >> 56) << (8 * k);
+    } else {
+      for (unsigned j = 0; j < 8; ++j) out |= static_cast<std::uint64_t>(hit[8 * k + j]) << (8 * k + j);
+    }
+  }
+  return out;
+}
+
+// pred on the 64 rows from base, as a word. Through bytes when the compiler can vectorise pred
+// (32-bit codes, doubles); 64-bit integer comparisons have no baseline x86-64 vector form, and
+// for them shifting each result into place is faster than storing bytes.
+template <bool Bytes, typename F>
+std::uint64_t word_of(std::size_t base, F& pred) {
+  if constexpr (Bytes) {
+    alignas(64) std::uint8_t hit[64];
+    for (std::size_t j = 0; j < 64; ++j) hit[j] = pred(base + j) ? 1 : 0;
+    return pack_bytes(hit);
+  } else {
+    std::uint64_t b = 0;
+    for (unsigned j = 0; j < 64; ++j) b |= static_cast<std::uint64_t>(pred(base + j) ? 1 : 0) << j;
+    return b;
+  }
+}
+
 // Packs pred(0..n-1) into a bitmap, 64 rows per word; the lambda is inlined per call site.
-template <typename F>
+template <bool Bytes = true, typename F>
 Bits make_bits(std::size_t n, F&& pred) {
   Bits out(words(n), 0);
   const std::size_t full = n / 64;
-  for (std::size_t w = 0; w < full; ++w) {
-    std::uint64_t b = 0;
-    const std::size_t base = w * 64;
-    for (unsigned j = 0; j < 64; ++j) b |= static_cast<std::uint64_t>(pred(base + j) ? 1 : 0) << j;
-    out[w] = b;
-  }
+  for (std::size_t w = 0; w < full; ++w) out[w] = word_of<Bytes>(w * 64, pred);
   for (std::size_t i = full * 64; i < n; ++i) {
     if (pred(i)) out[i / 64] |= std::uint64_t{1} << (i % 64);
+  }
+  return out;
+}
+
+// A word with at most this many candidate rows tests them one by one; a fuller word tests all 64
+// rows at once (the compiler vectorises that loop), which costs about as much as testing this many
+// one by one.
+constexpr int kSparseWord = 8;
+
+// pred on the rows of `within` only (all rows when it is null); the other bits are 0. A clause
+// evaluated after others in an AND tests just the rows they left, so a selective first clause
+// makes the rest nearly free.
+template <bool Bytes = true, typename F>
+Bits make_bits(std::size_t n, const Bits* within, F&& pred) {
+  if (within == nullptr) return make_bits<Bytes>(n, pred);
+  Bits out(words(n), 0);
+  for (std::size_t w = 0; w < out.size(); ++w) {
+    const std::uint64_t m = (*within)[w];
+    if (m == 0) continue;
+    const std::size_t base = w * 64;
+    std::uint64_t b = 0;
+    if (std::popcount(m) <= kSparseWord) {
+      for (std::uint64_t bits = m; bits != 0; bits &= bits - 1) {
+        const int j = std::countr_zero(bits);
+        if (pred(base + static_cast<std::size_t>(j))) b |= std::uint64_t{1} << j;
+      }
+    } else if (base + 64 <= n) {
+      b = word_of<Bytes>(base, pred) & m;
+    } else {
+      for (std::size_t j = 0; base + j < n; ++j) b |= static_cast<std::uint64_t>(pred(base + j) ? 1 : 0) << j;
+      b &= m;
+    }
+    out[w] = b;
   }
   return out;
 }
@@ -291,19 +354,22 @@ struct Column {
   }
 };
 
-// Tags or groups: each resident name maps to the sorted rows that carry it.
+// Tags or groups: each resident name maps to the bitmap of the rows that carry it (a rule uses it
+// as a bitmap, so a tag clause is a copy, not a pass over the members). A bitmap may be shorter
+// than the rows held: rows beyond it are not members.
 struct SetIndex {
-  StringMap<std::vector<std::uint32_t>> rows;
+  StringMap<Bits> rows;
 
   bool has(std::string_view name, std::uint32_t row) const {
     auto it = rows.find(name);
-    return it != rows.end() && std::binary_search(it->second.begin(), it->second.end(), row);
+    return it != rows.end() && row / 64 < it->second.size() && get_bit(it->second, row);
   }
-  static void update(std::vector<std::uint32_t>& v, std::uint32_t row, bool member) {
-    auto it = std::lower_bound(v.begin(), v.end(), row);
-    const bool present = it != v.end() && *it == row;
-    if (member && !present) v.insert(it, row);
-    if (!member && present) v.erase(it);
+  static void update(Bits& b, std::uint32_t row, bool member) {
+    if (b.size() <= row / 64) {
+      if (!member) return;
+      b.resize(row / 64 + 1, 0);
+    }
+    put_bit(b, row, member);
   }
 };
 
@@ -536,7 +602,9 @@ struct ColumnStore::Impl {
     while (q.step()) {
       const std::int64_t id = q.get_int(0);
       while (cursor < ids.size() && ids[cursor] < id) ++cursor;
-      if (cursor < ids.size() && ids[cursor] == id && get_bit(live, cursor)) rows.push_back(static_cast<std::uint32_t>(cursor));
+      if (cursor < ids.size() && ids[cursor] == id && get_bit(live, cursor)) {
+        SetIndex::update(rows, static_cast<std::uint32_t>(cursor), true);
+      }
     }
   }
 
@@ -778,8 +846,8 @@ struct ColumnStore::Impl {
     return rules::semantics::holds(n.op, value_at(ci, row, now), lits);
   }
 
-  Bits row_by_row(const Node& n, const std::vector<Value>& lits, int ci, std::int64_t now) const {
-    return make_bits(ids.size(), [&](std::size_t i) {
+  Bits row_by_row(const Node& n, const std::vector<Value>& lits, int ci, std::int64_t now, const Bits* within) const {
+    return make_bits(ids.size(), within, [&](std::size_t i) {
       return get_bit(live, i) && cell_leaf(n, lits, ci, static_cast<std::uint32_t>(i), now);
     });
   }
@@ -820,14 +888,16 @@ struct ColumnStore::Impl {
   // `negate`, among the rows with a valid value; then the odd cells one by one.
   template <typename T, typename InRange>
   Bits range_leaf(const T* v, const std::vector<std::pair<T, T>>& ranges, bool negate, InRange&& in_one,
-                  const Node& n, const std::vector<Value>& lits, int ci, const Column& stored, std::int64_t now) const {
+                  const Node& n, const std::vector<Value>& lits, int ci, const Column& stored, std::int64_t now,
+                  const Bits* within) const {
+    constexpr bool bytes = !std::is_same_v<T, std::int64_t>;
     Bits b;
     if (ranges.empty()) {
       b.assign(words(ids.size()), 0);
     } else if (ranges.size() == 1) {
-      b = make_bits(ids.size(), [&](std::size_t i) { return in_one(v[i]); });
+      b = make_bits<bytes>(ids.size(), within, [&](std::size_t i) { return in_one(v[i]); });
     } else {
-      b = make_bits(ids.size(), [&](std::size_t i) {
+      b = make_bits<bytes>(ids.size(), within, [&](std::size_t i) {
         for (const auto& [lo, hi] : ranges) {
           if (v[i] >= lo && v[i] <= hi) return true;
         }
@@ -841,16 +911,17 @@ struct ColumnStore::Impl {
 
   // Stored int64 keys (integers, or instants for days since them).
   Bits int_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& stored, const IntRanges& rg,
-                std::int64_t now) const {
+                std::int64_t now, const Bits* within) const {
     const auto lo = rg.ranges.empty() ? 0 : static_cast<std::uint64_t>(rg.ranges[0].first);
     const std::uint64_t span = rg.ranges.empty() ? 0 : static_cast<std::uint64_t>(rg.ranges[0].second) - lo;
     // One range: a single unsigned comparison per row.
     return range_leaf(stored.ints.data(), rg.ranges, rg.negate,
                       [lo, span](std::int64_t x) { return static_cast<std::uint64_t>(x) - lo <= span; }, n, lits, ci,
-                      stored, now);
+                      stored, now, within);
   }
 
-  Bits real_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now) const {
+  Bits real_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now,
+                 const Bits* within) const {
     // Keys of the doubles from -inf to +inf: every value a REAL column can hold (SQLite has no NaN).
     const IntRanges rg = monotone_ranges(n.op, lits, double_key(-kInf), double_key(kInf),
                                          [](std::int64_t k) { return Value(key_double(k)); });
@@ -859,12 +930,13 @@ struct ColumnStore::Impl {
     const double lo = bounds.empty() ? 0 : bounds[0].first, hi = bounds.empty() ? 0 : bounds[0].second;
     const double* v = col.reals.data();
     // A one-sided range (x >= a, x < b) is one comparison per row.
-    if (hi == kInf) return range_leaf(v, bounds, rg.negate, [lo](double x) { return x >= lo; }, n, lits, ci, col, now);
-    if (lo == -kInf) return range_leaf(v, bounds, rg.negate, [hi](double x) { return x <= hi; }, n, lits, ci, col, now);
-    return range_leaf(v, bounds, rg.negate, [lo, hi](double x) { return x >= lo && x <= hi; }, n, lits, ci, col, now);
+    if (hi == kInf) return range_leaf(v, bounds, rg.negate, [lo](double x) { return x >= lo; }, n, lits, ci, col, now, within);
+    if (lo == -kInf) return range_leaf(v, bounds, rg.negate, [hi](double x) { return x <= hi; }, n, lits, ci, col, now, within);
+    return range_leaf(v, bounds, rg.negate, [lo, hi](double x) { return x >= lo && x <= hi; }, n, lits, ci, col, now, within);
   }
 
-  Bits text_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now) const {
+  Bits text_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now,
+                 const Bits* within) const {
     const std::uint32_t* c = col.codes.data();
     Bits b;
     if (n.op == Op::Eq && lits[0].is_string()) {
@@ -872,7 +944,7 @@ struct ColumnStore::Impl {
       // is keyed by: one lookup instead of a test per distinct value.
       const std::uint32_t k = col.dict.find(lits[0].as_string());
       if (k == kMissing) b.assign(words(ids.size()), 0);
-      else b = make_bits(ids.size(), [&](std::size_t i) { return c[i] == k; });
+      else b = make_bits(ids.size(), within, [&](std::size_t i) { return c[i] == k; });
     } else {
       // Every other predicate is decided once per distinct value, then looked up per row; code 0
       // is NULL.
@@ -880,20 +952,21 @@ struct ColumnStore::Impl {
       table[0] = rules::semantics::holds(n.op, Value(), lits) ? 1 : 0;
       for (std::size_t k = 1; k < table.size(); ++k) table[k] = rules::semantics::holds(n.op, Value(col.dict.values[k]), lits) ? 1 : 0;
       const std::uint8_t* t = table.data();
-      b = make_bits(ids.size(), [&](std::size_t i) { return t[c[i]] != 0; });
+      b = make_bits(ids.size(), within, [&](std::size_t i) { return t[c[i]] != 0; });
     }
     patch_odd(b, n, lits, ci, col, now);
     return b;
   }
 
-  Bits multi_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now) const {
-    if (n.op != Op::Contains && n.op != Op::NotContains) return row_by_row(n, lits, ci, now);
+  Bits multi_leaf(const Node& n, const std::vector<Value>& lits, int ci, const Column& col, std::int64_t now,
+                  const Bits* within) const {
+    if (n.op != Op::Contains && n.op != Op::NotContains) return row_by_row(n, lits, ci, now, within);
     // Membership of the literal's code in each row's list (semantics::list_contains on codes:
     // codes are equal exactly when the texts are); a row without a list follows the NULL rule.
     const std::uint32_t k = col.dict.find(lits[0].as_string());
     const bool want = n.op == Op::Contains;
     const bool if_null = rules::semantics::on_null(n.op);
-    Bits b = make_bits(ids.size(), [&](std::size_t i) {
+    Bits b = make_bits(ids.size(), within, [&](std::size_t i) {
       if (!get_bit(col.valid, i)) return if_null;
       const auto& l = col.lists[i];
       const bool found = k != kMissing && std::find(l.begin(), l.end(), k) != l.end();
@@ -922,14 +995,13 @@ struct ColumnStore::Impl {
   }
 
   Bits set_leaf(const SetIndex& index, const std::string& name) const {
-    Bits b(words(ids.size()), 0);
-    if (auto it = index.rows.find(name); it != index.rows.end()) {
-      for (const auto row : it->second) put_bit(b, row, true);
-    }
+    Bits b;
+    if (auto it = index.rows.find(name); it != index.rows.end()) b = it->second;
+    b.resize(words(ids.size()), 0);
     return b;
   }
 
-  Bits leaf(const Node& n, const std::vector<int>& fields, std::int64_t now) const {
+  Bits leaf(const Node& n, const std::vector<int>& fields, std::int64_t now, const Bits* within) const {
     if (n.op == Op::HasTag) return set_leaf(tags, n.args[0].value.as_string());
     if (n.op == Op::InGroup) return set_leaf(groups, n.args[0].value.as_string());
     const int ci = fields[static_cast<std::size_t>(n.field)];
@@ -939,70 +1011,107 @@ struct ColumnStore::Impl {
     const bool comparison = rules::semantics::is_comparison(n.op);
     switch (col.kind) {
       case Kind::Int: {
-        if (!comparison) return and_live(row_by_row(n, lits, ci, now));
+        if (!comparison) return and_live(row_by_row(n, lits, ci, now, within));
         const IntRanges rg = monotone_ranges(n.op, lits, kMinI, kMaxI, [](std::int64_t k) { return Value(k); });
-        return and_live(int_leaf(n, lits, ci, col, rg, now));
+        return and_live(int_leaf(n, lits, ci, col, rg, now, within));
       }
       case Kind::Days: {
-        if (!comparison) return and_live(row_by_row(n, lits, ci, now));
+        if (!comparison) return and_live(row_by_row(n, lits, ci, now, within));
         // Days since an instant do not increase as the instant grows: intervals of instants.
         const IntRanges rg = monotone_ranges(n.op, lits, kMinI, kMaxI, [now](std::int64_t t) {
           return rules::semantics::days_since(Value(t), now);
         });
-        return and_live(int_leaf(n, lits, ci, column(col.source), rg, now));
+        return and_live(int_leaf(n, lits, ci, column(col.source), rg, now, within));
       }
       case Kind::Real:
-        if (!comparison) return and_live(row_by_row(n, lits, ci, now));
-        return and_live(real_leaf(n, lits, ci, col, now));
-      case Kind::Text: return and_live(text_leaf(n, lits, ci, col, now));
-      case Kind::Multi: return and_live(multi_leaf(n, lits, ci, col, now));
-      default: return and_live(row_by_row(n, lits, ci, now));
+        if (!comparison) return and_live(row_by_row(n, lits, ci, now, within));
+        return and_live(real_leaf(n, lits, ci, col, now, within));
+      case Kind::Text: return and_live(text_leaf(n, lits, ci, col, now, within));
+      case Kind::Multi: return and_live(multi_leaf(n, lits, ci, col, now, within));
+      default: return and_live(row_by_row(n, lits, ci, now, within));
     }
   }
 
-  // Post-order nodes front to back; each child's bitmap is consumed by its parent.
+  // Where an AND evaluates a child: tags and groups first (built from their member lists, not a
+  // pass over the rows), then text equality (one code comparison per row), then the other
+  // leaves, connectives last. The order changes only the cost: every child is exact on the rows
+  // it is asked about.
+  int cost_rank(const Node& n, const std::vector<int>& fields) const {
+    switch (n.op) {
+      case Op::HasTag:
+      case Op::InGroup: return 0;
+      case Op::And:
+      case Op::Or:
+      case Op::Not: return 3;
+      default: break;
+    }
+    if (n.op == Op::Eq && n.field >= 0 && column(fields[static_cast<std::size_t>(n.field)]).kind == Kind::Text) return 1;
+    return 2;
+  }
+
+  // Node `i` on the rows of `within` (the live rows when it is null): the result holds exactly the
+  // rows of `within` where the node holds, and no other bit. An AND hands each child the rows the
+  // children before it left; an OR asks each child only about the rows not yet true.
+  Bits eval(const rules::Rule& rule, std::size_t i, const std::vector<int>& fields, std::int64_t now,
+            const Bits* within) const {
+    const auto& nodes = rule.nodes();
+    const Node& n = nodes[i];
+    switch (n.op) {
+      case Op::And: {
+        std::vector<std::int32_t> order = n.children;
+        std::stable_sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+          return cost_rank(nodes[static_cast<std::size_t>(a)], fields) < cost_rank(nodes[static_cast<std::size_t>(b)], fields);
+        });
+        Bits acc;
+        const Bits* scope = within;
+        for (const auto c : order) {
+          Bits next = eval(rule, static_cast<std::size_t>(c), fields, now, scope);
+          acc = std::move(next);
+          scope = &acc;
+          if (std::all_of(acc.begin(), acc.end(), [](std::uint64_t w) { return w == 0; })) break;
+        }
+        return acc;
+      }
+      case Op::Or: {
+        Bits acc(words(ids.size()), 0);
+        Bits rest = within ? *within : live;
+        for (const auto c : n.children) {
+          const Bits got = eval(rule, static_cast<std::size_t>(c), fields, now, &rest);
+          for (std::size_t w = 0; w < acc.size(); ++w) {
+            acc[w] |= got[w];
+            rest[w] &= ~got[w];
+          }
+        }
+        return acc;
+      }
+      case Op::Not: {
+        Bits acc = eval(rule, static_cast<std::size_t>(n.children[0]), fields, now, within);
+        const Bits& rows = within ? *within : live;
+        for (std::size_t w = 0; w < acc.size(); ++w) acc[w] = ~acc[w] & rows[w];
+        return acc;
+      }
+      default: {
+        Bits b = leaf(n, fields, now, within);
+        if (within) {
+          for (std::size_t w = 0; w < b.size(); ++w) b[w] &= (*within)[w];
+        }
+        return b;
+      }
+    }
+  }
+
   Bits run(const rules::Rule& rule, const std::vector<int>& fields, std::int64_t now,
            const std::vector<std::int64_t>* owners) const {
     const auto& nodes = rule.nodes();
     if (nodes.empty()) return Bits(words(ids.size()), 0);
-    std::vector<Bits> out(nodes.size());
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      const Node& n = nodes[i];
-      switch (n.op) {
-        case Op::And:
-        case Op::Or: {
-          Bits acc = std::move(out[static_cast<std::size_t>(n.children[0])]);
-          for (std::size_t k = 1; k < n.children.size(); ++k) {
-            Bits& other = out[static_cast<std::size_t>(n.children[k])];
-            if (n.op == Op::And) {
-              for (std::size_t w = 0; w < acc.size(); ++w) acc[w] &= other[w];
-            } else {
-              for (std::size_t w = 0; w < acc.size(); ++w) acc[w] |= other[w];
-            }
-            Bits().swap(other);
-          }
-          out[i] = std::move(acc);
-          break;
-        }
-        case Op::Not: {
-          Bits acc = std::move(out[static_cast<std::size_t>(n.children[0])]);
-          for (std::size_t w = 0; w < acc.size(); ++w) acc[w] = ~acc[w] & live[w];
-          out[i] = std::move(acc);
-          break;
-        }
-        default: out[i] = leaf(n, fields, now);
-      }
-    }
-    Bits result = std::move(out.back());
-    if (owners) {
-      std::vector<std::int64_t> sorted = *owners;
-      std::sort(sorted.begin(), sorted.end());
-      const Bits mine = make_bits(ids.size(), [&](std::size_t i) {
-        return get_bit(owner_valid, i) && std::binary_search(sorted.begin(), sorted.end(), owner[i]);
-      });
-      for (std::size_t w = 0; w < result.size(); ++w) result[w] &= mine[w];
-    }
-    return result;
+    if (!owners) return eval(rule, nodes.size() - 1, fields, now, nullptr);
+    // A view's rows first, so that the rule is asked only about them.
+    std::vector<std::int64_t> sorted = *owners;
+    std::sort(sorted.begin(), sorted.end());
+    const Bits mine = make_bits(ids.size(), [&](std::size_t i) {
+      return get_bit(live, i) && get_bit(owner_valid, i) && std::binary_search(sorted.begin(), sorted.end(), owner[i]);
+    });
+    return eval(rule, nodes.size() - 1, fields, now, &mine);
   }
 
   // Takes the shared lock with every column, tag and group the rule needs resident.
