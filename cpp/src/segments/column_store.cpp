@@ -64,32 +64,26 @@ std::uint64_t pack_bytes(const std::uint8_t* hit) {
   return out;
 }
 
+// pred on `rows` rows from base (at most 64), shifting each result into its bit.
+template <typename F>
+std::uint64_t shifted_word(std::size_t base, std::size_t rows, F& pred) {
+  std::uint64_t b = 0;
+  for (std::size_t j = 0; j < rows; ++j) b |= static_cast<std::uint64_t>(pred(base + j) ? 1 : 0) << j;
+  return b;
+}
+
 // pred on the 64 rows from base, as a word. Through bytes when the compiler can vectorise pred
 // (32-bit codes, doubles); 64-bit integer comparisons have no baseline x86-64 vector form, and
 // for them shifting each result into place is faster than storing bytes.
 template <bool Bytes, typename F>
-std::uint64_t word_of(std::size_t base, F& pred) {
+std::uint64_t full_word(std::size_t base, F& pred) {
   if constexpr (Bytes) {
     alignas(64) std::uint8_t hit[64];
     for (std::size_t j = 0; j < 64; ++j) hit[j] = pred(base + j) ? 1 : 0;
     return pack_bytes(hit);
   } else {
-    std::uint64_t b = 0;
-    for (unsigned j = 0; j < 64; ++j) b |= static_cast<std::uint64_t>(pred(base + j) ? 1 : 0) << j;
-    return b;
+    return shifted_word(base, 64, pred);
   }
-}
-
-// Packs pred(0..n-1) into a bitmap, 64 rows per word; the lambda is inlined per call site.
-template <bool Bytes = true, typename F>
-Bits make_bits(std::size_t n, F&& pred) {
-  Bits out(words(n), 0);
-  const std::size_t full = n / 64;
-  for (std::size_t w = 0; w < full; ++w) out[w] = word_of<Bytes>(w * 64, pred);
-  for (std::size_t i = full * 64; i < n; ++i) {
-    if (pred(i)) out[i / 64] |= std::uint64_t{1} << (i % 64);
-  }
-  return out;
 }
 
 // A word with at most this many candidate rows tests them one by one; a fuller word tests all 64
@@ -97,32 +91,36 @@ Bits make_bits(std::size_t n, F&& pred) {
 // one by one.
 constexpr int kSparseWord = 8;
 
-// pred on the rows of `within` only (all rows when it is null); the other bits are 0. A clause
-// evaluated after others in an AND tests just the rows they left, so a selective first clause
-// makes the rest nearly free.
+// Packs pred over the rows of `within` (all n rows when it is null) into a bitmap, 64 rows per
+// word; the other bits are 0 and the lambda is inlined per call site. A clause evaluated after
+// others in an AND tests just the rows they left, so a selective first clause makes the rest
+// nearly free.
 template <bool Bytes = true, typename F>
 Bits make_bits(std::size_t n, const Bits* within, F&& pred) {
-  if (within == nullptr) return make_bits<Bytes>(n, pred);
   Bits out(words(n), 0);
   for (std::size_t w = 0; w < out.size(); ++w) {
-    const std::uint64_t m = (*within)[w];
-    if (m == 0) continue;
     const std::size_t base = w * 64;
+    const std::size_t rows = std::min<std::size_t>(64, n - base);
+    const std::uint64_t all = rows == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << rows) - 1;
+    const std::uint64_t m = within ? (*within)[w] & all : all;
+    if (m == 0) continue;
     std::uint64_t b = 0;
     if (std::popcount(m) <= kSparseWord) {
       for (std::uint64_t bits = m; bits != 0; bits &= bits - 1) {
         const int j = std::countr_zero(bits);
         if (pred(base + static_cast<std::size_t>(j))) b |= std::uint64_t{1} << j;
       }
-    } else if (base + 64 <= n) {
-      b = word_of<Bytes>(base, pred) & m;
     } else {
-      for (std::size_t j = 0; base + j < n; ++j) b |= static_cast<std::uint64_t>(pred(base + j) ? 1 : 0) << j;
-      b &= m;
+      b = (rows == 64 ? full_word<Bytes>(base, pred) : shifted_word(base, rows, pred)) & m;
     }
     out[w] = b;
   }
   return out;
+}
+
+template <bool Bytes = true, typename F>
+Bits make_bits(std::size_t n, F&& pred) {
+  return make_bits<Bytes>(n, nullptr, pred);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1032,8 +1030,8 @@ struct ColumnStore::Impl {
     }
   }
 
-  // Where an AND evaluates a child: tags and groups first (built from their member lists, not a
-  // pass over the rows), then text equality (one code comparison per row), then the other
+  // Where an AND evaluates a child: tags and groups first (a copy of their bitmaps, not a pass
+  // over the rows), then text equality (one code comparison per row), then the other
   // leaves, connectives last. The order changes only the cost: every child is exact on the rows
   // it is asked about.
   int cost_rank(const Node& n, const std::vector<int>& fields) const {
@@ -1065,10 +1063,8 @@ struct ColumnStore::Impl {
         Bits acc;
         const Bits* scope = within;
         for (const auto c : order) {
-          Bits next = eval(rule, static_cast<std::size_t>(c), fields, now, scope);
-          acc = std::move(next);
+          acc = eval(rule, static_cast<std::size_t>(c), fields, now, scope);
           scope = &acc;
-          if (std::all_of(acc.begin(), acc.end(), [](std::uint64_t w) { return w == 0; })) break;
         }
         return acc;
       }
