@@ -577,6 +577,54 @@ TEST(ColumnStoreRefresh, IncrementalRefreshFromAnotherConnectionEqualsFullLoad) 
   EXPECT_EQ(after.customers_reloaded, before.customers_reloaded);
 }
 
+// Equality on a text column of few values is answered from one bitmap per value, kept cell by
+// cell: a customer moving from one value to another, or to NULL, leaves the old bitmap and joins
+// the new one, and a column that grows past the bitmap limit answers from its codes instead.
+TEST(ColumnStoreRefresh, TextEqualityFollowsEachChangeOfValueAndBeyondTheBitmapLimit) {
+  TempFile file;
+  db::Database db(file.path);
+  DataGen gen(5);
+  populate(db, gen, 150);
+  const auto catalog = make_catalog();
+  ColumnStore store(db, catalog);
+  store.refresh();
+  auto check = [&](const std::string& what) {
+    for (const char* text : {"industry = \"能源\"", "industry = \"IT\"", "industry = \"v3\"", "industry = \"v40\"",
+                             "industry != \"IT\"", "has_tag(\"vip\") and industry = \"IT\"",
+                             "not industry = \"v3\"", "industry = \"能源\" or industry = \"v7\""}) {
+      const auto rule = rules::parse(text, catalog);
+      ASSERT_EQ(store.evaluate(rule, kNow), sql_matches(db, rule, catalog, kNow)) << what << ": " << text;
+    }
+  };
+  check("loaded");
+  db::Database other(file.path);
+  std::vector<std::int64_t> ids;
+  for (auto q = other.prepare("SELECT id FROM customers ORDER BY id"); q.step();) ids.push_back(q.get_int(0));
+  // One new value per round, given to a few customers; one customer loses its industry and one
+  // goes back to IT, so codes move both ways. By round 40 the column holds more values than the
+  // bitmaps are kept for.
+  for (int round = 1; round <= 40; ++round) {
+    db::Transaction tx(other);
+    std::vector<std::int64_t> touched;
+    for (int k = 0; k < 3; ++k) {
+      const std::int64_t id = ids[static_cast<std::size_t>((round * 7 + k * 31) % ids.size())];
+      other.prepare("UPDATE customers SET industry = ? WHERE id = ?").bind(1, "v" + std::to_string(round)).bind(2, id).exec();
+      touched.push_back(id);
+    }
+    const std::int64_t cleared = ids[static_cast<std::size_t>((round * 13) % ids.size())];
+    other.prepare("UPDATE customers SET industry = NULL WHERE id = ?").bind(1, cleared).exec();
+    const std::int64_t back = ids[static_cast<std::size_t>((round * 17 + 5) % ids.size())];
+    other.prepare("UPDATE customers SET industry = 'IT' WHERE id = ?").bind(1, back).exec();
+    touched.push_back(cleared);
+    touched.push_back(back);
+    other.feed().record_many(other, kNow, crmkit::db::ChangeKind::Updated, "customer", touched, true, {"industry"});
+    tx.commit();
+    store.refresh();
+    check("round " + std::to_string(round));
+  }
+  EXPECT_EQ(store.stats().full_loads, 1);
+}
+
 TEST(ColumnStoreRefresh, NewColumnLoadedLaterSeesOneSnapshot) {
   TempFile file;
   db::Database db(file.path);

@@ -243,6 +243,24 @@ struct Dict {
   }
 };
 
+// A bitmap that may be shorter than the rows held: rows beyond it are not members.
+const Bits kNoRows;
+struct SetBits {
+  static void update(Bits& b, std::uint32_t row, bool member) {
+    if (b.size() <= row / 64) {
+      if (!member) return;
+      b.resize(row / 64 + 1, 0);
+    }
+    put_bit(b, row, member);
+  }
+  // The members among the first n rows, as a bitmap of all n.
+  static Bits widened(const Bits& b, std::size_t n) {
+    Bits out(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(std::min(b.size(), words(n))));
+    out.resize(words(n), 0);
+    return out;
+  }
+};
+
 enum class Kind { Int, Real, Text, Multi, Days, Unstorable };
 
 struct Column {
@@ -263,6 +281,13 @@ struct Column {
   // field, text in a number field, an integer beyond 2^53 in a number field): kept as values and
   // evaluated one by one.
   std::unordered_map<std::uint32_t, Value> odd;
+  // Text columns of few distinct values (industry, region, stage) also keep one bitmap per
+  // value, maintained cell by cell, so that an equality clause is a copy of its bitmap instead of
+  // a pass over every row's code. A column that grows past kValueBitmapsMax values drops them
+  // (they would cost more memory than the codes) and answers from the codes.
+  static constexpr std::size_t kValueBitmapsMax = 32;
+  std::vector<Bits> value_rows;  // indexed by code; value_rows[0] unused; a bitmap may be short
+  bool value_bitmaps = true;
 
   bool stored() const { return kind == Kind::Int || kind == Kind::Real || kind == Kind::Text || kind == Kind::Multi; }
 
@@ -274,6 +299,24 @@ struct Column {
     dict = Dict();
     valid = {};
     odd = {};
+    value_rows = {};
+    value_bitmaps = true;
+  }
+
+  // The row's text code changes from `from` to `to` (code 0, NULL, has no bitmap).
+  void recode(std::uint32_t row, std::uint32_t from, std::uint32_t to) {
+    codes[row] = to;
+    if (!value_bitmaps || from == to) return;
+    if (dict.values.size() > kValueBitmapsMax) {
+      value_bitmaps = false;
+      value_rows = {};
+      return;
+    }
+    if (from != 0) SetBits::update(value_rows[from], row, false);
+    if (to != 0) {
+      if (value_rows.size() <= to) value_rows.resize(to + 1);
+      SetBits::update(value_rows[to], row, true);
+    }
   }
 
   void resize(std::size_t n) {
@@ -310,14 +353,16 @@ struct Column {
           }
         }
         break;
-      case Kind::Text:
-        codes[row] = 0;
+      case Kind::Text: {
+        const std::uint32_t from = codes[row];
         if (t == db::CellType::Text) {
-          codes[row] = dict.intern(st.get_text_view(col));
+          recode(row, from, dict.intern(st.get_text_view(col)));
           return;
         }
+        recode(row, from, 0);
         if (t != db::CellType::Null) odd.emplace(row, cell_value(st, col));
         return;
+      }
       case Kind::Multi:
         // The query yields 1 when the value is a JSON array; elements arrive separately.
         lists[row].clear();
@@ -361,13 +406,6 @@ struct SetIndex {
   bool has(std::string_view name, std::uint32_t row) const {
     auto it = rows.find(name);
     return it != rows.end() && row / 64 < it->second.size() && get_bit(it->second, row);
-  }
-  static void update(Bits& b, std::uint32_t row, bool member) {
-    if (b.size() <= row / 64) {
-      if (!member) return;
-      b.resize(row / 64 + 1, 0);
-    }
-    put_bit(b, row, member);
   }
 };
 
@@ -601,7 +639,7 @@ struct ColumnStore::Impl {
       const std::int64_t id = q.get_int(0);
       while (cursor < ids.size() && ids[cursor] < id) ++cursor;
       if (cursor < ids.size() && ids[cursor] == id && get_bit(live, cursor)) {
-        SetIndex::update(rows, static_cast<std::uint32_t>(cursor), true);
+        SetBits::update(rows, static_cast<std::uint32_t>(cursor), true);
       }
     }
   }
@@ -716,7 +754,7 @@ struct ColumnStore::Impl {
             member = std::find(it->second.begin(), it->second.end(), name) != it->second.end();
           }
         }
-        SetIndex::update(rows, row, member);
+        SetBits::update(rows, row, member);
       }
     }
   }
@@ -942,6 +980,7 @@ struct ColumnStore::Impl {
       // is keyed by: one lookup instead of a test per distinct value.
       const std::uint32_t k = col.dict.find(lits[0].as_string());
       if (k == kMissing) b.assign(words(ids.size()), 0);
+      else if (col.value_bitmaps) b = SetBits::widened(k < col.value_rows.size() ? col.value_rows[k] : kNoRows, ids.size());
       else b = make_bits(ids.size(), within, [&](std::size_t i) { return c[i] == k; });
     } else {
       // Every other predicate is decided once per distinct value, then looked up per row; code 0
@@ -993,10 +1032,8 @@ struct ColumnStore::Impl {
   }
 
   Bits set_leaf(const SetIndex& index, const std::string& name) const {
-    Bits b;
-    if (auto it = index.rows.find(name); it != index.rows.end()) b = it->second;
-    b.resize(words(ids.size()), 0);
-    return b;
+    if (auto it = index.rows.find(name); it != index.rows.end()) return SetBits::widened(it->second, ids.size());
+    return Bits(words(ids.size()), 0);
   }
 
   Bits leaf(const Node& n, const std::vector<int>& fields, std::int64_t now, const Bits* within) const {
@@ -1030,10 +1067,10 @@ struct ColumnStore::Impl {
     }
   }
 
-  // Where an AND evaluates a child: tags and groups first (a copy of their bitmaps, not a pass
-  // over the rows), then text equality (one code comparison per row), then the other
-  // leaves, connectives last. The order changes only the cost: every child is exact on the rows
-  // it is asked about.
+  // Where an AND evaluates a child: tags, groups and equality on a text column with value
+  // bitmaps first (a copy of a bitmap, not a pass over the rows), then other text equality (one
+  // code comparison per row), then the other leaves, connectives last. The order changes only
+  // the cost: every child is exact on the rows it is asked about.
   int cost_rank(const Node& n, const std::vector<int>& fields) const {
     switch (n.op) {
       case Op::HasTag:
@@ -1043,7 +1080,10 @@ struct ColumnStore::Impl {
       case Op::Not: return 3;
       default: break;
     }
-    if (n.op == Op::Eq && n.field >= 0 && column(fields[static_cast<std::size_t>(n.field)]).kind == Kind::Text) return 1;
+    if (n.op == Op::Eq && n.field >= 0) {
+      const Column& col = column(fields[static_cast<std::size_t>(n.field)]);
+      if (col.kind == Kind::Text) return col.value_bitmaps ? 0 : 1;
+    }
     return 2;
   }
 
