@@ -615,3 +615,67 @@ def test_history_records_the_acting_user(org, owned):
                                                          ("source", "system")]
     assert rows[0]["actor_id"] == org.alice.id
     assert rows[2]["actor_id"] is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Principals are resolved once per connection and reused until the organisation changes
+
+
+def test_a_new_view_sees_a_role_change_made_on_the_same_connection(org, owned):
+    crm = org.crm
+    assert _visible(crm.as_user(org.bob)) == {owned["bob"].id}  # resolved, and kept
+    crm.roles.define("审计", customers="all", opportunities="all")
+    crm.users.update(org.bob, role="审计")
+    assert _visible(crm.as_user(org.bob)) == {c.id for c in owned.values()}
+    crm.users.update(org.bob, role="sales")
+    assert _visible(crm.as_user(org.bob)) == {owned["bob"].id}
+
+
+def test_a_new_team_member_is_covered_by_the_managers_next_view(org, owned):
+    crm = org.crm
+    before = _visible(crm.as_user(org.wang))
+    dave = crm.users.add("dave", name="Dave", role="sales", team=org.east1, manager=org.wang)
+    mine = crm.customers.add(name="dave的客户", owner=dave)
+    assert _visible(crm.as_user(org.wang)) == before | {mine.id}
+
+
+def test_a_change_by_another_connection_is_seen_by_the_next_view(org, owned, db_path):
+    crm = org.crm
+    assert _visible(crm.as_user(org.bob)) == {owned["bob"].id}
+    other = crmkit.open(str(db_path))
+    try:
+        other.users.update(org.bob, active=False)
+    finally:
+        other.close()
+    with pytest.raises(crmkit.PermissionDenied, match="bob"):
+        crm.as_user(org.bob)
+
+
+def test_a_rolled_back_role_change_leaves_no_principal_behind(org, owned):
+    crm = org.crm
+    crm.roles.define("审计", customers="all", opportunities="all")
+    assert _visible(crm.as_user(org.bob)) == {owned["bob"].id}
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        with crm.transaction():
+            crm.users.update(org.bob, role="审计")
+            assert len(_visible(crm.as_user(org.bob))) == len(owned)  # inside: the new role
+            raise RuntimeError("changed my mind")
+    assert crm.users.get(org.bob).role == "sales"
+    assert _visible(crm.as_user(org.bob)) == {owned["bob"].id}
+
+
+def test_an_approver_deactivated_after_a_decision_is_refused_at_the_next(org):
+    crm = org.crm
+    crm.workflows.define({"name": "审批", "entity": "opportunity", "trigger": {"on": "submit"},
+                          "steps": [{"name": "经理", "approvers": "owner.manager", "mode": "any"},
+                                    {"name": "总监", "approvers": {"role": "director"}, "mode": "any"}]})
+    customer = crm.customers.add(name="审批客户", owner=org.alice)
+    first = crm.opportunities.add(customer=customer, title="一", amount=1000, owner=org.alice)
+    second = crm.opportunities.add(customer=customer, title="二", amount=1000, owner=org.alice)
+    r1 = crm.approvals.submit("opportunity", first, workflow="审批", by=org.alice)
+    r2 = crm.approvals.submit("opportunity", second, workflow="审批", by=org.alice)
+    assert crm.approvals.approve(r1, by=org.wang).current_step == "总监"  # wang resolved and kept
+    crm.users.update(org.wang, active=False)
+    with pytest.raises(crmkit.PermissionDenied, match="deactivated"):
+        crm.approvals.approve(r2, by=org.wang)
+    assert crm.approvals.get(r2).current_step == "经理"

@@ -92,8 +92,7 @@ Crm Crm::as_user(std::int64_t user_id) const {
   // A scoped view is a boundary: only the system view or an admin may take on someone else.
   if (!ctx_.who->is_system() && !ctx_.who->is_admin && ctx_.who->user_id != user_id)
     throw PermissionDenied("user '" + ctx_.who->login + "' may not act as another user");
-  auto who = std::make_shared<const org::Principal>(org::load_principal(ctx_.db(), user_id));
-  return Crm(Context{ctx_.engine, who});
+  return Crm(Context{ctx_.engine, ctx_.live().extension<org::PrincipalCache>().get(ctx_.db(), user_id)});
 }
 
 Table Crm::history(const std::string& entity, std::int64_t id) const {

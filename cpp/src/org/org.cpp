@@ -1,4 +1,5 @@
 #include "crmkit/org/org.hpp"
+#include "crmkit/org/principal.hpp"
 
 #include <algorithm>
 
@@ -24,6 +25,9 @@ std::optional<std::string> user_email(const std::string& raw) {
     throw ValidationError("email: '" + *text + "' is not an email address (" + cleaned.problem + ")", "email");
   return cleaned.value;
 }
+
+// Principals resolved before a change of users, teams or roles may no longer hold.
+void org_changed(const Context& ctx) { ctx.live().extension<org::PrincipalCache>().org_changed(ctx.db()); }
 
 }  // namespace
 
@@ -113,6 +117,7 @@ Team Teams::add(const std::string& name, std::optional<std::int64_t> parent, std
       .prepare("INSERT INTO teams(name, parent_id, lead_id, created_at) VALUES (?,?,?,?)")
       .bind_all(clean, parent, lead, ctx_.now())
       .exec();
+  org_changed(ctx_);
   Team t{ctx_.db().last_insert_id(), clean, parent, lead, Timestamp{ctx_.now()}, 1};
   tx.commit();
   log::logger().debug("teams.add id={}", t.id);
@@ -160,6 +165,7 @@ Team Teams::move(std::int64_t id, std::optional<std::int64_t> parent) {
                             "parent");
   }
   ctx_.db().prepare("UPDATE teams SET parent_id = ?, version = version + 1 WHERE id = ?").bind_all(parent, id).exec();
+  org_changed(ctx_);
   history::record(ctx_, "team", id, "parent_id", opt_text(before.parent_id), opt_text(parent));
   Team after = get(id);
   tx.commit();
@@ -172,6 +178,7 @@ Team Teams::set_lead(std::int64_t id, std::optional<std::int64_t> lead) {
   Team before = get(id);
   if (lead) require_user(ctx_.db(), *lead, "lead");
   ctx_.db().prepare("UPDATE teams SET lead_id = ?, version = version + 1 WHERE id = ?").bind_all(lead, id).exec();
+  org_changed(ctx_);
   history::record(ctx_, "team", id, "lead_id", opt_text(before.lead_id), opt_text(lead));
   Team after = get(id);
   tx.commit();
@@ -209,6 +216,7 @@ User Users::add(const UserInput& in) {
       .prepare("INSERT INTO users(login, name, email, role, team_id, manager_id, created_at) VALUES (?,?,?,?,?,?,?)")
       .bind_all(login, name, email, in.role, in.team_id, in.manager_id, ctx_.now())
       .exec();
+  org_changed(ctx_);
   User u{ctx_.db().last_insert_id(), login, name, email, in.role, in.team_id, in.manager_id, true,
          Timestamp{ctx_.now()}, 1};
   tx.commit();
@@ -306,6 +314,7 @@ User Users::update(std::int64_t id, const std::map<std::string, Value>& values,
                "WHERE id=?")
       .bind_all(after.name, after.email, after.role, after.team_id, after.manager_id, after.active, id)
       .exec();
+  org_changed(ctx_);
   auto note = [&](const char* field, const std::optional<std::string>& a, const std::optional<std::string>& b) {
     if (a != b) history::record(ctx_, "user", id, field, a, b);
   };
@@ -379,6 +388,7 @@ Role Roles::define(const std::string& name, const std::map<std::string, std::str
                "is_admin=excluded.is_admin, version=version+1")
       .bind_all(clean, j.dump(), r.can_approve, r.is_admin)
       .exec();
+  org_changed(ctx_);
   history::record(ctx_, "role", 0, clean, std::nullopt, j.dump(), exists ? "redefined" : "defined");
   tx.commit();
   return r;
