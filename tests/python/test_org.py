@@ -618,7 +618,8 @@ def test_history_records_the_acting_user(org, owned):
 
 
 # ---------------------------------------------------------------------------------------------
-# Principals are resolved once per connection and reused until the organisation changes
+# Principals and role members are read once per connection and reused until the organisation
+# changes (on this connection or another)
 
 
 def test_a_new_view_sees_a_role_change_made_on_the_same_connection(org, owned):
@@ -679,3 +680,32 @@ def test_an_approver_deactivated_after_a_decision_is_refused_at_the_next(org):
     with pytest.raises(crmkit.PermissionDenied, match="deactivated"):
         crm.approvals.approve(r2, by=org.wang)
     assert crm.approvals.get(r2).current_step == "经理"
+
+
+def _role_workflow(crm):
+    crm.roles.define("finance", customers="all", opportunities="all")
+    first = crm.users.add("fin1", name="财务一", role="finance")
+    crm.workflows.define({"name": "财务审批", "entity": "opportunity", "trigger": {"on": "submit"},
+                          "steps": [{"name": "财务", "approvers": {"role": "finance"}, "mode": "any"}]})
+    return crm.customers.add(name="财务客户", owner=crm.users.get("alice")), first
+
+
+def test_a_step_routed_to_a_role_reaches_a_user_who_joined_the_role_since(org, db_path):
+    crm = org.crm
+    customer, first_finance = _role_workflow(crm)
+    deals = [crm.opportunities.add(customer=customer, title=f"单{i}", amount=1000, owner=org.alice) for i in range(3)]
+    r1 = crm.approvals.submit("opportunity", deals[0], workflow="财务审批", by=org.alice)
+    second_finance = crm.users.add("fin2", name="财务二", role="finance")  # same connection
+    r2 = crm.approvals.submit("opportunity", deals[1], workflow="财务审批", by=org.alice)
+    other = crmkit.open(str(db_path))
+    try:
+        other.users.update(first_finance, active=False)  # another connection
+    finally:
+        other.close()
+    r3 = crm.approvals.submit("opportunity", deals[2], workflow="财务审批", by=org.alice)
+    with pytest.raises(crmkit.PermissionDenied):
+        crm.approvals.approve(r1, by=second_finance)  # routed before fin2 joined
+    assert crm.approvals.approve(r2, by=second_finance).status == "approved"
+    with pytest.raises(crmkit.PermissionDenied):
+        crm.approvals.approve(r3, by=first_finance)  # deactivated
+    assert crm.approvals.approve(r3, by=second_finance).status == "approved"

@@ -1,4 +1,5 @@
 #include "crmkit/crm.hpp"
+#include "crmkit/org/org_cache.hpp"
 
 #include "crmkit/customers/keys.hpp"
 #include "crmkit/customers/search.hpp"
@@ -92,7 +93,7 @@ Crm Crm::as_user(std::int64_t user_id) const {
   // A scoped view is a boundary: only the system view or an admin may take on someone else.
   if (!ctx_.who->is_system() && !ctx_.who->is_admin && ctx_.who->user_id != user_id)
     throw PermissionDenied("user '" + ctx_.who->login + "' may not act as another user");
-  return Crm(Context{ctx_.engine, ctx_.live().extension<org::PrincipalCache>().get(ctx_.db(), user_id)});
+  return Crm(Context{ctx_.engine, ctx_.live().extension<org::OrgCache>().principal(ctx_.db(), user_id)});
 }
 
 Table Crm::history(const std::string& entity, std::int64_t id) const {

@@ -1,5 +1,6 @@
 // What other domains ask the organisation (see crmkit/org/lookup.hpp).
 #include "crmkit/org/lookup.hpp"
+#include "crmkit/org/org_cache.hpp"
 
 namespace crmkit::org {
 
@@ -95,9 +96,7 @@ std::optional<std::int64_t> team_id_named(const Context& ctx, const std::string&
 }
 
 std::vector<std::int64_t> active_user_ids_with_role(const Context& ctx, const std::string& role) {
-  auto q = ctx.db().prepare("SELECT id FROM users WHERE role = ? AND active = 1 ORDER BY id");
-  q.bind_all(role);
-  return ids_of(q);
+  return ctx.live().extension<OrgCache>().active_users_with_role(ctx.db(), role);
 }
 
 std::vector<std::int64_t> active_admin_ids(const Context& ctx) {

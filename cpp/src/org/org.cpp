@@ -1,5 +1,5 @@
 #include "crmkit/org/org.hpp"
-#include "crmkit/org/principal.hpp"
+#include "crmkit/org/org_cache.hpp"
 
 #include <algorithm>
 
@@ -27,7 +27,7 @@ std::optional<std::string> user_email(const std::string& raw) {
 }
 
 // Principals resolved before a change of users, teams or roles may no longer hold.
-void org_changed(const Context& ctx) { ctx.live().extension<org::PrincipalCache>().org_changed(ctx.db()); }
+void org_changed(const Context& ctx) { ctx.live().extension<org::OrgCache>().org_changed(ctx.db()); }
 
 }  // namespace
 

@@ -112,26 +112,4 @@ Principal load_principal(db::Database& db, std::int64_t user_id) {
   return p;
 }
 
-std::shared_ptr<const Principal> PrincipalCache::get(db::Database& db, std::int64_t user_id) {
-  std::lock_guard lock(mutex_);
-  if (changing_transaction_ && (db.depth() == 0 || db.transaction_serial() != *changing_transaction_))
-    changing_transaction_.reset();  // that transaction is over, and nothing was kept during it
-  if (changing_transaction_) return std::make_shared<const Principal>(load_principal(db, user_id));
-  const std::int64_t version = db.data_version();
-  if (version != seen_data_version_) {
-    principals_.clear();
-    seen_data_version_ = version;
-  }
-  if (auto it = principals_.find(user_id); it != principals_.end()) return it->second;
-  auto p = std::make_shared<const Principal>(load_principal(db, user_id));
-  principals_.emplace(user_id, p);
-  return p;
-}
-
-void PrincipalCache::org_changed(db::Database& db) {
-  std::lock_guard lock(mutex_);
-  principals_.clear();
-  if (db.depth() > 0) changing_transaction_ = db.transaction_serial();
-}
-
 }  // namespace crmkit::org

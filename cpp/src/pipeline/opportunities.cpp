@@ -1,4 +1,5 @@
 #include "crmkit/pipeline/opportunities.hpp"
+#include "crmkit/org/org_cache.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +31,7 @@ namespace internal {
 Context acting(const Context& ctx, std::optional<std::int64_t> by) {
   if (!by) return ctx;
   if (ctx.who->is_system()) {
-    return Context{ctx.engine, ctx.live().extension<org::PrincipalCache>().get(ctx.db(), *by)};
+    return Context{ctx.engine, ctx.live().extension<org::OrgCache>().principal(ctx.db(), *by)};
   }
   if (*by != *ctx.who->user_id)
     throw PermissionDenied("user '" + ctx.who->login + "' may not act as user " + std::to_string(*by) +

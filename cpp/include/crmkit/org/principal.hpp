@@ -8,10 +8,7 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -61,25 +58,5 @@ Principal system_principal();
 // Resolves the principal of an existing user. Throws NotFound for an unknown id and
 // PermissionDenied for a deactivated user.
 Principal load_principal(db::Database& db, std::int64_t user_id);
-
-// The principals of acting users, resolved once per connection and reused: every approval,
-// opportunity change or scoped call names its user, and resolving a manager's reports walks the
-// manager chain. An entry lives until the organisation may have changed: a write to users,
-// teams or roles through this connection (org_changed(), called by org's writers inside their
-// transaction) or a commit by another connection (the database's data_version) drops them all.
-// Nothing is cached inside a transaction that changed the organisation, so a rollback leaves no
-// principal that never existed. Kept per engine (Engine::extension); thread-safe.
-class PrincipalCache {
- public:
-  // load_principal(db, user_id), or the same principal resolved earlier.
-  std::shared_ptr<const Principal> get(db::Database& db, std::int64_t user_id);
-  void org_changed(db::Database& db);
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<std::int64_t, std::shared_ptr<const Principal>> principals_;
-  std::int64_t seen_data_version_ = -1;
-  std::optional<std::uint64_t> changing_transaction_;  // the serial of a transaction that changed the org
-};
 
 }  // namespace crmkit::org

@@ -1,0 +1,46 @@
+// crmkit/org/org_cache.hpp — what the organisation's tables say, read once per connection.
+//
+// Every approval, opportunity change or scoped call names its acting user, and every approval
+// step routed to a role lists that role's users: resolving a manager's principal walks the manager
+// chain, and a role's users are a scan of users. Both are kept per engine (Engine::extension) and
+// reused until the organisation may have changed: a write to users, teams or roles through this
+// connection (org_changed(), which org's writers call inside their transaction) or a commit by
+// another connection (the database's data_version) drops everything. Nothing is kept inside a
+// transaction that changed the organisation, so a rollback leaves no entry that never existed.
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crmkit/org/principal.hpp"
+
+namespace crmkit::org {
+
+class OrgCache {
+ public:
+  // load_principal(db, user_id), or the same principal resolved earlier.
+  std::shared_ptr<const Principal> principal(db::Database& db, std::int64_t user_id);
+  // The ids of the active users with this role, ascending.
+  std::vector<std::int64_t> active_users_with_role(db::Database& db, const std::string& role);
+  void org_changed(db::Database& db);
+
+ private:
+  // Whether entries may be kept now; drops them all when the organisation may have changed.
+  // Called with mutex_ held.
+  bool keeping(db::Database& db);
+
+  std::mutex mutex_;
+  std::unordered_map<std::int64_t, std::shared_ptr<const Principal>> principals_;
+  std::map<std::string, std::vector<std::int64_t>, std::less<>> role_members_;
+  std::int64_t seen_data_version_ = -1;
+  std::optional<std::uint64_t> changing_transaction_;  // the serial of a transaction that changed the org
+};
+
+}  // namespace crmkit::org

@@ -1,0 +1,57 @@
+#include "crmkit/org/org_cache.hpp"
+
+#include "crmkit/db/database.hpp"
+
+namespace crmkit::org {
+
+namespace {
+
+std::vector<std::int64_t> load_role_members(db::Database& db, const std::string& role) {
+  db::Transaction tx(db, false);
+  auto q = db.prepare("SELECT id FROM users WHERE role = ? AND active = 1 ORDER BY id");
+  q.bind_all(role);
+  std::vector<std::int64_t> out;
+  while (q.step()) out.push_back(q.get_int(0));
+  tx.commit();
+  return out;
+}
+
+}  // namespace
+
+bool OrgCache::keeping(db::Database& db) {
+  if (changing_transaction_ && (db.depth() == 0 || db.transaction_serial() != *changing_transaction_))
+    changing_transaction_.reset();  // that transaction is over, and nothing was kept during it
+  if (changing_transaction_) return false;
+  const std::int64_t version = db.data_version();
+  if (version != seen_data_version_) {
+    principals_.clear();
+    role_members_.clear();
+    seen_data_version_ = version;
+  }
+  return true;
+}
+
+std::shared_ptr<const Principal> OrgCache::principal(db::Database& db, std::int64_t user_id) {
+  std::lock_guard lock(mutex_);
+  if (!keeping(db)) return std::make_shared<const Principal>(load_principal(db, user_id));
+  if (auto it = principals_.find(user_id); it != principals_.end()) return it->second;
+  auto p = std::make_shared<const Principal>(load_principal(db, user_id));
+  principals_.emplace(user_id, p);
+  return p;
+}
+
+std::vector<std::int64_t> OrgCache::active_users_with_role(db::Database& db, const std::string& role) {
+  std::lock_guard lock(mutex_);
+  if (!keeping(db)) return load_role_members(db, role);
+  if (auto it = role_members_.find(role); it != role_members_.end()) return it->second;
+  return role_members_.emplace(role, load_role_members(db, role)).first->second;
+}
+
+void OrgCache::org_changed(db::Database& db) {
+  std::lock_guard lock(mutex_);
+  principals_.clear();
+  role_members_.clear();
+  if (db.depth() > 0) changing_transaction_ = db.transaction_serial();
+}
+
+}  // namespace crmkit::org
