@@ -3,13 +3,20 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string_view>
+#include <system_error>
+#include <thread>
+#include <condition_variable>
+#include <functional>
+#include <unistd.h>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -105,6 +112,86 @@ std::uint64_t full_word(std::size_t base, F& pred) {
 // rows at once (the compiler vectorises that loop), which costs about as much as testing this many
 // one by one.
 constexpr int kSparseWord = 8;
+
+// A second core for large counts: one thread per process, started on first use and kept, since
+// starting a thread per count (about 35 us) costs most of what the second half saves. A caller
+// that finds it busy (another count is using it) does the whole job itself. After a fork the
+// child has no such thread, so a helper belongs to the process that started it and a child
+// starts its own; the parent's copy, whose lock may have been held at the fork, is never touched.
+class SecondCore {
+ public:
+  // Runs `job` on the helper while the caller runs `mine`; returns once both are done. False
+  // (nothing run) when the helper is busy or cannot be started.
+  static bool run_beside(const std::function<void()>& job, const std::function<void()>& mine) {
+    SecondCore* core = mine_for_this_process();
+    if (!core) return false;
+    bool expected = false;
+    if (!core->busy_.compare_exchange_strong(expected, true)) return false;
+    core->done_flag_.store(false, std::memory_order_relaxed);
+    {
+      std::lock_guard lock(core->mutex_);
+      core->job_ = &job;
+      core->pending_.store(true, std::memory_order_release);
+    }
+    core->wake_.notify_one();
+    std::exception_ptr caller_failed;
+    try {
+      mine();
+    } catch (...) {
+      caller_failed = std::current_exception();
+    }
+    // The halves take about as long: wait for the other by spinning, not by sleeping.
+    while (!core->done_flag_.load(std::memory_order_acquire)) std::this_thread::yield();
+    core->busy_.store(false);
+    if (caller_failed) std::rethrow_exception(caller_failed);
+    return true;
+  }
+
+ private:
+  static SecondCore* mine_for_this_process() {
+    static std::atomic<SecondCore*> current{nullptr};
+    SecondCore* core = current.load();
+    if (core && core->pid_ == ::getpid()) return core;
+    auto* fresh = new SecondCore();  // kept for the life of the process (the thread uses it)
+    try {
+      std::thread(&SecondCore::loop, fresh).detach();
+    } catch (const std::system_error&) {
+      delete fresh;
+      return nullptr;
+    }
+    if (!current.compare_exchange_strong(core, fresh)) return core && core->pid_ == ::getpid() ? core : nullptr;
+    return fresh;
+  }
+
+  void loop() {
+    for (;;) {
+      // Counts come in runs (a page of segments, a dashboard): after one, watch for the next for a
+      // moment before sleeping, since waking a sleeping core takes longer than a half count.
+      const auto until = std::chrono::steady_clock::now() + kWatch;
+      while (!pending_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
+      const std::function<void()>* job = nullptr;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return job_ != nullptr; });
+        job = job_;
+        job_ = nullptr;
+        pending_.store(false, std::memory_order_relaxed);
+      }
+      (*job)();  // the job catches its own exceptions
+      done_flag_.store(true, std::memory_order_release);
+    }
+  }
+
+  const pid_t pid_ = ::getpid();
+  std::atomic<bool> busy_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  const std::function<void()>* job_ = nullptr;
+  std::atomic<bool> done_flag_{true};
+  std::atomic<bool> pending_{false};
+  static constexpr std::chrono::microseconds kWatch{200};
+};
 
 // Packs pred over the rows of `within` (all n rows when it is null) into a bitmap, 64 rows per
 // word; the other bits are 0 and the lambda is inlined per call site. A clause evaluated after
@@ -1155,14 +1242,41 @@ struct ColumnStore::Impl {
            const std::vector<std::int64_t>* owners) const {
     const auto& nodes = rule.nodes();
     if (nodes.empty()) return Bits(words(ids.size()), 0);
-    if (!owners) return eval(rule, nodes.size() - 1, fields, now, nullptr);
+    if (!owners) return on_two_cores(rule, fields, now, live);
     // A view's rows first, so that the rule is asked only about them.
     std::vector<std::int64_t> sorted = *owners;
     std::sort(sorted.begin(), sorted.end());
     const Bits mine = make_bits(ids.size(), [&](std::size_t i) {
       return get_bit(live, i) && get_bit(owner_valid, i) && std::binary_search(sorted.begin(), sorted.end(), owner[i]);
     });
-    return eval(rule, nodes.size() - 1, fields, now, &mine);
+    return on_two_cores(rule, fields, now, mine);
+  }
+
+  // The rule on `rows`, the first half of their words on this thread and the rest on another:
+  // eval() answers exactly for the rows it is handed, so the two halves are disjoint and their
+  // union is the answer. Both threads only read the store, under the caller's shared lock, which
+  // is held until the second half is done. When the second core is busy, one thread does both.
+  Bits on_two_cores(const rules::Rule& rule, const std::vector<int>& fields, std::int64_t now, const Bits& rows) const {
+    const std::size_t root = rule.nodes().size() - 1;
+    if (ids.size() < options.two_cores_from) return eval(rule, root, fields, now, &rows);
+    const auto half = static_cast<std::ptrdiff_t>(rows.size() / 2);
+    Bits first(rows.size(), 0), second(rows.size(), 0);
+    std::copy(rows.begin(), rows.begin() + half, first.begin());
+    std::copy(rows.begin() + half, rows.end(), second.begin() + half);
+    Bits theirs, ours;
+    std::exception_ptr failed;
+    const std::function<void()> job = [&] {
+      try {
+        theirs = eval(rule, root, fields, now, &second);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    };
+    if (!SecondCore::run_beside(job, [&] { ours = eval(rule, root, fields, now, &first); }))
+      return eval(rule, root, fields, now, &rows);  // the helper is busy: one pass over all
+    if (failed) std::rethrow_exception(failed);
+    for (std::size_t w = 0; w < ours.size(); ++w) ours[w] |= theirs[w];
+    return ours;
   }
 
   // Takes the shared lock with every column, tag and group the rule needs resident.

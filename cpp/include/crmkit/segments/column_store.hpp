@@ -61,6 +61,9 @@ struct ColumnStoreOptions {
   std::vector<DaysSince> days_since = {{"days_since_contact", "last_contact_at"}};
   // Load every field on the first refresh instead of when a rule first reads it.
   bool eager = false;
+  // From this many customers on, a count evaluates half the rows on a second core. Below it,
+  // handing over half costs more than it saves. Tests set it low to check that path.
+  std::size_t two_cores_from = std::size_t{1} << 18;
 };
 
 struct ColumnStoreStats {
