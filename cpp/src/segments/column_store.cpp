@@ -153,6 +153,7 @@ class SecondCore {
     SecondCore* core = current.load();
     if (core && core->pid_ == ::getpid()) return core;
     auto* fresh = new SecondCore();  // kept for the life of the process (the thread uses it)
+    fresh->before_ = core;           // the parent's copy after a fork: still referenced, never used
     try {
       std::thread(&SecondCore::loop, fresh).detach();
     } catch (const std::system_error&) {
@@ -184,6 +185,7 @@ class SecondCore {
   }
 
   const pid_t pid_ = ::getpid();
+  SecondCore* before_ = nullptr;
   std::atomic<bool> busy_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
