@@ -709,3 +709,43 @@ def test_a_step_routed_to_a_role_reaches_a_user_who_joined_the_role_since(org, d
     with pytest.raises(crmkit.PermissionDenied):
         crm.approvals.approve(r3, by=first_finance)  # deactivated
     assert crm.approvals.approve(r3, by=second_finance).status == "approved"
+
+
+def test_views_and_org_changes_from_two_threads_do_not_wait_for_each_other(org, owned):
+    # One thread changes the organisation inside transactions while another keeps opening views:
+    # the cache and the database are always locked in the same order, so neither can block both.
+    import threading
+
+    crm = org.crm
+    crm.roles.define("审计", customers="all", opportunities="all")
+    stop = threading.Event()
+    errors = []
+
+    def views():
+        try:
+            while not stop.is_set():
+                crm.as_user(org.bob)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    def changes():
+        try:
+            for i in range(201):  # ends on an even i: "sales"
+                with crm.transaction():
+                    crm.users.update(org.bob, role="审计" if i % 2 else "sales")
+                    crm.as_user(org.bob)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    readers = [threading.Thread(target=views) for _ in range(2)]
+    writer = threading.Thread(target=changes)
+    for t in readers:
+        t.start()
+    writer.start()
+    writer.join(timeout=60)
+    stop.set()
+    for t in readers:
+        t.join(timeout=60)
+    assert not writer.is_alive() and not any(t.is_alive() for t in readers), "the threads deadlocked"
+    assert errors == []
+    assert _visible(crm.as_user(org.bob)) == {owned["bob"].id}  # the last change

@@ -26,7 +26,7 @@ std::optional<std::string> user_email(const std::string& raw) {
   return cleaned.value;
 }
 
-// Principals resolved before a change of users, teams or roles may no longer hold.
+// Principals and role members read before a change of users, teams or roles may no longer hold.
 void org_changed(const Context& ctx) { ctx.live().extension<org::OrgCache>().org_changed(ctx.db()); }
 
 }  // namespace

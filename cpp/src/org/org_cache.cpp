@@ -31,7 +31,10 @@ bool OrgCache::keeping(db::Database& db) {
   return true;
 }
 
+// The database's lock is taken before the cache's, in every method: a caller inside a transaction
+// already holds it, and the other order would let two threads wait for each other.
 std::shared_ptr<const Principal> OrgCache::principal(db::Database& db, std::int64_t user_id) {
+  std::lock_guard db_lock(db.mutex());
   std::lock_guard lock(mutex_);
   if (!keeping(db)) return std::make_shared<const Principal>(load_principal(db, user_id));
   if (auto it = principals_.find(user_id); it != principals_.end()) return it->second;
@@ -41,6 +44,7 @@ std::shared_ptr<const Principal> OrgCache::principal(db::Database& db, std::int6
 }
 
 std::vector<std::int64_t> OrgCache::active_users_with_role(db::Database& db, const std::string& role) {
+  std::lock_guard db_lock(db.mutex());
   std::lock_guard lock(mutex_);
   if (!keeping(db)) return load_role_members(db, role);
   if (auto it = role_members_.find(role); it != role_members_.end()) return it->second;
@@ -48,6 +52,7 @@ std::vector<std::int64_t> OrgCache::active_users_with_role(db::Database& db, con
 }
 
 void OrgCache::org_changed(db::Database& db) {
+  std::lock_guard db_lock(db.mutex());
   std::lock_guard lock(mutex_);
   principals_.clear();
   role_members_.clear();
