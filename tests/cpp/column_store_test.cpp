@@ -276,6 +276,15 @@ void populate(db::Database& db, DataGen& gen, int count) {
   tx.commit();
 }
 
+// A database of `count` generated customers and the test catalog (the file outlives the database).
+struct Populated {
+  Populated(std::uint32_t seed, int count) : db(file.path), gen(seed) { populate(db, gen, count); }
+  TempFile file;
+  db::Database db;
+  DataGen gen;
+  const rules::Catalog catalog = make_catalog();
+};
+
 class RuleGenerator {
  public:
   explicit RuleGenerator(std::uint32_t seed) : rng_(seed) {}
@@ -584,11 +593,8 @@ TEST(ColumnStoreRefresh, IncrementalRefreshFromAnotherConnectionEqualsFullLoad) 
 // cell: a customer moving from one value to another, or to NULL, leaves the old bitmap and joins
 // the new one, and a column that grows past the bitmap limit answers from its codes instead.
 TEST(ColumnStoreRefresh, TextEqualityFollowsEachChangeOfValueAndBeyondTheBitmapLimit) {
-  TempFile file;
-  db::Database db(file.path);
-  DataGen gen(5);
-  populate(db, gen, 150);
-  const auto catalog = make_catalog();
+  Populated p(5, 150);
+  auto& [file, db, gen, catalog] = p;
   ColumnStore store(db, catalog);
   store.refresh();
   auto check = [&](const std::string& what) {
@@ -632,11 +638,8 @@ TEST(ColumnStoreRefresh, TextEqualityFollowsEachChangeOfValueAndBeyondTheBitmapL
 // OR, NOT and nested connectives (whose children are asked only about some rows) must never count
 // one, scoped to owners or not, and must agree with SQL on the living.
 TEST(ColumnStoreRefresh, RandomRulesOverDeadRowsAgreeWithSql) {
-  TempFile file;
-  db::Database db(file.path);
-  DataGen gen(77);
-  populate(db, gen, 200);
-  const auto catalog = make_catalog();
+  Populated p(77, 200);
+  auto& [file, db, gen, catalog] = p;
   ColumnStore store(db, catalog, ColumnStoreOptions{.eager = true, .two_cores_from = 1});
   store.refresh();
   db::Database other(file.path);
@@ -858,11 +861,8 @@ TEST(ColumnStoreConcurrency, ReadersRunWhileAnotherThreadRefreshes) {
 // pre-forking web server's worker) must start its own instead of waiting forever for the
 // parent's, and count the same.
 TEST(ColumnStoreConcurrency, AForkedChildCountsOnTwoCoresOfItsOwn) {
-  TempFile file;
-  db::Database db(file.path);
-  DataGen gen(23);
-  populate(db, gen, 150);
-  const auto catalog = make_catalog();
+  Populated p(23, 150);
+  auto& [file, db, gen, catalog] = p;
   ColumnStore store(db, catalog, ColumnStoreOptions{.eager = true, .two_cores_from = 1});
   store.refresh();
   const auto rules = fixed_rules(catalog);

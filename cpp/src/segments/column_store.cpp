@@ -1,12 +1,16 @@
 #include "crmkit/segments/column_store.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -14,9 +18,6 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
-#include <condition_variable>
-#include <functional>
-#include <unistd.h>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -120,8 +121,8 @@ constexpr int kSparseWord = 8;
 // starts its own; the parent's copy, whose lock may have been held at the fork, is never touched.
 class SecondCore {
  public:
-  // Runs `job` on the helper while the caller runs `mine`; returns once both are done. False
-  // (nothing run) when the helper is busy or cannot be started.
+  // Runs `job` on the helper while the caller runs `mine`; returns once both are done, and
+  // rethrows what either threw. False (nothing run) when the helper is busy or cannot be started.
   static bool run_beside(const std::function<void()>& job, const std::function<void()>& mine) {
     SecondCore* core = mine_for_this_process();
     if (!core) return false;
@@ -142,8 +143,10 @@ class SecondCore {
     }
     // The halves take about as long: wait for the other by spinning, not by sleeping.
     while (!core->done_flag_.load(std::memory_order_acquire)) std::this_thread::yield();
+    std::exception_ptr job_failed = std::exchange(core->job_failed_, nullptr);
     core->busy_.store(false);
     if (caller_failed) std::rethrow_exception(caller_failed);
+    if (job_failed) std::rethrow_exception(job_failed);
     return true;
   }
 
@@ -179,7 +182,11 @@ class SecondCore {
         job_ = nullptr;
         pending_.store(false, std::memory_order_relaxed);
       }
-      (*job)();  // the job catches its own exceptions
+      try {
+        (*job)();
+      } catch (...) {
+        job_failed_ = std::current_exception();  // read by the caller after done_flag_
+      }
       done_flag_.store(true, std::memory_order_release);
     }
   }
@@ -190,6 +197,7 @@ class SecondCore {
   std::mutex mutex_;
   std::condition_variable wake_;
   const std::function<void()>* job_ = nullptr;
+  std::exception_ptr job_failed_;
   std::atomic<bool> done_flag_{true};
   std::atomic<bool> pending_{false};
   static constexpr std::chrono::microseconds kWatch{200};
@@ -1266,17 +1274,9 @@ struct ColumnStore::Impl {
     std::copy(rows.begin(), rows.begin() + half, first.begin());
     std::copy(rows.begin() + half, rows.end(), second.begin() + half);
     Bits theirs, ours;
-    std::exception_ptr failed;
-    const std::function<void()> job = [&] {
-      try {
-        theirs = eval(rule, root, fields, now, &second);
-      } catch (...) {
-        failed = std::current_exception();
-      }
-    };
-    if (!SecondCore::run_beside(job, [&] { ours = eval(rule, root, fields, now, &first); }))
+    if (!SecondCore::run_beside([&] { theirs = eval(rule, root, fields, now, &second); },
+                                [&] { ours = eval(rule, root, fields, now, &first); }))
       return eval(rule, root, fields, now, &rows);  // the helper is busy: one pass over all
-    if (failed) std::rethrow_exception(failed);
     for (std::size_t w = 0; w < ours.size(); ++w) ours[w] |= theirs[w];
     return ours;
   }
