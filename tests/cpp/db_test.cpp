@@ -113,6 +113,46 @@ TEST(Database, ConstraintViolationsBecomeConflict) {
   EXPECT_THROW(db.exec("INSERT INTO teams(name, created_at) VALUES ('a', 0)"), crmkit::Conflict);
 }
 
+std::int64_t pragma(Database& db, const std::string& name) {
+  auto q = db.prepare("PRAGMA " + name);
+  q.step();
+  std::int64_t v = q.get_int(0);
+  q.reset();
+  return v;
+}
+
+TEST(Database, ASweepSkipsReferenceChecksOnlyWhileItLasts) {
+  Database db(":memory:");
+  db.exec("CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(parent_id INTEGER REFERENCES parent(id))");
+  const std::int64_t cache = pragma(db, "cache_size");
+  {
+    crmkit::db::Sweep sweep(db);
+    EXPECT_EQ(pragma(db, "foreign_keys"), 0);
+    EXPECT_GT(pragma(db, "cache_size"), cache);  // negative KiB: the sweep's cache is the smaller
+    Transaction tx(db);
+    db.exec("INSERT INTO child VALUES (7)");
+    tx.commit();
+  }
+  EXPECT_EQ(pragma(db, "foreign_keys"), 1);
+  EXPECT_EQ(pragma(db, "cache_size"), cache);
+  EXPECT_THROW(db.exec("INSERT INTO child VALUES (8)"), crmkit::Conflict);
+  EXPECT_EQ(count(db, "child"), 1);
+}
+
+TEST(Database, ASweepInsideACallersTransactionKeepsTheChecks) {
+  Database db(":memory:");
+  db.exec("CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(parent_id INTEGER REFERENCES parent(id))");
+  Transaction outer(db);
+  {
+    crmkit::db::Sweep sweep(db);
+    Transaction tx(db);
+    EXPECT_THROW(db.exec("INSERT INTO child VALUES (7)"), crmkit::Conflict);
+  }
+  outer.commit();
+  EXPECT_EQ(pragma(db, "foreign_keys"), 1);
+  EXPECT_EQ(count(db, "child"), 0);
+}
+
 TEST(Database, StatementCacheSurvivesReentrantUse) {
   Database db(":memory:");
   db.exec("INSERT INTO teams(name, created_at) VALUES ('a', 0), ('b', 0)");

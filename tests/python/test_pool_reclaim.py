@@ -52,3 +52,18 @@ def test_reclaim_with_both_rules_off_reclaims_nothing(shop):
     crm.clock.advance(days=1000)
     assert len(crm.pool.preview()) == 0 and crm.pool.reclaim_idle() == []
     assert crm.customers.get(c).owner_id == alice.id
+
+
+def test_reclaim_inside_a_callers_transaction_commits_and_rolls_back_with_it(shop):
+    crm, alice, _ = shop
+    c = crm.customers.add(name="久未联系", owner=alice)
+    crm.clock.advance(days=31)
+    with pytest.raises(RuntimeError):
+        with crm.transaction():
+            assert crm.pool.reclaim_idle() == [c.id]
+            raise RuntimeError("the caller gives up")
+    assert crm.customers.get(c).owner_id == alice.id
+    with crm.transaction():
+        assert crm.pool.reclaim_idle() == [c.id]
+    assert crm.customers.get(c).owner_id is None
+    assert crm.history("customer", c.id).rows()[-1]["reason"] == "pool: no interaction for 30 days"

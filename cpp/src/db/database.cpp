@@ -277,6 +277,12 @@ std::size_t Database::cached_statements() const { return impl_->lru.size(); }
 bool Database::is_cached(const std::string& sql) const { return impl_->index.contains(std::string_view(sql)); }
 std::uint64_t Database::statements_compiled() const { return impl_->compiled; }
 
+namespace {
+// The page cache a connection keeps (negative: KiB), and what a sweep holds it to (SQLite's default).
+constexpr const char* kBulkCacheSize = "PRAGMA cache_size=-65536";
+constexpr const char* kSweepCacheSize = "PRAGMA cache_size=-2000";
+}  // namespace
+
 void Database::configure(const OpenOptions& options) {
   impl_->busy_timeout_ms = options.busy_timeout_ms;
   sqlite3_busy_handler(impl_->handle, on_busy, &impl_->busy_timeout_ms);
@@ -288,7 +294,7 @@ void Database::configure(const OpenOptions& options) {
   impl_->conn->exec("PRAGMA temp_store=MEMORY");
   // A bulk write of a million rows touches far more than SQLite's default 2 MB of pages; spilling
   // dirty pages mid-transaction doubled the cost of add_many. This is a ceiling, not an allocation.
-  impl_->conn->exec("PRAGMA cache_size=-65536");
+  impl_->conn->exec(kBulkCacheSize);
 }
 
 int Database::schema_version() const {
@@ -466,6 +472,28 @@ void Transaction::commit() {
     // A failed COMMIT (e.g. busy) leaves the transaction open: undo it so nothing half-lands.
     open_ = true;
     throw;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep
+
+Sweep::Sweep(Database& db) : db_(db), lock_(db.mutex()) {
+  db_.exec(kSweepCacheSize);
+  if (db_.depth() == 0) {
+    db_.exec("PRAGMA foreign_keys=OFF");
+    foreign_keys_off_ = true;
+  }
+}
+
+Sweep::~Sweep() {
+  // Restoring a setting cannot fail on an open connection; if it somehow does, the connection keeps
+  // working (with a smaller cache, or without reference checks until reopened), which is logged.
+  try {
+    if (foreign_keys_off_) db_.exec("PRAGMA foreign_keys=ON");
+    db_.exec(kBulkCacheSize);
+  } catch (const std::exception& e) {
+    log::logger().error("db.sweep could not restore connection settings: {}", e.what());
   }
 }
 

@@ -344,6 +344,9 @@ Table Pool::preview(std::optional<Timestamp> at) const {
 
 std::vector<std::int64_t> Pool::reclaim_idle() {
   ctx_.require_admin("reclaim idle customers");
+  // The reclaim clears owners and copies ids it has just read from existing rows (customers, their
+  // owners, the actor), so the foreign-key pass, which would double the UPDATE, has nothing to find.
+  db::Sweep sweep(ctx_.db());
   db::Transaction tx(ctx_.db());
   const std::int64_t now = ctx_.now();
   PoolRules r = load_rules(ctx_);

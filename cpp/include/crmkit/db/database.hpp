@@ -202,6 +202,27 @@ class Transaction {
   bool open_ = true;
 };
 
+// Connection settings for one operation that sweeps a whole table and only clears or copies
+// references it has just read from existing rows (the pool's reclaim): SQLite's foreign-key pass is
+// skipped, since such a write cannot break a reference and the pass doubles the cost of a
+// million-row UPDATE of a referencing column; and the page cache is held to SQLite's default, since
+// a sweep reads each page once and a large cache only adds allocation (and commit) work. Create it
+// before the operation's Transaction: SQLite ignores the foreign-key setting inside a transaction,
+// so under a caller's open transaction the checks simply stay on. Holds the database's lock, and
+// restores both settings when it ends.
+class Sweep {
+ public:
+  explicit Sweep(Database& db);
+  ~Sweep();
+  Sweep(const Sweep&) = delete;
+  Sweep& operator=(const Sweep&) = delete;
+
+ private:
+  Database& db_;
+  std::unique_lock<std::recursive_mutex> lock_;
+  bool foreign_keys_off_ = false;
+};
+
 // Translates the exception in flight (called inside a catch block) to a crmkit error: SQLite
 // constraint violations become Conflict, everything else StorageError with `context`.
 [[noreturn]] void rethrow_storage_error(const std::string& context);
