@@ -50,12 +50,12 @@ def _build(path, scale):
                      None if i % 4 else 0.25, status, created, t, t if status != "open" else None))
         prev = None
         for s, at in zip(path, times):
-            hist.append((i, prev, STAGES[s][0], at))
+            hist.append((cid, i, prev, STAGES[s][0], at))
             prev = STAGES[s][0]
     con.executemany("INSERT INTO opportunities(id, customer_id, title, amount_cents, owner_id, stage, probability, "
                     "status, created_at, updated_at, closed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", opps)
-    con.executemany("INSERT INTO opportunity_stage_history(opportunity_id, from_stage, to_stage, at) "
-                    "VALUES (?,?,?,?)", hist)
+    con.executemany("INSERT INTO opportunity_stage_history(customer_id, opportunity_id, from_stage, to_stage, at) "
+                    "VALUES (?,?,?,?,?)", hist)
     sources = ["官网", "展会", "转介绍", "广告", None]
     leads = []
     for i in range(1, n + 1):

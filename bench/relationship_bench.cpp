@@ -182,7 +182,7 @@ double baseline_orders(const std::string& path, const std::vector<Row>& rows, lo
   sqlite3_stmt* item = nullptr;
   check(sqlite3_prepare_v2(db, "INSERT INTO orders(customer_id, amount_cents, at, created_at) VALUES (?,?,?,?)", -1,
                            &ord, nullptr), db, "prepare");
-  check(sqlite3_prepare_v2(db, "INSERT INTO order_items(order_id, line, sku, qty, price_cents) VALUES (?,0,?,?,?)", -1,
+  check(sqlite3_prepare_v2(db, "INSERT INTO order_items(customer_id, order_id, line, sku, qty, price_cents) VALUES (?,?,0,?,?,?)", -1,
                            &item, nullptr), db, "prepare");
   auto t0 = SteadyClock::now();
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -195,10 +195,11 @@ double baseline_orders(const std::string& path, const std::vector<Row>& rows, lo
     sqlite3_bind_int64(ord, 4, kNow);
     check(sqlite3_step(ord), db, "insert order");
     sqlite3_reset(ord);
-    sqlite3_bind_int64(item, 1, sqlite3_last_insert_rowid(db));
-    sqlite3_bind_text(item, 2, "A1", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(item, 3, qty);
-    sqlite3_bind_int64(item, 4, price);
+    sqlite3_bind_int64(item, 1, r.customer);
+    sqlite3_bind_int64(item, 2, sqlite3_last_insert_rowid(db));
+    sqlite3_bind_text(item, 3, "A1", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(item, 4, qty);
+    sqlite3_bind_int64(item, 5, price);
     check(sqlite3_step(item), db, "insert item");
     sqlite3_reset(item);
     if ((i + 1) % static_cast<std::size_t>(batch) == 0 || i + 1 == rows.size()) exec(db, "COMMIT");

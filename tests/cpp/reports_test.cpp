@@ -50,8 +50,9 @@ struct World {
     auto id = d.last_insert_id();
     std::optional<std::string> prev;
     for (const auto& [stage, at] : path) {
-      d.prepare("INSERT INTO opportunity_stage_history(opportunity_id, from_stage, to_stage, at) VALUES (?,?,?,?)")
-          .bind_all(id, prev, stage, at)
+      d.prepare("INSERT INTO opportunity_stage_history(customer_id, opportunity_id, from_stage, to_stage, at) "
+                "VALUES (?,?,?,?,?)")
+          .bind_all(customer, id, prev, stage, at)
           .exec();
       prev = stage;
     }

@@ -224,7 +224,7 @@ def test_schema_11_migrates_orders_keeping_rows_and_references(tmp_path):
     con = sqlite3.connect(str(path))
     con.executescript("""
         PRAGMA foreign_keys=OFF;
-        CREATE TABLE o7 AS SELECT * FROM orders; CREATE TABLE i7 AS SELECT * FROM order_items;
+        CREATE TABLE o7 AS SELECT * FROM orders; CREATE TABLE i7 AS SELECT order_id, line, sku, qty, price_cents FROM order_items;
         DROP TABLE order_items; DROP TABLE orders;
         CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id)
           ON DELETE CASCADE, amount_cents INTEGER NOT NULL CHECK (amount_cents <> 0), at INTEGER NOT NULL,

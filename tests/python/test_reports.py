@@ -59,7 +59,7 @@ class Rows:
                           closed_at=closed_at)
         prev = None
         for stage, at in path:
-            self.insert("opportunity_stage_history", opportunity_id=oid, from_stage=prev, to_stage=stage, at=at)
+            self.insert("opportunity_stage_history", customer_id=customer, opportunity_id=oid, from_stage=prev, to_stage=stage, at=at)
             prev = stage
         return oid
 

@@ -785,6 +785,105 @@ CREATE TABLE customer_search_rebuild (pending INTEGER PRIMARY KEY);
 INSERT INTO customer_search_rebuild(pending) VALUES (1);
 )sql";
 
+// Version 13: every customer-owned table carries `customer_id` (docs/scale-out.md). The four
+// tables that reached their customer only through a parent (an order's items, a ticket's notes,
+// an opportunity's stage history and documents) get the column, copied from the parent, and
+// their reference to the parent becomes (customer_id, parent id): the form a distributed
+// PostgreSQL (Citus) can enforce between co-located tables, and one that keeps the copy right by
+// itself here, since a parent moving to another customer (a merge, an opportunity's customer
+// changed) carries its children along through ON UPDATE CASCADE. The parents get the unique
+// (customer_id, id) index such a reference needs; opportunities' (customer_id) index is its prefix
+// and goes. The children are rebuilt (SQLite cannot add a table constraint) with their ids,
+// rows and indexes; nothing references them, so dropping the old tables cascades nowhere. IF
+// [NOT] EXISTS on the parents' indexes: a file taken back to an older version by hand migrates.
+constexpr const char* kCustomerColumn = R"sql(
+CREATE UNIQUE INDEX IF NOT EXISTS orders_customer_id ON orders(customer_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS tickets_customer_id ON tickets(customer_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS opportunities_customer_id ON opportunities(customer_id, id);
+DROP INDEX IF EXISTS opportunities_customer;
+
+CREATE TABLE order_items_v13 (
+  customer_id INTEGER NOT NULL,
+  order_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  sku TEXT NOT NULL,
+  qty INTEGER NOT NULL CHECK (qty > 0),
+  price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+  PRIMARY KEY(order_id, line),
+  FOREIGN KEY (customer_id, order_id) REFERENCES orders(customer_id, id) ON DELETE CASCADE ON UPDATE CASCADE
+) WITHOUT ROWID;
+INSERT INTO order_items_v13(customer_id, order_id, line, sku, qty, price_cents)
+  SELECT o.customer_id, i.order_id, i.line, i.sku, i.qty, i.price_cents FROM order_items i JOIN orders o ON o.id = i.order_id;
+DROP TABLE order_items;
+ALTER TABLE order_items_v13 RENAME TO order_items;
+CREATE INDEX order_items_sku ON order_items(sku);
+CREATE INDEX order_items_customer ON order_items(customer_id, order_id);
+
+CREATE TABLE ticket_notes_v13 (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL,
+  ticket_id INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  user_id INTEGER REFERENCES users(id),
+  at INTEGER NOT NULL,
+  FOREIGN KEY (customer_id, ticket_id) REFERENCES tickets(customer_id, id) ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO ticket_notes_v13(id, customer_id, ticket_id, body, user_id, at)
+  SELECT n.id, t.customer_id, n.ticket_id, n.body, n.user_id, n.at FROM ticket_notes n JOIN tickets t ON t.id = n.ticket_id
+  ORDER BY n.id;
+DROP TABLE ticket_notes;
+ALTER TABLE ticket_notes_v13 RENAME TO ticket_notes;
+CREATE INDEX ticket_notes_ticket ON ticket_notes(ticket_id, id);
+CREATE INDEX ticket_notes_customer ON ticket_notes(customer_id, ticket_id);
+
+CREATE TABLE opportunity_stage_history_v13 (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL,
+  opportunity_id INTEGER NOT NULL,
+  from_stage TEXT,                         -- NULL for the creation
+  to_stage TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  actor_id INTEGER,
+  reason TEXT,
+  FOREIGN KEY (customer_id, opportunity_id) REFERENCES opportunities(customer_id, id)
+    ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO opportunity_stage_history_v13(id, customer_id, opportunity_id, from_stage, to_stage, at, actor_id, reason)
+  SELECT h.id, o.customer_id, h.opportunity_id, h.from_stage, h.to_stage, h.at, h.actor_id, h.reason
+  FROM opportunity_stage_history h JOIN opportunities o ON o.id = h.opportunity_id ORDER BY h.id;
+DROP TABLE opportunity_stage_history;
+ALTER TABLE opportunity_stage_history_v13 RENAME TO opportunity_stage_history;
+CREATE INDEX opportunity_stage_history_opp ON opportunity_stage_history(opportunity_id, at);
+CREATE INDEX opportunity_stage_history_customer ON opportunity_stage_history(customer_id, opportunity_id);
+
+CREATE TABLE documents_v13 (
+  id INTEGER PRIMARY KEY,
+  customer_id INTEGER NOT NULL,
+  opportunity_id INTEGER NOT NULL,
+  kind TEXT NOT NULL REFERENCES document_kinds(name),
+  title TEXT NOT NULL,
+  amount_cents INTEGER,
+  discount REAL,
+  fields TEXT NOT NULL DEFAULT '{}',
+  locked_by_request INTEGER,
+  created_by INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  FOREIGN KEY (customer_id, opportunity_id) REFERENCES opportunities(customer_id, id)
+    ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO documents_v13(id, customer_id, opportunity_id, kind, title, amount_cents, discount, fields,
+                          locked_by_request, created_by, created_at, updated_at, version)
+  SELECT d.id, o.customer_id, d.opportunity_id, d.kind, d.title, d.amount_cents, d.discount, d.fields,
+         d.locked_by_request, d.created_by, d.created_at, d.updated_at, d.version
+  FROM documents d JOIN opportunities o ON o.id = d.opportunity_id ORDER BY d.id;
+DROP TABLE documents;
+ALTER TABLE documents_v13 RENAME TO documents;
+CREATE INDEX documents_opportunity ON documents(opportunity_id, kind);
+CREATE INDEX documents_customer ON documents(customer_id, opportunity_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -801,6 +900,7 @@ const std::vector<Migration>& migrations() {
       {10, kSettings},
       {11, kZeroAmountOrders},
       {12, kShortTermSearch},
+      {13, kCustomerColumn},
   };
   return all;
 }

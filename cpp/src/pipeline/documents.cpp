@@ -214,12 +214,13 @@ Document Documents::add(std::int64_t opportunity_id, const std::string& kind, co
   d.fields = input.fields;
   d.created_by = ctx_.actor();
   d.created_at = d.updated_at = Timestamp{ctx_.now()};
-  ctx_.db()
-      .prepare("INSERT INTO documents(opportunity_id, kind, title, amount_cents, discount, fields, created_by, "
-               "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)")
-      .bind_all(d.opportunity_id, d.kind, d.title, cents(d.amount), d.discount, fields_json(d.fields), d.created_by,
-                d.created_at.ms, d.updated_at.ms)
-      .exec();
+  auto insert = ctx_.db().prepare(
+      "INSERT INTO documents(customer_id, opportunity_id, kind, title, amount_cents, discount, fields, created_by, "
+      "created_at, updated_at) SELECT customer_id, id, ?, ?, ?, ?, ?, ?, ?, ? FROM opportunities WHERE id = ?");
+  insert.bind_all(d.kind, d.title, cents(d.amount), d.discount, fields_json(d.fields), d.created_by,
+                  d.created_at.ms, d.updated_at.ms, d.opportunity_id);
+  const int inserted = insert.exec();
+  CRMKIT_ASSERT(inserted == 1);  // require_opportunity found it, in this transaction
   d.id = ctx_.db().last_insert_id();
   if (observer_) {
     RecordChange change;

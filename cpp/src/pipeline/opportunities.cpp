@@ -278,9 +278,11 @@ Opportunity write(const Context& ctx, const Opportunity& before, Opportunity aft
   }
   if (before.stage != after.stage)
     ctx.db()
-        .prepare("INSERT INTO opportunity_stage_history(opportunity_id, from_stage, to_stage, at, actor_id, reason) "
-                 "VALUES (?,?,?,?,?,?)")
-        .bind_all(before.id, before.stage, after.stage, ctx.now(), ctx.actor(), reason)
+        .prepare("INSERT INTO opportunity_stage_history(customer_id, opportunity_id, from_stage, to_stage, at, "
+                 "actor_id, reason) VALUES (?,?,?,?,?,?,?)")
+        // The customer the row still has: a change of customer in the same edit, written below,
+        // carries the history along (the reference cascades).
+        .bind_all(before.customer_id, before.id, before.stage, after.stage, ctx.now(), ctx.actor(), reason)
         .exec();
   events::emit(ctx, events::ChangeKind::Updated, "opportunity", after.id, after.customer_id, changed);
   after.version = before.version + 1;
@@ -404,9 +406,9 @@ Opportunity Opportunities::add(const OpportunityInput& input) {
   o.id = ctx_.db().last_insert_id();
   events::emit(ctx_, events::ChangeKind::Created, "opportunity", o.id, o.customer_id, {"amount", "customer_id", "stage", "title"});
   ctx_.db()
-      .prepare("INSERT INTO opportunity_stage_history(opportunity_id, from_stage, to_stage, at, actor_id) "
-               "VALUES (?,NULL,?,?,?)")
-      .bind_all(o.id, o.stage, o.created_at.ms, ctx_.actor())
+      .prepare("INSERT INTO opportunity_stage_history(customer_id, opportunity_id, from_stage, to_stage, at, actor_id) "
+               "VALUES (?,?,NULL,?,?,?)")
+      .bind_all(o.customer_id, o.id, o.stage, o.created_at.ms, ctx_.actor())
       .exec();
   if (observer_) {
     RecordChange change;

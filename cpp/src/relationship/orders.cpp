@@ -143,9 +143,10 @@ std::int64_t insert(const Context& ctx, const Row& r) {
   // The customer's order facts change with it.
   events::emit(ctx, events::ChangeKind::Created, "order", id, r.customer_id, r.refund_of ? kRefundFields : kOrderFields);
   if (!r.items.empty()) {
-    auto ins = ctx.db().prepare("INSERT INTO order_items(order_id, line, sku, qty, price_cents) VALUES (?,?,?,?,?)");
+    auto ins = ctx.db().prepare(
+        "INSERT INTO order_items(customer_id, order_id, line, sku, qty, price_cents) VALUES (?,?,?,?,?,?)");
     for (std::size_t k = 0; k < r.items.size(); ++k) {
-      ins.bind_all(id, static_cast<std::int64_t>(k), r.items[k].sku, r.items[k].qty, r.items[k].price_cents);
+      ins.bind_all(r.customer_id, id, static_cast<std::int64_t>(k), r.items[k].sku, r.items[k].qty, r.items[k].price_cents);
       ins.exec();
       ins.reset();
     }

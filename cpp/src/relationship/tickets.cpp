@@ -44,10 +44,12 @@ Ticket load_for(const Context& ctx, std::int64_t id, const std::string& action) 
 }
 
 void insert_note(const Context& ctx, std::int64_t ticket, const std::string& body, std::optional<std::int64_t> by) {
-  ctx.db()
-      .prepare("INSERT INTO ticket_notes(ticket_id, body, user_id, at) VALUES (?,?,?,?)")
-      .bind_all(ticket, body, by, ctx.now())
-      .exec();
+  auto insert = ctx.db().prepare(
+      "INSERT INTO ticket_notes(customer_id, ticket_id, body, user_id, at) SELECT customer_id, id, ?, ?, ? FROM tickets "
+      "WHERE id = ?");
+  insert.bind_all(body, by, ctx.now(), ticket);
+  const int inserted = insert.exec();
+  CRMKIT_ASSERT(inserted == 1);  // the callers have the ticket in hand, in this transaction
 }
 
 void save(const Context& ctx, Ticket& t) {
