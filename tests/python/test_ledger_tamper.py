@@ -215,3 +215,30 @@ def test_a_truncated_file_is_a_crmkit_error_not_a_crash(ledger, tmp_path):
             pass
         finally:
             other.close()
+
+
+def test_every_hash_is_the_documented_one_whatever_the_text(tmp_path):
+    # The hash is computed over the canonical JSON the engine writes itself; Python's json module
+    # is the reference for that form: quotes, backslashes, every control character, Chinese,
+    # emoji and the character just above the controls must come out the same.
+    crm = crmkit.open(str(tmp_path / "c.db"))
+    crm.clock.freeze("2026-01-01T09:00")
+    boss = crm.users.add("boss", name="老板\t\"大\"", role="manager")
+    alice = crm.users.add("alice", name="Alice", role="sales", manager=boss)
+    crm.workflows.define({"name": "review", "entity": "customer",
+                          "steps": [{"name": "manager", "approvers": "owner.manager"}]})
+    comments = ['引号 " 和 \\ 反斜杠', "换行\n回车\r制表\t", "".join(chr(c) for c in range(0x20) if c not in (0,)) + "\x7f",
+                "表情 😀 ✓ 𠀋", "ｆｕｌｌ　ｗｉｄｔｈ"]
+    for i, comment in enumerate(comments):
+        c = crm.customers.add(name=f'客户"{i}"\\', owner=alice)
+        req = crm.approvals.submit("customer", c, workflow="review", by=alice, comment=comment)
+        crm.approvals.approve(req, by=boss, comment=comment[::-1])
+    crm.close()
+    raw = sqlite3.connect(str(tmp_path / "c.db"))
+    raw.row_factory = sqlite3.Row
+    entries = rows(raw)
+    assert len(entries) >= 2 * len(comments)
+    assert any(e["comment"] and "\n" in e["comment"] for e in entries)
+    for e in entries:
+        assert e["hash"] == canonical_hash(e), e["id"]
+    raw.close()

@@ -556,3 +556,50 @@ def test_migration_7_back_fills_escalations_and_customer_locks(wf, db_path):
         assert marks == {"zhang": 0, "root": 1}
         assert again.approvals.recall(customer_req, by=wf.alice).status == "recalled"
         assert again.customers.update(wf.customer, name="x").name == "x"
+
+
+# ---------------------------------------------------------------------------------------------
+# The entity catalogs are kept between calls while the configuration holds
+
+
+def _rebate_workflow(name):
+    return {"name": name, "entity": "opportunity", "trigger": {"on": "submit"}, "when": "rebate > 0.1",
+            "steps": [{"name": "manager", "approvers": "owner.manager"}]}
+
+
+def test_a_field_added_in_a_rolled_back_transaction_is_unknown_afterwards(wf):
+    crm = wf.crm
+    with pytest.raises(RuntimeError):
+        with crm.transaction():
+            crm.fields.add("opportunity", "rebate", type="number")
+            crm.workflows.define(_rebate_workflow("rebates"))  # the catalog seen inside knows it
+            raise RuntimeError("undo")
+    with pytest.raises(crmkit.WorkflowError, match="rebate"):
+        crm.workflows.define(_rebate_workflow("rebates"))
+    crm.fields.add("opportunity", "rebate", type="number")
+    assert crm.workflows.define(_rebate_workflow("rebates")).version == 1
+
+
+def test_a_field_added_by_another_connection_is_known_here(wf, db_path):
+    crm = wf.crm
+    opp = opportunity(wf, 10)
+    with pytest.raises(crmkit.WorkflowError, match="rebate"):
+        crm.workflows.define(_rebate_workflow("rebates"))
+    other = crmkit.open(str(db_path))
+    other.fields.add("opportunity", "rebate", type="number")
+    other.close()
+    assert crm.workflows.define(_rebate_workflow("rebates")).version == 1
+    opp = crm.opportunities.update(opp.id, fields={"rebate": 0.2})
+    req = crm.approvals.submit("opportunity", opp, workflow="rebates", by=wf.alice)
+    assert req.current_step == "manager"
+
+
+def test_a_new_stage_is_known_to_the_next_definition(wf):
+    crm = wf.crm
+    spec = {"name": "late", "entity": "opportunity", "trigger": {"on": "submit"}, "when": 'stage = "合同审核"',
+            "steps": [{"name": "manager", "approvers": "owner.manager"}]}
+    with pytest.raises(crmkit.WorkflowError, match="合同审核"):
+        crm.workflows.define(spec)
+    stages = crm.pipeline.stages()
+    crm.pipeline.set_stages([(s, 0.5) for s in stages[:-2]] + [("合同审核", 0.8)] + [(stages[-2], 1.0), (stages[-1], 0.0)])
+    assert crm.workflows.define(spec).version == 1

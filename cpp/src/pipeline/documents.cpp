@@ -6,6 +6,7 @@
 #include "crmkit/history.hpp"
 #include "crmkit/pipeline/catalog.hpp"
 #include "crmkit/pipeline/opportunities.hpp"
+#include "crmkit/schema/config_epoch.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/text.hpp"
 #include "customers/customers_internal.h"
@@ -182,6 +183,7 @@ void Documents::define_kind(const std::string& kind) {
   db::Transaction tx(ctx_.db());
   if (is_document_kind(ctx_, k)) throw Conflict("document kind '" + k + "' already exists");
   ctx_.db().prepare("INSERT INTO document_kinds(name, created_at) VALUES (?,?)").bind_all(k, ctx_.now()).exec();
+  schema::config_changed(ctx_);
   tx.commit();
 }
 

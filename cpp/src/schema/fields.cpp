@@ -9,6 +9,7 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
+#include "crmkit/schema/config_epoch.hpp"
 #include "crmkit/schema/hooks.hpp"
 #include "crmkit/text.hpp"
 
@@ -349,6 +350,7 @@ FieldDef Fields::add(FieldDef def) {
                 def.required, ctx_.now())
       .exec();
   def.id = ctx_.db().last_insert_id();
+  config_changed(ctx_);
   history::record(ctx_, "field", def.id, def.entity + "." + def.name, std::nullopt, type_name(def.type), "added");
   tx.commit();
   return def;
@@ -362,6 +364,7 @@ void Fields::remove(const std::string& entity, const std::string& name) {
   if (!q.step()) throw NotFound("the " + entity + " field '" + name + "' does not exist");
   std::int64_t id = q.get_int(0);
   ctx_.db().prepare("DELETE FROM field_defs WHERE id = ?").bind_all(id).exec();
+  config_changed(ctx_);
   // Drop the stored values too (the domain storing the entity's records does it), so that a field
   // added again later under this name starts empty.
   hooks::field_removed(ctx_, entity, name);

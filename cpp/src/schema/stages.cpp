@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crmkit/error.hpp"
+#include "crmkit/schema/config_epoch.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/schema/hooks.hpp"
 #include "crmkit/text.hpp"
@@ -71,6 +72,7 @@ void Stages::set(const std::vector<Stage>& stages) {
         .exec();
     after += (after.empty() ? "" : ", ") + s.name;
   }
+  config_changed(ctx_);
   history::record(ctx_, "stages", 0, kind_, before, after);
   tx.commit();
 }

@@ -1,12 +1,18 @@
 // The entities a workflow can run over, seen through the rule language.
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 #include "crmkit/customers/catalog.hpp"
 #include "crmkit/pipeline/catalog.hpp"
+#include "crmkit/schema/config_epoch.hpp"
 #include "workflow_internal.h"
 
 namespace crmkit::workflow::internal {
-std::optional<EntityInfo> entity_info(const Context& ctx, const std::string& entity) {
+
+namespace {
+
+std::optional<EntityInfo> build_entity_info(const Context& ctx, const std::string& entity) {
   EntityInfo info;
   info.entity = entity;
   if (entity == "opportunity") {
@@ -28,6 +34,42 @@ std::optional<EntityInfo> entity_info(const Context& ctx, const std::string& ent
     info.is_document = true;
   } else {
     return std::nullopt;
+  }
+  return info;
+}
+
+// The entities described for this engine, kept while the configuration epoch and the time zone
+// they were described under hold (crmkit/schema/config_epoch.hpp): a catalog reads the field
+// definitions and stages, which every submission and decision would otherwise read again.
+struct EntityInfoCache {
+  std::mutex mutex;
+  std::uint64_t epoch = 0;
+  TimeZone zone;
+  std::map<std::string, EntityInfo, std::less<>> infos;
+};
+
+}  // namespace
+
+std::optional<EntityInfo> entity_info(const Context& ctx, const std::string& entity) {
+  // The database's lock first (as every cache does): the epoch cannot move while this call reads.
+  std::lock_guard db_lock(ctx.db().mutex());
+  const auto epoch = schema::config_epoch(ctx);
+  if (!epoch) return build_entity_info(ctx, entity);
+  auto& cache = ctx.live().extension<EntityInfoCache>();
+  const TimeZone zone = ctx.zone();
+  {
+    std::lock_guard lock(cache.mutex);
+    if (cache.epoch != *epoch || !(cache.zone == zone)) {
+      cache.infos.clear();
+      cache.epoch = *epoch;
+      cache.zone = zone;
+    }
+    if (auto it = cache.infos.find(entity); it != cache.infos.end()) return it->second;
+  }
+  auto info = build_entity_info(ctx, entity);
+  if (info) {
+    std::lock_guard lock(cache.mutex);
+    if (cache.epoch == *epoch && cache.zone == zone) cache.infos.emplace(entity, *info);
   }
   return info;
 }

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <memory>
+#include <type_traits>
 
 #include "crmkit/error.hpp"
 #include "crmkit/paging.hpp"
@@ -35,19 +36,87 @@ struct Row {
   std::string hash;
 };
 
+// Whether `s` is well-formed UTF-8 (Unicode 3.9, table 3-7: no overlong forms, no surrogates,
+// nothing above U+10FFFF), which is what nlohmann's decoder accepts.
+bool well_formed_utf8(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto tail = [&](std::size_t k) { return k < n && (at(k) & 0xC0) == 0x80; };
+  while (i < n) {
+    const unsigned char c = at(i);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      if (!tail(i + 1)) return false;
+      i += 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      if (i + 1 >= n) return false;
+      const unsigned char d = at(i + 1);
+      const bool second_ok = c == 0xE0 ? (d >= 0xA0 && d <= 0xBF) : c == 0xED ? (d >= 0x80 && d <= 0x9F) : tail(i + 1);
+      if (!second_ok || !tail(i + 2)) return false;
+      i += 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      if (i + 1 >= n) return false;
+      const unsigned char d = at(i + 1);
+      const bool second_ok = c == 0xF0 ? (d >= 0x90 && d <= 0xBF) : c == 0xF4 ? (d >= 0x80 && d <= 0x8F) : tail(i + 1);
+      if (!second_ok || !tail(i + 2) || !tail(i + 3)) return false;
+      i += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 template <typename T>
-nlohmann::json opt(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+void append_value(std::string& out, const T& v) {
+  if constexpr (std::is_same_v<T, std::string>)
+    append_json_string(out, v);
+  else
+    out += std::to_string(v);
+}
+
+template <typename T>
+void append_value(std::string& out, const std::optional<T>& v) {
+  if (v)
+    append_value(out, *v);
+  else
+    out += "null";
 }
 
 // The canonical serialisation: a JSON array of every column but `hash`, in column order, with
-// record and detail as their stored (canonical JSON) text, compact, UTF-8.
+// record and detail as their stored (canonical JSON) text, compact, UTF-8 — written directly,
+// in the bytes nlohmann::json's dump of that array gives (which is how entries were first hashed).
 std::string canonical(const Row& r) {
-  nlohmann::json a = nlohmann::json::array({r.id, r.at, r.kind, opt(r.request_id), opt(r.workflow),
-                                            opt(r.workflow_version), opt(r.entity), opt(r.entity_id), opt(r.step),
-                                            opt(r.round), opt(r.actor_id), opt(r.on_behalf_of), opt(r.comment),
-                                            opt(r.record), opt(r.detail), r.prev_hash});
-  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(256 + r.kind.size() + (r.record ? r.record->size() * 5 / 4 : 0) +
+              (r.detail ? r.detail->size() * 5 / 4 : 0) + (r.comment ? r.comment->size() : 0));
+  out += '[';
+  auto next = [&](const auto& v) {
+    if (out.size() > 1) out += ',';
+    append_value(out, v);
+  };
+  next(r.id);
+  next(r.at);
+  next(r.kind);
+  next(r.request_id);
+  next(r.workflow);
+  next(r.workflow_version);
+  next(r.entity);
+  next(r.entity_id);
+  next(r.step);
+  next(r.round);
+  next(r.actor_id);
+  next(r.on_behalf_of);
+  next(r.comment);
+  next(r.record);
+  next(r.detail);
+  next(r.prev_hash);
+  out += ']';
+  return out;
 }
 
 constexpr const char* kRowColumns =
@@ -81,11 +150,11 @@ std::string short_hash(const std::string& h) { return h.size() > 12 ? h.substr(0
 }  // namespace
 
 std::string sha256_hex(const std::string& data) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  // Fetched once: OpenSSL 3 otherwise looks the algorithm up in its provider tables on every digest.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(md.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(md.get(), out, &len) != 1)
+  if (!sha256 || EVP_Digest(data.data(), data.size(), out, &len, sha256, nullptr) != 1)
     throw Error("internal error: SHA-256 failed");
   static const char* hex = "0123456789abcdef";
   std::string s;
@@ -95,6 +164,39 @@ std::string sha256_hex(const std::string& data) {
     s += hex[out[i] & 15];
   }
   return s;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  if (!well_formed_utf8(s)) {
+    out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  // Runs of bytes that need no escape are copied whole; every byte of a well-formed multi-byte
+  // sequence is >= 0x80 and is one of them.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      default: {
+        static const char* hex = "0123456789abcdef";
+        const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
 }
 
 namespace internal {
