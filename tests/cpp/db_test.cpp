@@ -168,6 +168,32 @@ TEST(Database, StatementCacheSurvivesReentrantUse) {
   EXPECT_EQ(outer.get_text(0), "b");
 }
 
+TEST(Database, DataVersionIsReadOncePerWriteTransactionAndSeesOtherConnectionsAfter) {
+  TempFile f("data_version.db");
+  Database a(f.path.string());
+  Database b(f.path.string());
+  const std::int64_t before = a.data_version();
+  {
+    Transaction tx(a);
+    EXPECT_EQ(a.data_version(), before);
+    a.exec("INSERT INTO teams(name, created_at) VALUES ('own write', 0)");
+    EXPECT_EQ(a.data_version(), before);  // its own writes never move it
+    tx.commit();
+  }
+  EXPECT_EQ(a.data_version(), before);
+  b.exec("INSERT INTO teams(name, created_at) VALUES ('from b', 0)");
+  const std::int64_t after = a.data_version();
+  EXPECT_NE(after, before);
+  {
+    Transaction tx(a);  // a new write transaction reads it again
+    EXPECT_EQ(a.data_version(), after);
+    tx.commit();
+  }
+  b.exec("INSERT INTO teams(name, created_at) VALUES ('from b again', 0)");
+  Transaction tx(a);
+  EXPECT_NE(a.data_version(), after);
+}
+
 TEST(Database, TwoConnectionsSeeEachOthersCommits) {
   TempFile f("shared.db");
   Database a(f.path.string());

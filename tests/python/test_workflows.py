@@ -603,3 +603,18 @@ def test_a_new_stage_is_known_to_the_next_definition(wf):
     stages = crm.pipeline.stages()
     crm.pipeline.set_stages([(s, 0.5) for s in stages[:-2]] + [("合同审核", 0.8)] + [(stages[-2], 1.0), (stages[-1], 0.0)])
     assert crm.workflows.define(spec).version == 1
+
+
+def test_routing_sees_a_user_deactivated_by_another_connection(wf, db_path):
+    # Approvers' cards are kept per engine; another connection's commit drops them.
+    crm = wf.crm
+    crm.workflows.define({"name": "pair", "entity": "opportunity", "trigger": {"on": "submit"},
+                          "steps": [{"name": "check", "approvers": {"users": ["wang", "deputy"]}, "mode": "any"}]})
+    first = crm.approvals.submit("opportunity", opportunity(wf, 10), workflow="pair", by=wf.alice)
+    assert len(crm.approvals.inbox(wf.deputy)) == 1
+    other = crmkit.open(str(db_path))
+    other.users.update(wf.deputy, active=False)
+    other.close()
+    second = crm.approvals.submit("opportunity", opportunity(wf, 20), workflow="pair", by=wf.alice)
+    assert [r["request_id"] for r in crm.approvals.inbox(wf.wang).rows()] == [first.id, second.id]
+    assert [r["request_id"] for r in crm.approvals.inbox(wf.deputy).rows()] == [first.id]

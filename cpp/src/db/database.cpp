@@ -307,9 +307,16 @@ int Database::latest_schema_version() { return migrations().back().version; }
 
 std::int64_t Database::data_version() {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
+  const bool in_write = depth_ > 0 && outer_write_;
+  if (in_write && data_version_serial_ == serial_) return data_version_;
   auto q = prepare("PRAGMA data_version");
   if (!q.step()) throw StorageError("PRAGMA data_version returned no row");
-  return q.get_int(0);
+  const std::int64_t v = q.get_int(0);
+  if (in_write) {
+    data_version_ = v;
+    data_version_serial_ = serial_;
+  }
+  return v;
 }
 
 std::int64_t Database::total_changes() {
@@ -413,6 +420,7 @@ void Database::begin(bool write) {
   if (depth_ == 0) {
     prepare(write ? "BEGIN IMMEDIATE" : "BEGIN").exec();
     ++serial_;
+    outer_write_ = write;
   } else {
     prepare("SAVEPOINT sp" + std::to_string(depth_)).exec();
     feed_.on_savepoint();

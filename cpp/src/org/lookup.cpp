@@ -70,7 +70,11 @@ std::vector<std::int64_t> ids_of(db::Stmt& q) {
 }  // namespace
 
 std::optional<UserCard> user_card(const Context& ctx, std::int64_t user_id) {
-  auto q = ctx.db().prepare(std::string(kCard) + "WHERE id = ?");
+  return ctx.live().extension<OrgCache>().user_card(ctx.db(), user_id);
+}
+
+std::optional<UserCard> load_user_card(db::Database& db, std::int64_t user_id) {
+  auto q = db.prepare(std::string(kCard) + "WHERE id = ?");
   q.bind_all(user_id);
   return read_card(q);
 }

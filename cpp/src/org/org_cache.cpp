@@ -26,6 +26,7 @@ bool OrgCache::keeping(db::Database& db) {
   if (version != seen_data_version_) {
     principals_.clear();
     role_members_.clear();
+    cards_.clear();
     seen_data_version_ = version;
   }
   return true;
@@ -51,11 +52,20 @@ std::vector<std::int64_t> OrgCache::active_users_with_role(db::Database& db, con
   return role_members_.emplace(role, load_role_members(db, role)).first->second;
 }
 
+std::optional<UserCard> OrgCache::user_card(db::Database& db, std::int64_t user_id) {
+  std::lock_guard db_lock(db.mutex());
+  std::lock_guard lock(mutex_);
+  if (!keeping(db)) return load_user_card(db, user_id);
+  if (auto it = cards_.find(user_id); it != cards_.end()) return it->second;
+  return cards_.emplace(user_id, load_user_card(db, user_id)).first->second;
+}
+
 void OrgCache::org_changed(db::Database& db) {
   std::lock_guard db_lock(db.mutex());
   std::lock_guard lock(mutex_);
   principals_.clear();
   role_members_.clear();
+  cards_.clear();
   if (db.depth() > 0) changing_transaction_ = db.transaction_serial();
 }
 

@@ -179,26 +179,26 @@ void add_assignee(const Context& ctx, std::int64_t step_id, std::int64_t user, c
 }
 
 Tally tally(const Context& ctx, std::int64_t step_id) {
-  Tally t;
-  {
-    auto q = ctx.db().prepare("SELECT mode, quorum FROM approval_steps WHERE id = ?");
-    q.bind_all(step_id);
-    if (!q.step()) throw NotFound("approval step " + std::to_string(step_id) + " does not exist");
-    auto mode = q.get_text(0);
-    t.mode = stored(parse_step_mode(mode), mode, "step mode");
-    t.quorum = static_cast<int>(q.get_int(1));
-  }
-  auto q = ctx.db().prepare("SELECT decision, escalated FROM approval_assignees WHERE step_id = ? ORDER BY user_id");
+  // The step and its ballots in one statement: a step without assignees is one row of NULLs.
+  auto q = ctx.db().prepare(
+      "SELECT s.mode, s.quorum, a.user_id, a.decision, a.escalated FROM approval_steps s "
+      "LEFT JOIN approval_assignees a ON a.step_id = s.id WHERE s.id = ? ORDER BY a.user_id");
   q.bind_all(step_id);
-  while (q.step()) {
+  if (!q.step()) throw NotFound("approval step " + std::to_string(step_id) + " does not exist");
+  Tally t;
+  auto mode = q.get_text(0);
+  t.mode = stored(parse_step_mode(mode), mode, "step mode");
+  t.quorum = static_cast<int>(q.get_int(1));
+  do {
+    if (q.is_null(2)) continue;
     Ballot b;
-    if (!q.is_null(0)) {
-      auto d = q.get_text(0);
+    if (!q.is_null(3)) {
+      auto d = q.get_text(3);
       b.decision = stored(parse_decided(d), d, "decision");
     }
-    b.escalated = q.get_int(1) != 0;
+    b.escalated = q.get_int(4) != 0;
     t.ballots.push_back(b);
-  }
+  } while (q.step());
   return t;
 }
 

@@ -156,6 +156,7 @@ class Database {
   int schema_version() const;
   static int latest_schema_version();
   // Changes when another connection commits (SQLite's `PRAGMA data_version`). Takes mutex().
+  // Read once per write transaction: while it holds the write lock no other connection commits.
   std::int64_t data_version();
 
   // The change feed of this connection's transactions (see crmkit/db/change_feed.hpp).
@@ -184,6 +185,9 @@ class Database {
   std::recursive_mutex mutex_;
   int depth_ = 0;
   std::uint64_t serial_ = 0;
+  bool outer_write_ = false;                // the outermost transaction is a write transaction
+  std::uint64_t data_version_serial_ = 0;  // the write transaction data_version_ was read in
+  std::int64_t data_version_ = 0;
   ChangeFeed feed_;
 };
 

@@ -41,7 +41,9 @@ struct UserCard {
   bool active = false;
   std::optional<std::int64_t> manager_id;
 };
+// Through the organisation cache (crmkit/org/org_cache.hpp); load_user_card reads the table.
 std::optional<UserCard> user_card(const Context& ctx, std::int64_t user_id);
+std::optional<UserCard> load_user_card(db::Database& db, std::int64_t user_id);
 std::optional<UserCard> user_card_by_login(const Context& ctx, const std::string& login);
 struct TeamCard {
   std::int64_t id = 0;

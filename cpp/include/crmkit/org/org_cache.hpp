@@ -1,7 +1,7 @@
 // crmkit/org/org_cache.hpp — what the organisation's tables say, read once per connection.
 //
-// Every approval, opportunity change or scoped call names its acting user, and every approval
-// step routed to a role lists that role's users: resolving a manager's principal walks the manager
+// Every approval, opportunity change or scoped call names its acting user, every approval step
+// routed to a role lists that role's users, and routing reads each approver's card: resolving a manager's principal walks the manager
 // chain, and a role's users are a scan of users. Both are kept per engine (Engine::extension) and
 // reused until the organisation may have changed: a write to users, teams or roles through this
 // connection (org_changed(), which org's writers call inside their transaction) or a commit by
@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/org/principal.hpp"
 
 namespace crmkit::org {
@@ -29,6 +30,8 @@ class OrgCache {
   std::shared_ptr<const Principal> principal(db::Database& db, std::int64_t user_id);
   // The ids of the active users with this role, ascending.
   std::vector<std::int64_t> active_users_with_role(db::Database& db, const std::string& role);
+  // load_user_card(db, user_id) (nullopt: no such user), or the same card read earlier.
+  std::optional<UserCard> user_card(db::Database& db, std::int64_t user_id);
   void org_changed(db::Database& db);
 
  private:
@@ -39,6 +42,7 @@ class OrgCache {
   std::mutex mutex_;
   std::unordered_map<std::int64_t, std::shared_ptr<const Principal>> principals_;
   std::map<std::string, std::vector<std::int64_t>, std::less<>> role_members_;
+  std::unordered_map<std::int64_t, std::optional<UserCard>> cards_;
   std::int64_t seen_data_version_ = -1;
   std::optional<std::uint64_t> changing_transaction_;  // the serial of a transaction that changed the org
 };
