@@ -158,7 +158,7 @@ rules::Catalog customer_catalog(const Context& ctx) {
 CompiledRule compile_customer_rule(const Context& ctx, const std::string& text) {
   auto catalog = customer_catalog(ctx);
   auto rule = rules::parse(text, catalog);
-  auto fragment = rules::compile(rule, catalog, ctx.now());
+  auto fragment = rules::compile_filter(rule, catalog, ctx.now());
   return CompiledRule{std::move(rule), std::move(fragment.sql), std::move(fragment.params)};
 }
 

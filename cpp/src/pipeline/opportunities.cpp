@@ -579,7 +579,7 @@ Table Opportunities::find(const OpportunityQuery& query) const {
   if (query.where) {
     auto catalog = opportunity_catalog(ctx_);
     auto rule = rules::parse(*query.where, catalog);
-    auto frag = rules::compile(rule, catalog, ctx_.now());
+    auto frag = rules::compile_filter(rule, catalog, ctx_.now());
     sql += " AND " + frag.sql;
     rule_params = frag.params;
   }

@@ -84,7 +84,7 @@ void add_owner_team(Conditions& c, const Context& ctx, const ReportFilter& f, co
 void add_rule(Conditions& c, const Context& ctx, const ReportFilter& f, const rules::Catalog& catalog) {
   if (!f.where) return;
   auto rule = rules::parse(*f.where, catalog);
-  auto fragment = rules::compile(rule, catalog, ctx.now());
+  auto fragment = rules::compile_filter(rule, catalog, ctx.now());
   c.add(fragment.sql, fragment.params);
 }
 

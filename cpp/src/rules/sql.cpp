@@ -31,8 +31,8 @@ void append_catalog_sql(std::string_view sql, std::string_view what, std::int64_
 
 class Compiler {
  public:
-  Compiler(const Rule& rule, const Catalog& catalog, std::int64_t now_ms)
-      : rule_(rule), catalog_(catalog), now_ms_(now_ms) {}
+  Compiler(const Rule& rule, const Catalog& catalog, std::int64_t now_ms, bool filter)
+      : rule_(rule), catalog_(catalog), now_ms_(now_ms), filter_(filter) {}
 
   SqlFragment run() {
     if (rule_.entity() != catalog_.entity) {
@@ -106,8 +106,17 @@ class Compiler {
 
   // Opens and closes a predicate that SQL makes NULL on NULL input: COALESCE turns it into what
   // the NULL rule says (semantics::on_null), so the expression is always 0 or 1 and NOT is exact.
-  void open_null_rule() { out_.sql += "COALESCE("; }
-  void close_null_rule(Op op) { out_.sql += semantics::on_null(op) ? ", 1)" : ", 0)"; }
+  // A filter leaves a predicate bare where no NOT is above it: there WHERE already reads NULL as
+  // false (AND and OR are monotone, so a NULL below them decides as a 0 would), and a bare
+  // comparison is one SQLite can answer from an index on the column.
+  bool bare() const { return filter_ && positive_; }
+  void open_null_rule() { out_.sql += bare() ? "(" : "COALESCE("; }
+  void close_null_rule(Op op) {
+    if (bare())
+      out_.sql += ')';
+    else
+      out_.sql += semantics::on_null(op) ? ", 1)" : ", 0)";
+  }
 
   void param(const Operand& op) {
     out_.sql += '?';
@@ -157,18 +166,21 @@ class Compiler {
           return;
         }
         out_.sql += "(NOT ";
+        const bool positive = positive_;
+        positive_ = false;
         emit(child);
+        positive_ = positive;
         out_.sql += ')';
         return;
       }
       case Op::HasTag:
       case Op::InGroup: {
         const bool tag = n.op == Op::HasTag;
-        out_.sql += "COALESCE((";
+        out_.sql += bare() ? "((" : "COALESCE((";
         append_catalog_sql(tag ? catalog_.has_tag_sql : catalog_.in_group_sql,
                            tag ? "has_tag" : "in_group", now_ms_, 1, out_);
         out_.params.push_back(n.args[0].value);
-        out_.sql += "), 0)";
+        out_.sql += bare() ? "))" : "), 0)";
         return;
       }
       case Op::IsNull:
@@ -262,6 +274,8 @@ class Compiler {
   const Rule& rule_;
   const Catalog& catalog_;
   std::int64_t now_ms_;
+  bool filter_;           // compile_filter(): predicates under no NOT stay bare
+  bool positive_ = true;  // no NOT above the node being emitted
   std::vector<const FieldInfo*> current_;
   SqlFragment out_;
 };
@@ -269,7 +283,11 @@ class Compiler {
 }  // namespace
 
 SqlFragment compile(const Rule& rule, const Catalog& catalog, std::int64_t now_ms) {
-  return Compiler(rule, catalog, now_ms).run();
+  return Compiler(rule, catalog, now_ms, false).run();
+}
+
+SqlFragment compile_filter(const Rule& rule, const Catalog& catalog, std::int64_t now_ms) {
+  return Compiler(rule, catalog, now_ms, true).run();
 }
 
 }  // namespace crmkit::rules

@@ -198,7 +198,7 @@ ReplayResult Workflows::replay(const std::string& definition_json, const std::op
   }
   if (where && !text::trim(*where).empty()) {
     auto rule = rules::parse(*where, info.catalog);
-    auto frag = rules::compile(rule, info.catalog, ctx_.now());
+    auto frag = rules::compile_filter(rule, info.catalog, ctx_.now());
     sql += " AND " + frag.sql;
     params.insert(params.end(), frag.params.begin(), frag.params.end());
   }

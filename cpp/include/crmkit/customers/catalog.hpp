@@ -53,7 +53,8 @@ std::vector<std::string> groups_of(const Context& ctx, std::int64_t customer_id)
 // The rule-language type of a custom field type (shared by every entity's catalog).
 rules::FieldType rule_type(schema::FieldType t);
 
-// A rule compiled to a WHERE condition with its parameters, ready to splice after rule_from().
+// A rule compiled to a WHERE condition with its parameters, ready to splice after rule_from()
+// (rules::compile_filter: a condition only, never a value to negate).
 struct CompiledRule {
   rules::Rule rule;
   std::string sql;

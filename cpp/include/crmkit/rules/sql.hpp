@@ -30,4 +30,10 @@ struct SqlFragment {
 // is gone or changed type; crmkit::Error if catalog SQL holds a stray '?' (a catalog bug).
 SqlFragment compile(const Rule& rule, const Catalog& catalog, std::int64_t now_ms);
 
+// The same rule as a filter, for a WHERE clause (or an AND/OR inside one) only: the rows it keeps
+// are exactly compile()'s, but a predicate with no NOT above it is left without its NULL wrapper,
+// so the expression may be NULL where compile()'s is 0 — never negate it or read it as a value.
+// In return SQLite can answer `industry = "制造"` from an index on the column.
+SqlFragment compile_filter(const Rule& rule, const Catalog& catalog, std::int64_t now_ms);
+
 }  // namespace crmkit::rules
