@@ -124,19 +124,31 @@ std::int64_t pragma(Database& db, const std::string& name) {
 TEST(Database, ASweepSkipsReferenceChecksOnlyWhileItLasts) {
   Database db(":memory:");
   db.exec("CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(parent_id INTEGER REFERENCES parent(id))");
-  const std::int64_t cache = pragma(db, "cache_size");
   {
     crmkit::db::Sweep sweep(db);
     EXPECT_EQ(pragma(db, "foreign_keys"), 0);
-    EXPECT_GT(pragma(db, "cache_size"), cache);  // negative KiB: the sweep's cache is the smaller
     Transaction tx(db);
     db.exec("INSERT INTO child VALUES (7)");
     tx.commit();
   }
   EXPECT_EQ(pragma(db, "foreign_keys"), 1);
-  EXPECT_EQ(pragma(db, "cache_size"), cache);
   EXPECT_THROW(db.exec("INSERT INTO child VALUES (8)"), crmkit::Conflict);
   EXPECT_EQ(count(db, "child"), 1);
+}
+
+TEST(Database, ABulkWriteRaisesThePageCacheWhileItLasts) {
+  Database db(":memory:");
+  const std::int64_t normal = pragma(db, "cache_size");
+  EXPECT_EQ(normal, -2000);  // SQLite's default, in KiB
+  {
+    crmkit::db::BulkWrite outer(db);
+    EXPECT_EQ(pragma(db, "cache_size"), -65536);
+    {
+      crmkit::db::BulkWrite inner(db);  // nested: the outer one restores
+    }
+    EXPECT_EQ(pragma(db, "cache_size"), -65536);
+  }
+  EXPECT_EQ(pragma(db, "cache_size"), normal);
 }
 
 TEST(Database, ASweepInsideACallersTransactionKeepsTheChecks) {

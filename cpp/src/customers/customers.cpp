@@ -557,6 +557,7 @@ Customer Customers::add(const CustomerInput& input) {
 }
 
 std::vector<std::int64_t> Customers::add_many(const std::vector<CustomerInput>& inputs) {
+  db::BulkWrite bulk(ctx_.db());
   db::Transaction tx(ctx_.db());
   auto rules = WriteRules::load(ctx_, "customer");
   // Rows are checked and written a block at a time: the multi-row statements need whole blocks,

@@ -137,6 +137,7 @@ void CustomerKeys::backfill() const {
     auto q = ctx_.db().prepare("SELECT count(*) FROM customer_keys_backfill");
     if (!q.step() || q.get_int(0) == 0) return;
   }
+  db::BulkWrite bulk(ctx_.db());
   db::Transaction tx(ctx_.db());
   std::vector<KeyRow> rows;
   {

@@ -189,6 +189,7 @@ void rebuild_search_if_pending(const Context& ctx) {
     auto q = db.prepare("SELECT count(*) FROM customer_search_rebuild");
     if (!q.step() || q.get_int(0) == 0) return;
   }
+  db::BulkWrite bulk(db);
   db::Transaction tx(db);
   db.prepare("DELETE FROM customer_search").exec();
   db.prepare("DELETE FROM customer_grams").exec();

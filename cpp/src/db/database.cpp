@@ -278,9 +278,10 @@ bool Database::is_cached(const std::string& sql) const { return impl_->index.con
 std::uint64_t Database::statements_compiled() const { return impl_->compiled; }
 
 namespace {
-// The page cache a connection keeps (negative: KiB), and what a sweep holds it to (SQLite's default).
+// The page cache (negative: KiB) a connection keeps, SQLite's default, and the one a bulk write
+// may fill.
+constexpr const char* kReadCacheSize = "PRAGMA cache_size=-2000";
 constexpr const char* kBulkCacheSize = "PRAGMA cache_size=-65536";
-constexpr const char* kSweepCacheSize = "PRAGMA cache_size=-2000";
 }  // namespace
 
 void Database::configure(const OpenOptions& options) {
@@ -292,9 +293,8 @@ void Database::configure(const OpenOptions& options) {
   impl_->conn->exec("PRAGMA foreign_keys=ON");
   impl_->conn->exec(options.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   impl_->conn->exec("PRAGMA temp_store=MEMORY");
-  // A bulk write of a million rows touches far more than SQLite's default 2 MB of pages; spilling
-  // dirty pages mid-transaction doubled the cost of add_many. This is a ceiling, not an allocation.
-  impl_->conn->exec(kBulkCacheSize);
+  // SQLite's default page cache; a bulk write raises it while it lasts (BulkWrite).
+  impl_->conn->exec(kReadCacheSize);
 }
 
 int Database::schema_version() const {
@@ -487,7 +487,6 @@ void Transaction::commit() {
 // Sweep
 
 Sweep::Sweep(Database& db) : db_(db), lock_(db.mutex()) {
-  db_.exec(kSweepCacheSize);
   if (db_.depth() == 0) {
     db_.exec("PRAGMA foreign_keys=OFF");
     foreign_keys_off_ = true;
@@ -496,12 +495,23 @@ Sweep::Sweep(Database& db) : db_(db), lock_(db.mutex()) {
 
 Sweep::~Sweep() {
   // Restoring a setting cannot fail on an open connection; if it somehow does, the connection keeps
-  // working (with a smaller cache, or without reference checks until reopened), which is logged.
+  // working without reference checks until reopened, which is logged.
   try {
     if (foreign_keys_off_) db_.exec("PRAGMA foreign_keys=ON");
-    db_.exec(kBulkCacheSize);
   } catch (const std::exception& e) {
     log::logger().error("db.sweep could not restore connection settings: {}", e.what());
+  }
+}
+
+BulkWrite::BulkWrite(Database& db) : db_(db), lock_(db.mutex()) {
+  if (db_.bulk_writes_++ == 0) db_.exec(kBulkCacheSize);
+}
+
+BulkWrite::~BulkWrite() {
+  try {
+    if (--db_.bulk_writes_ == 0) db_.exec(kReadCacheSize);
+  } catch (const std::exception& e) {
+    log::logger().error("db.bulk_write could not restore the page cache: {}", e.what());
   }
 }
 

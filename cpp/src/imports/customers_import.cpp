@@ -63,6 +63,7 @@ ImportReport Imports::customers(io::RowSource& source, const ImportOptions& opti
 
   Report rep("customers", source, options);
   Progress progress(source, options);
+  db::BulkWrite bulk(ctx_.db());
   db::Transaction tx(ctx_.db());
   const auto users = UserDirectory::load(ctx_);
   customers::Customers service(ctx_);

@@ -50,6 +50,7 @@ ImportReport run(const Context& ctx, const char* entity, const std::vector<Built
   };
   Report rep(entity, source, options);
   Progress progress(source, options);
+  db::BulkWrite bulk(ctx.db());
   db::Transaction tx(ctx.db());
   const auto users = UserDirectory::load(ctx);
   Handler h = make(ctx);

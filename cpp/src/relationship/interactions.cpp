@@ -133,6 +133,7 @@ Interaction Interactions::log(const InteractionInput& input) {
 }
 
 std::vector<std::int64_t> Interactions::log_many(const std::vector<InteractionInput>& inputs) {
+  db::BulkWrite bulk(ctx_.db());
   db::Transaction tx(ctx_.db());
   std::vector<std::int64_t> ids;
   ids.reserve(inputs.size());

@@ -218,6 +218,7 @@ Order Orders::add(const OrderInput& input) {
 }
 
 std::vector<std::int64_t> Orders::add_many(const std::vector<OrderInput>& inputs) {
+  db::BulkWrite bulk(ctx_.db());
   db::Transaction tx(ctx_.db());
   std::vector<std::int64_t> ids;
   ids.reserve(inputs.size());
