@@ -504,7 +504,8 @@ Sweep::~Sweep() {
 }
 
 BulkWrite::BulkWrite(Database& db) : db_(db), lock_(db.mutex()) {
-  if (db_.bulk_writes_++ == 0) db_.exec(kBulkCacheSize);
+  if (db_.bulk_writes_ == 0) db_.exec(kBulkCacheSize);  // counted only once it took effect
+  ++db_.bulk_writes_;
 }
 
 BulkWrite::~BulkWrite() {
