@@ -139,3 +139,57 @@ def test_a_second_process_writes_are_seen_by_the_segment_store_and_the_feed(crm,
     subprocess.run([sys.executable, "-c", script], check=True)
     assert seg.count() == 2
     assert [e["kind"] for e in drain(crm, start)] == ["created", "created"]
+
+
+def _task_events(crm, start):
+    return [(e["kind"], e["entity_id"], e["customer_id"], json.loads(e["payload"])["fields"])
+            for e in drain(crm, start) if e["entity"] == "task"]
+
+
+def test_tasks_are_events_of_their_customer(org):
+    crm = org.crm
+    crm.clock.freeze("2026-01-05T09:00:00Z")
+    c = crm.customers.add(name="乙", owner=org.alice, tags=["VIP"])
+    start = crm.events.latest()
+    t = crm.tasks.add(c, "回访报价", due="2026-01-10", assignee=org.alice)
+    crm.tasks.reassign(t, org.bob)
+    crm.tasks.complete(t)
+    assert _task_events(crm, start) == [
+        ("created", t.id, c.id, ["assignee_id", "due_at", "kind", "status", "title"]),
+        ("updated", t.id, c.id, ["assignee_id"]),
+        ("updated", t.id, c.id, ["closed_at", "status"])]
+    # The tasks a revisit plan creates in one statement are events too.
+    crm.segments.define("vip", 'has_tag("VIP")')
+    crm.revisits.plan("vip_monthly", segment="vip", every_days=30, assignee="owner")
+    start = crm.events.latest()
+    created = crm.revisits.run()  # the new task ids
+    assert created and [(k, i, cid) for k, i, cid, _ in _task_events(crm, start)] == \
+        [("created", i, c.id) for i in created]
+
+
+def test_the_pools_reminders_and_their_withdrawal_are_events(org):
+    crm = org.crm
+    crm.clock.freeze("2026-01-05T09:00:00Z")
+    crm.pool.set_rules(idle_days=30, no_deal_days=0, warn_days=3, exempt_won=False)
+    c = crm.customers.add(name="丙", owner=org.alice)
+    crm.clock.advance(days=28)  # due in two days: inside the warning window
+    start = crm.events.latest()
+    assert crm.pool.reclaim_idle() == []
+    (created,) = _task_events(crm, start)
+    assert created[0] == "created" and created[2] == c.id
+    crm.clock.advance(days=3)
+    start = crm.events.latest()
+    assert crm.pool.reclaim_idle() == [c.id]
+    assert _task_events(crm, start) == [("updated", created[1], c.id, ["closed_at", "status"])]
+
+
+def test_a_new_time_zone_moves_all_day_tasks_as_events(org):
+    crm = org.crm
+    crm.clock.freeze("2026-01-05T09:00:00Z")
+    c = crm.customers.add(name="丁", owner=org.alice)
+    day = crm.tasks.add(c, "年度回访", due="2026-02-01", assignee=org.alice)  # a date: all day
+    timed = crm.tasks.add(c, "电话", due="2026-02-01T10:00:00Z", assignee=org.alice)
+    assert day.all_day and not timed.all_day
+    start = crm.events.latest()
+    crm.timezone = "Asia/Shanghai"
+    assert _task_events(crm, start) == [("updated", day.id, c.id, ["due_at"])]

@@ -5,6 +5,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/customers/lookup.hpp"
 #include "crmkit/org/lookup.hpp"
+#include "crmkit/events/emit.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship::detail {
@@ -117,7 +118,20 @@ std::int64_t insert_task(const Context& ctx, const Task& t) {
       .bind_all(t.customer_id, t.title, t.kind, t.due_at.ms, t.all_day, t.assignee_id, t.status, t.notes,
                 t.interaction_id, t.plan_id, t.created_by, t.created_at.ms, t.updated_at.ms)
       .exec();
-  return ctx.db().last_insert_id();
+  const std::int64_t id = ctx.db().last_insert_id();
+  events::emit(ctx, events::ChangeKind::Created, "task", id, t.customer_id, kTaskCreatedFields);
+  return id;
+}
+
+std::vector<std::int64_t> task_changes(const Context& ctx, db::Stmt& returning, bool created,
+                                       const std::vector<std::string>& fields) {
+  std::vector<std::int64_t> ids;
+  while (returning.step()) {
+    ids.push_back(returning.get_int(0));
+    events::emit(ctx, created ? events::ChangeKind::Created : events::ChangeKind::Updated, "task", ids.back(),
+                 returning.get_int(1), fields);
+  }
+  return ids;
 }
 
 int bind_params(db::Stmt& q, const std::vector<Value>& params) {

@@ -50,11 +50,11 @@ void move_owner(const Context& ctx, std::int64_t customer, std::optional<std::in
 }
 
 void cancel_warnings(const Context& ctx, std::int64_t customer) {
-  ctx.db()
-      .prepare("UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
-               "WHERE customer_id = ?2 AND kind = 'pool_warning' AND status = 'open'")
-      .bind_all(ctx.now(), customer)
-      .exec();
+  auto cancelled = ctx.db().prepare(
+      "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
+      "WHERE customer_id = ?2 AND kind = 'pool_warning' AND status = 'open' RETURNING id, customer_id");
+  cancelled.bind_all(ctx.now(), customer);
+  detail::task_changes(ctx, cancelled, false, {"closed_at", "status"});
 }
 
 // The latest change of a customer's owner: (old, new, at), if any.
@@ -371,28 +371,32 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
              "WHERE id IN (SELECT customer_id FROM temp.pool_due WHERE due_at <= ?)")
       .bind_all(now, now)
       .exec();
-  db.prepare("UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
-             "WHERE kind = 'pool_warning' AND status = 'open' AND customer_id IN "
-             "(SELECT customer_id FROM temp.pool_due WHERE due_at <= ?1)")
-      .bind_all(now)
-      .exec();
+  auto cancelled = db.prepare(
+      "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
+      "WHERE kind = 'pool_warning' AND status = 'open' AND customer_id IN "
+      "(SELECT customer_id FROM temp.pool_due WHERE due_at <= ?1) RETURNING id, customer_id");
+  cancelled.bind_all(now);
+  detail::task_changes(ctx_, cancelled, false, {"closed_at", "status"});
   // Reminders that no longer apply (contacted since, another owner, rules changed) are withdrawn.
-  db.prepare("UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
-             "WHERE kind = 'pool_warning' AND status = 'open' AND NOT EXISTS (SELECT 1 FROM temp.pool_due d "
-             "WHERE d.customer_id = tasks.customer_id AND d.owner_id = tasks.assignee_id AND d.due_at > ?1)")
-      .bind_all(now)
-      .exec();
+  auto withdrawn = db.prepare(
+      "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
+      "WHERE kind = 'pool_warning' AND status = 'open' AND NOT EXISTS (SELECT 1 FROM temp.pool_due d "
+      "WHERE d.customer_id = tasks.customer_id AND d.owner_id = tasks.assignee_id AND d.due_at > ?1) "
+      "RETURNING id, customer_id");
+  withdrawn.bind_all(now);
+  detail::task_changes(ctx_, withdrawn, false, {"closed_at", "status"});
   if (r.warn_days > 0) {
     // One reminder per owner and reclaim date; none while an earlier one is still open.
-    db.prepare("INSERT OR IGNORE INTO tasks(customer_id, title, kind, due_at, all_day, assignee_id, status, dedupe_key, "
-               "created_by, created_at, updated_at) "
-               "SELECT d.customer_id, '公海回收提醒: ' || c.name, 'pool_warning', d.due_at, 0, d.owner_id, 'open', "
-               "'pool:' || d.customer_id || ':' || d.owner_id || ':' || d.due_at, ?1, ?2, ?2 "
-               "FROM temp.pool_due d JOIN customers c ON c.id = d.customer_id WHERE d.due_at > ?2 AND NOT EXISTS "
-               "(SELECT 1 FROM tasks t WHERE t.customer_id = d.customer_id AND t.kind = 'pool_warning' AND "
-               "t.status = 'open' AND t.assignee_id = d.owner_id)")
-        .bind_all(ctx_.actor(), now)
-        .exec();
+    auto reminders = db.prepare(
+        "INSERT OR IGNORE INTO tasks(customer_id, title, kind, due_at, all_day, assignee_id, status, dedupe_key, "
+        "created_by, created_at, updated_at) "
+        "SELECT d.customer_id, '公海回收提醒: ' || c.name, 'pool_warning', d.due_at, 0, d.owner_id, 'open', "
+        "'pool:' || d.customer_id || ':' || d.owner_id || ':' || d.due_at, ?1, ?2, ?2 "
+        "FROM temp.pool_due d JOIN customers c ON c.id = d.customer_id WHERE d.due_at > ?2 AND NOT EXISTS "
+        "(SELECT 1 FROM tasks t WHERE t.customer_id = d.customer_id AND t.kind = 'pool_warning' AND "
+        "t.status = 'open' AND t.assignee_id = d.owner_id) RETURNING id, customer_id");
+    reminders.bind_all(ctx_.actor(), now);
+    detail::task_changes(ctx_, reminders, true, detail::kTaskCreatedFields);
   }
   std::vector<std::int64_t> ids;
   auto q = db.prepare("SELECT customer_id FROM temp.pool_due WHERE due_at <= ? ORDER BY customer_id");

@@ -79,8 +79,16 @@ void check_due(const TimeZone& zone, std::int64_t now, Timestamp due, bool all_d
 // The first `n` code points of valid UTF-8 text.
 std::string truncate(const std::string& s, std::size_t n);
 
-// Inserts a task row (no checks beyond the schema's); returns its id.
+// Inserts a task row (no checks beyond the schema's) and records it on the change feed; returns
+// its id.
 std::int64_t insert_task(const Context& ctx, const Task& t);
+// Steps a task statement that ends in `RETURNING id, customer_id` and records each returned task
+// on the change feed as `kind` with `fields`; returns the ids.
+std::vector<std::int64_t> task_changes(const Context& ctx, db::Stmt& returning, bool created,
+                                       const std::vector<std::string>& fields);
+
+// The fields a new task's event names.
+inline const std::vector<std::string> kTaskCreatedFields = {"assignee_id", "due_at", "kind", "status", "title"};
 
 // Binds `params` from index 1 and returns the next free index.
 int bind_params(db::Stmt& q, const std::vector<Value>& params);

@@ -191,12 +191,12 @@ RevisitRun Revisits::run(const std::optional<std::string>& name) {
     auto ins = ctx_.db().prepare(
         "INSERT INTO tasks(customer_id, title, kind, due_at, all_day, assignee_id, status, plan_id, created_by, "
         "created_at, updated_at) SELECT c.id, ?, 'revisit', ?, 1, coalesce(?, c.owner_id), 'open', ?, ?, ?, ?" + due +
-        " AND coalesce(?, c.owner_id) IS NOT NULL ORDER BY c.id RETURNING id");
+        " AND coalesce(?, c.owner_id) IS NOT NULL ORDER BY c.id RETURNING id, customer_id");
     ins.bind_all(p.title, ctx_.zone().start_of_day(now), p.assignee_id, p.id, ctx_.actor(), now, now);
     int j = 8;
     for (const auto& v : params) ins.bind(j++, v);
     ins.bind(j, p.assignee_id);
-    while (ins.step()) out.task_ids.push_back(ins.get_int(0));
+    for (auto id : detail::task_changes(ctx_, ins, true, detail::kTaskCreatedFields)) out.task_ids.push_back(id);
   }
   tx.commit();
   log::logger().debug("revisits.run created={}", out.task_ids.size());

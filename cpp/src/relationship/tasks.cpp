@@ -5,6 +5,7 @@
 #include "crmkit/log.hpp"
 #include "crmkit/text.hpp"
 #include "crmkit/paging.hpp"
+#include "crmkit/events/emit.hpp"
 #include "relationship_internal.h"
 
 namespace crmkit::relationship {
@@ -79,6 +80,7 @@ void set_status(const Context& ctx, Task& t, const std::string& status, const st
       .prepare("UPDATE tasks SET status = ?, closed_at = ?, updated_at = ?, version = ? WHERE id = ?")
       .bind_all(t.status, t.closed_at->ms, t.updated_at.ms, t.version, t.id)
       .exec();
+  events::emit(ctx, events::ChangeKind::Updated, "task", t.id, t.customer_id, {"closed_at", "status"});
 }
 
 Table to_table(db::Stmt& q) {
@@ -202,6 +204,7 @@ Task Tasks::reassign(std::int64_t id, std::int64_t to) {
         .prepare("UPDATE tasks SET assignee_id = ?, updated_at = ?, version = ? WHERE id = ?")
         .bind_all(to, t.updated_at.ms, t.version, t.id)
         .exec();
+    events::emit(ctx_, events::ChangeKind::Updated, "task", t.id, t.customer_id, {"assignee_id"});
   }
   tx.commit();
   return t;
@@ -293,9 +296,10 @@ void rezone_all_day_tasks(const Context& ctx, const TimeZone& from, const TimeZo
     ins.exec();
     ins.reset();
   }
-  ctx.db().exec(
+  auto moved = ctx.db().prepare(
       "UPDATE tasks SET due_at = (SELECT m.new_at FROM temp.rezone_map m WHERE m.old_at = tasks.due_at) "
-      "WHERE all_day = 1");
+      "WHERE all_day = 1 RETURNING id, customer_id");
+  detail::task_changes(ctx, moved, false, {"due_at"});
   ctx.db().exec("DELETE FROM temp.rezone_map");
 }
 
