@@ -22,6 +22,8 @@ constexpr std::size_t kMaxLong = 10000;  // summaries, notes, custom text fields
 
 // Removes leading and trailing white space (ASCII, NBSP, U+3000 and the other Unicode spaces).
 std::string trim(std::string_view s);
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool is_valid_utf8(std::string_view s);
 // Number of code points; throws ValidationError naming `field` if `s` is not valid UTF-8.
 std::size_t code_points(std::string_view s, const std::string& field);
 

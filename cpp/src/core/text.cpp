@@ -35,6 +35,17 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
 }
 
+bool is_valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
+  const auto n = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT(p, i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
 std::size_t code_points(std::string_view s, const std::string& field) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
   int32_t n = static_cast<int32_t>(s.size());

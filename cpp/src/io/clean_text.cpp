@@ -10,15 +10,6 @@
 namespace crmkit::io {
 namespace {
 
-bool valid_utf8(std::string_view s) {
-  try {
-    text::code_points(s, "text");
-    return true;
-  } catch (const ValidationError&) {
-    return false;
-  }
-}
-
 std::string lower_ascii(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
@@ -46,7 +37,7 @@ bool domain_label(std::string_view label) {
 }  // namespace
 
 Cleaned<std::string> clean_text(std::string_view raw) {
-  if (!valid_utf8(raw)) return Cleaned<std::string>::bad("not valid UTF-8 text");
+  if (!text::is_valid_utf8(raw)) return Cleaned<std::string>::bad("not valid UTF-8 text");
   return Cleaned<std::string>::ok(text::collapse_space(text::nfkc(raw)));
 }
 

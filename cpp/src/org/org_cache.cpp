@@ -19,17 +19,19 @@ std::vector<std::int64_t> load_role_members(db::Database& db, const std::string&
 }  // namespace
 
 bool OrgCache::keeping(db::Database& db) {
-  if (changing_transaction_ && (db.depth() == 0 || db.transaction_serial() != *changing_transaction_))
-    changing_transaction_.reset();  // that transaction is over, and nothing was kept during it
-  if (changing_transaction_) return false;
-  const std::int64_t version = db.data_version();
-  if (version != seen_data_version_) {
-    principals_.clear();
-    role_members_.clear();
-    cards_.clear();
-    seen_data_version_ = version;
+  const auto epoch = epoch_.current(db);
+  if (!epoch) return false;
+  if (*epoch != seen_epoch_) {
+    clear();
+    seen_epoch_ = *epoch;
   }
   return true;
+}
+
+void OrgCache::clear() {
+  principals_.clear();
+  role_members_.clear();
+  cards_.clear();
 }
 
 // The database's lock is taken before the cache's, in every method: a caller inside a transaction
@@ -63,10 +65,8 @@ std::optional<UserCard> OrgCache::user_card(db::Database& db, std::int64_t user_
 void OrgCache::org_changed(db::Database& db) {
   std::lock_guard db_lock(db.mutex());
   std::lock_guard lock(mutex_);
-  principals_.clear();
-  role_members_.clear();
-  cards_.clear();
-  if (db.depth() > 0) changing_transaction_ = db.transaction_serial();
+  clear();
+  epoch_.changed(db);
 }
 
 }  // namespace crmkit::org

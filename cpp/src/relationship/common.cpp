@@ -123,13 +123,12 @@ std::int64_t insert_task(const Context& ctx, const Task& t) {
   return id;
 }
 
-std::vector<std::int64_t> task_changes(const Context& ctx, db::Stmt& returning, bool created,
+std::vector<std::int64_t> task_changes(const Context& ctx, db::Stmt& returning, events::ChangeKind kind,
                                        const std::vector<std::string>& fields) {
   std::vector<std::int64_t> ids;
   while (returning.step()) {
     ids.push_back(returning.get_int(0));
-    events::emit(ctx, created ? events::ChangeKind::Created : events::ChangeKind::Updated, "task", ids.back(),
-                 returning.get_int(1), fields);
+    events::emit(ctx, kind, "task", ids.back(), returning.get_int(1), fields);
   }
   return ids;
 }

@@ -54,7 +54,7 @@ void cancel_warnings(const Context& ctx, std::int64_t customer) {
       "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
       "WHERE customer_id = ?2 AND kind = 'pool_warning' AND status = 'open' RETURNING id, customer_id");
   cancelled.bind_all(ctx.now(), customer);
-  detail::task_changes(ctx, cancelled, false, {"closed_at", "status"});
+  detail::task_changes(ctx, cancelled, events::ChangeKind::Updated, {"closed_at", "status"});
 }
 
 // The latest change of a customer's owner: (old, new, at), if any.
@@ -376,7 +376,7 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
       "WHERE kind = 'pool_warning' AND status = 'open' AND customer_id IN "
       "(SELECT customer_id FROM temp.pool_due WHERE due_at <= ?1) RETURNING id, customer_id");
   cancelled.bind_all(now);
-  detail::task_changes(ctx_, cancelled, false, {"closed_at", "status"});
+  detail::task_changes(ctx_, cancelled, events::ChangeKind::Updated, {"closed_at", "status"});
   // Reminders that no longer apply (contacted since, another owner, rules changed) are withdrawn.
   auto withdrawn = db.prepare(
       "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
@@ -384,7 +384,7 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
       "WHERE d.customer_id = tasks.customer_id AND d.owner_id = tasks.assignee_id AND d.due_at > ?1) "
       "RETURNING id, customer_id");
   withdrawn.bind_all(now);
-  detail::task_changes(ctx_, withdrawn, false, {"closed_at", "status"});
+  detail::task_changes(ctx_, withdrawn, events::ChangeKind::Updated, {"closed_at", "status"});
   if (r.warn_days > 0) {
     // One reminder per owner and reclaim date; none while an earlier one is still open.
     auto reminders = db.prepare(
@@ -396,7 +396,7 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
         "(SELECT 1 FROM tasks t WHERE t.customer_id = d.customer_id AND t.kind = 'pool_warning' AND "
         "t.status = 'open' AND t.assignee_id = d.owner_id) RETURNING id, customer_id");
     reminders.bind_all(ctx_.actor(), now);
-    detail::task_changes(ctx_, reminders, true, detail::kTaskCreatedFields);
+    detail::task_changes(ctx_, reminders, events::ChangeKind::Created, detail::kTaskCreatedFields);
   }
   std::vector<std::int64_t> ids;
   auto q = db.prepare("SELECT customer_id FROM temp.pool_due WHERE due_at <= ? ORDER BY customer_id");

@@ -12,6 +12,7 @@
 
 #include "crmkit/context.hpp"
 #include "crmkit/customers/hooks.hpp"
+#include "crmkit/events/emit.hpp"
 #include "crmkit/table.hpp"
 #include "crmkit/relationship/tasks.hpp"
 #include "crmkit/value.hpp"
@@ -84,7 +85,7 @@ std::string truncate(const std::string& s, std::size_t n);
 std::int64_t insert_task(const Context& ctx, const Task& t);
 // Steps a task statement that ends in `RETURNING id, customer_id` and records each returned task
 // on the change feed as `kind` with `fields`; returns the ids.
-std::vector<std::int64_t> task_changes(const Context& ctx, db::Stmt& returning, bool created,
+std::vector<std::int64_t> task_changes(const Context& ctx, db::Stmt& returning, events::ChangeKind kind,
                                        const std::vector<std::string>& fields);
 
 // The fields a new task's event names.

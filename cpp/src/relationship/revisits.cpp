@@ -196,7 +196,9 @@ RevisitRun Revisits::run(const std::optional<std::string>& name) {
     int j = 8;
     for (const auto& v : params) ins.bind(j++, v);
     ins.bind(j, p.assignee_id);
-    for (auto id : detail::task_changes(ctx_, ins, true, detail::kTaskCreatedFields)) out.task_ids.push_back(id);
+    const auto created =
+        detail::task_changes(ctx_, ins, events::ChangeKind::Created, detail::kTaskCreatedFields);
+    out.task_ids.insert(out.task_ids.end(), created.begin(), created.end());
   }
   tx.commit();
   log::logger().debug("revisits.run created={}", out.task_ids.size());

@@ -299,7 +299,7 @@ void rezone_all_day_tasks(const Context& ctx, const TimeZone& from, const TimeZo
   auto moved = ctx.db().prepare(
       "UPDATE tasks SET due_at = (SELECT m.new_at FROM temp.rezone_map m WHERE m.old_at = tasks.due_at) "
       "WHERE all_day = 1 RETURNING id, customer_id");
-  detail::task_changes(ctx, moved, false, {"due_at"});
+  detail::task_changes(ctx, moved, events::ChangeKind::Updated, {"due_at"});
   ctx.db().exec("DELETE FROM temp.rezone_map");
 }
 

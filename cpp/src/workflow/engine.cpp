@@ -16,7 +16,7 @@ namespace crmkit::workflow::internal {
 EntityInfo require_entity(const Context& ctx, const std::string& entity) {
   auto info = entity_info(ctx, entity);
   if (!info) throw ValidationError("entity: unknown entity '" + entity + "' (use " + known_entities(ctx) + ")", "entity");
-  return *info;
+  return std::move(*info);
 }
 
 LoadedRecord require_record(const Context& ctx, const EntityInfo& info, std::int64_t id) {

@@ -41,8 +41,8 @@ std::optional<EntityInfo> build_entity_info(const Context& ctx, const std::strin
 // The entities described for this engine, kept while the configuration epoch and the time zone
 // they were described under hold (crmkit/schema/config_epoch.hpp): a catalog reads the field
 // definitions and stages, which every submission and decision would otherwise read again.
+// Guarded by the database's lock.
 struct EntityInfoCache {
-  std::mutex mutex;
   std::uint64_t epoch = 0;
   TimeZone zone;
   std::map<std::string, EntityInfo, std::less<>> infos;
@@ -57,20 +57,14 @@ std::optional<EntityInfo> entity_info(const Context& ctx, const std::string& ent
   if (!epoch) return build_entity_info(ctx, entity);
   auto& cache = ctx.live().extension<EntityInfoCache>();
   const TimeZone zone = ctx.zone();
-  {
-    std::lock_guard lock(cache.mutex);
-    if (cache.epoch != *epoch || !(cache.zone == zone)) {
-      cache.infos.clear();
-      cache.epoch = *epoch;
-      cache.zone = zone;
-    }
-    if (auto it = cache.infos.find(entity); it != cache.infos.end()) return it->second;
+  if (cache.epoch != *epoch || !(cache.zone == zone)) {
+    cache.infos.clear();
+    cache.epoch = *epoch;
+    cache.zone = zone;
   }
+  if (auto it = cache.infos.find(entity); it != cache.infos.end()) return it->second;
   auto info = build_entity_info(ctx, entity);
-  if (info) {
-    std::lock_guard lock(cache.mutex);
-    if (cache.epoch == *epoch && cache.zone == zone) cache.infos.emplace(entity, *info);
-  }
+  if (info) cache.infos.emplace(entity, *info);
   return info;
 }
 

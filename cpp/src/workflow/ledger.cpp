@@ -7,6 +7,7 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/paging.hpp"
+#include "crmkit/text.hpp"
 #include "workflow_internal.h"
 
 namespace crmkit::workflow {
@@ -35,41 +36,6 @@ struct Row {
   std::string prev_hash;
   std::string hash;
 };
-
-// Whether `s` is well-formed UTF-8 (Unicode 3.9, table 3-7: no overlong forms, no surrogates,
-// nothing above U+10FFFF), which is what nlohmann's decoder accepts.
-bool well_formed_utf8(std::string_view s) {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  auto tail = [&](std::size_t k) { return k < n && (at(k) & 0xC0) == 0x80; };
-  while (i < n) {
-    const unsigned char c = at(i);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-      if (!tail(i + 1)) return false;
-      i += 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      if (i + 1 >= n) return false;
-      const unsigned char d = at(i + 1);
-      const bool second_ok = c == 0xE0 ? (d >= 0xA0 && d <= 0xBF) : c == 0xED ? (d >= 0x80 && d <= 0x9F) : tail(i + 1);
-      if (!second_ok || !tail(i + 2)) return false;
-      i += 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      if (i + 1 >= n) return false;
-      const unsigned char d = at(i + 1);
-      const bool second_ok = c == 0xF0 ? (d >= 0x90 && d <= 0xBF) : c == 0xF4 ? (d >= 0x80 && d <= 0x8F) : tail(i + 1);
-      if (!second_ok || !tail(i + 2) || !tail(i + 3)) return false;
-      i += 4;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
 
 template <typename T>
 void append_value(std::string& out, const T& v) {
@@ -167,7 +133,7 @@ std::string sha256_hex(const std::string& data) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-  if (!well_formed_utf8(s)) {
+  if (!text::is_valid_utf8(s)) {
     out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
   }

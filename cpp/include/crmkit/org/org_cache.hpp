@@ -1,12 +1,12 @@
 // crmkit/org/org_cache.hpp — what the organisation's tables say, read once per connection.
 //
 // Every approval, opportunity change or scoped call names its acting user, every approval step
-// routed to a role lists that role's users, and routing reads each approver's card: resolving a manager's principal walks the manager
-// chain, and a role's users are a scan of users. Both are kept per engine (Engine::extension) and
-// reused until the organisation may have changed: a write to users, teams or roles through this
-// connection (org_changed(), which org's writers call inside their transaction) or a commit by
-// another connection (the database's data_version) drops everything. Nothing is kept inside a
-// transaction that changed the organisation, so a rollback leaves no entry that never existed.
+// routed to a role lists that role's users, and routing reads each approver's card: resolving a
+// principal walks the manager chain, and a role's users are a scan of users. All three are kept
+// per engine (Engine::extension) and reused until the organisation may have changed, by the rules
+// of crmkit/db/epoch.hpp: a write to users, teams or roles through this connection (org_changed(),
+// which org's writers call inside their transaction) or a commit by another connection drops
+// everything, and nothing is kept inside a transaction that changed the organisation.
 // Thread-safe.
 #pragma once
 
@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crmkit/db/epoch.hpp"
 #include "crmkit/org/lookup.hpp"
 #include "crmkit/org/principal.hpp"
 
@@ -38,13 +39,14 @@ class OrgCache {
   // Whether entries may be kept now; drops them all when the organisation may have changed.
   // Called with mutex_ held.
   bool keeping(db::Database& db);
+  void clear();
 
   std::mutex mutex_;
   std::unordered_map<std::int64_t, std::shared_ptr<const Principal>> principals_;
   std::map<std::string, std::vector<std::int64_t>, std::less<>> role_members_;
   std::unordered_map<std::int64_t, std::optional<UserCard>> cards_;
-  std::int64_t seen_data_version_ = -1;
-  std::optional<std::uint64_t> changing_transaction_;  // the serial of a transaction that changed the org
+  db::Epoch epoch_;
+  std::uint64_t seen_epoch_ = 0;  // the epoch the entries were read under
 };
 
 }  // namespace crmkit::org
