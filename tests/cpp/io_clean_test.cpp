@@ -1,6 +1,7 @@
 // The cleaning rules of imported values (crmkit/io/clean.hpp), against reference values.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "crmkit/io/clean.hpp"
@@ -47,6 +48,64 @@ TEST(CleanPhone, ChineseNumbersInEveryFormatGiveOneE164Key) {
             "+8613900000000");
   EXPECT_EQ(ok(io::clean_phone("138 0013 8000")), "+8613800138000");
   EXPECT_EQ(ok(io::clean_phone("13800138000")), "+8613800138000");
+}
+
+// clean_phone reads mainland mobile numbers without libphonenumber's parser (only its validation):
+// every way of typing one must give what the full parse gives, valid or not, for every prefix.
+TEST(CleanPhone, TheMobileShortcutAgreesWithTheFullParseOnEveryShape) {
+  std::mt19937 rng(20261204);
+  auto digits = [&](int n) {
+    std::string d;
+    for (int i = 0; i < n; ++i) d.push_back(static_cast<char>('0' + rng() % 10));
+    return d;
+  };
+  auto spell = [&](const std::string& n, int style) -> std::string {
+    const std::string a = n.substr(0, 3), b = n.substr(3, 4), c = n.substr(7);
+    switch (style) {
+      case 0: return n;
+      case 1: return "+86 " + a + " " + b + " " + c;
+      case 2: return a + "-" + b + "-" + c;
+      case 3: return "0086" + n;
+      case 4: return "(" + a + ") " + b + c;
+      case 5: return a + "." + b + "." + c;
+      case 6: return "+86" + n;
+      case 7: return "+(86) " + n;
+      case 8: return "0086 " + a + "-" + b + "-" + c;
+      case 9: return n + "-";
+      case 10: return "-" + n;
+      case 11: return "((" + a + "))" + b + "..." + c;
+      case 12: return "+86-" + a + "-" + b + c;
+      case 13: return "86" + n;        // no plus: the parser's business
+      case 14: return "+86 0" + n;     // a trunk zero before a mobile number
+      case 15: return "+ 86 " + n;
+      case 16: return "0086-0086" + n;
+      default: return "+860086" + n;
+    }
+  };
+  std::size_t compared = 0, valid = 0;
+  auto compare = [&](const std::string& raw) {
+    const auto cleaned = io::clean_text(raw);
+    ASSERT_TRUE(cleaned) << raw;
+    const auto fast = io::clean_phone(raw);
+    const auto full = io::detail::parse_phone(*cleaned.value, "CN");
+    ASSERT_EQ(fast.value, full.value) << raw;
+    ASSERT_EQ(fast.problem, full.problem) << raw;
+    ++compared;
+    valid += fast.value.has_value();
+  };
+  // Every four-digit prefix of an eleven-digit number starting with 1, in every spelling.
+  for (int prefix = 1000; prefix < 2000; ++prefix)
+    for (int style = 0; style < 18; ++style) compare(spell(std::to_string(prefix) + digits(7), style));
+  // Numbers one digit short or long, and full-width spellings.
+  for (int i = 0; i < 2000; ++i) {
+    compare("1" + digits(9));
+    compare("+86 1" + digits(11));
+    compare("0086" + std::string("1") + digits(9));
+  }
+  compare("１３９　００００　００００");
+  compare("＋８６ １３９-００００-００００");
+  EXPECT_EQ(compared, 1000u * 18 + 6000 + 2);
+  EXPECT_GT(valid, 1000u);  // the loops reached the shortcut, not only the refusals
 }
 
 TEST(CleanPhone, OtherRegionsAndTheDefaultRegion) {
