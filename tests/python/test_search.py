@@ -99,6 +99,16 @@ def test_contacts_phones_and_emails_are_searched(mem_crm):
     assert c.id != other.id
 
 
+def test_a_phone_in_e164_is_found_by_any_run_of_its_digits(mem_crm):
+    # Its digits are indexed once: they are already one run inside "+86…".
+    crm = mem_crm
+    crm.customers.add(name="丙公司", phone="+8613912345678")
+    crm.customers.add(name="丁公司", phone="+8613987654321")
+    for term in ["13912345678", "8613912345678", "+86139123", "2345678", "+8613912345678"]:
+        assert names(crm.customers.search(term)) == ["丙公司"], term
+    assert sorted(names(crm.customers.search("+86139"))) == ["丁公司", "丙公司"]
+
+
 def test_customer_writes_keep_the_index_current(mem_crm):
     crm = mem_crm
     c = crm.customers.add(name="旧名字公司", phone="13900139000")

@@ -64,13 +64,15 @@ void add_line(std::string& to, const std::string& text) {
   to += text;
 }
 
-// A phone as written and as bare digits, so "021-5555 0000" is found by "55550000" too.
+// A phone as written and as bare digits, so "021-5555 0000" is found by "55550000" too. The
+// digits are left out when the written form already holds them in one run (E.164's "+86..."):
+// every substring of theirs is then found in it, and a line fewer is a sixth less to index.
 void add_phone(std::string& to, const std::optional<std::string>& phone) {
   if (!phone) return;
   std::string p = searchable(*phone);
   add_line(to, p);
   std::string d = digits_of(p);
-  if (d != p) add_line(to, d);
+  if (p.find(d) == std::string::npos) add_line(to, d);
 }
 
 Entry entry_of(const std::string& name, const std::optional<std::string>& phone, const std::optional<std::string>& email,
