@@ -1,7 +1,9 @@
 // The floor for bulk customer inserts: the same rows as the crmkit benchmark writes (the customer
-// with name, industry, owner and 2 custom fields as JSON, its 2 tags, its facts row and its
-// "created" event) through the raw SQLite C API with prepared statements in one transaction,
-// into a database created with crmkit's own schema (so the same indexes).
+// with name, industry, owner and 2 custom fields as JSON, its 2 tags, its facts row, its
+// "created" event, its identity key and its rows of both search indexes) through the raw SQLite
+// C API with prepared statements in one transaction, into a database created with crmkit's own
+// schema (so the same indexes). The key and index texts are derived before the clock starts, by
+// the engine's own functions, as the names are: what is timed is writing the rows.
 //
 //   insert_baseline DB_PATH ROWS     → prints {"rows": N, "seconds": S}
 #include <sqlite3.h>
@@ -12,6 +14,8 @@
 #include <vector>
 
 #include "crmkit/crm.hpp"
+#include "crmkit/customers/search.hpp"
+#include "crmkit/io/clean.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -32,7 +36,13 @@ int main(int argc, char** argv) {
   static const char* tags[] = {"VIP", "重点", "新客户", "老客户", "海外"};
   // Inputs are prepared before the clock starts, as the Python side prepares its dicts.
   std::vector<std::string> names(static_cast<std::size_t>(rows));
-  for (long i = 0; i < rows; ++i) names[static_cast<std::size_t>(i)] = "客户" + std::to_string(i) + "有限公司";
+  std::vector<std::string> keys(static_cast<std::size_t>(rows)), grams(static_cast<std::size_t>(rows));
+  for (long i = 0; i < rows; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    names[k] = "客户" + std::to_string(i) + "有限公司";
+    keys[k] = crmkit::io::company_key(names[k]);
+    grams[k] = crmkit::customers::search_index::short_grams({names[k]});
+  }
 
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
@@ -54,6 +64,14 @@ int main(int argc, char** argv) {
                      "INSERT INTO events(at, kind, entity, entity_id, customer_id, payload) "
                      "VALUES (?,'created','customer',?,?,?)",
                      -1, &event, nullptr);
+  sqlite3_stmt* key = nullptr;
+  sqlite3_stmt* search = nullptr;
+  sqlite3_stmt* gram = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO customer_keys(kind, key, customer_id, contact_id) VALUES ('name',?,?,0)", -1, &key,
+                     nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO customer_search(rowid, name, people, phones, emails) VALUES (?,?,'','','')", -1,
+                     &search, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO customer_grams(rowid, grams) VALUES (?,?)", -1, &gram, nullptr);
   static const char* payload = R"({"fields":["employees","industry","kind","name","owner_id","region","stage","tags"]})";
   const long long now = 1767225600000LL;
   char fields[96];
@@ -84,6 +102,19 @@ int main(int argc, char** argv) {
     sqlite3_bind_text(event, 4, payload, -1, SQLITE_STATIC);
     sqlite3_step(event);
     sqlite3_reset(event);
+    const auto row = static_cast<std::size_t>(i);
+    sqlite3_bind_text(key, 1, keys[row].c_str(), static_cast<int>(keys[row].size()), SQLITE_STATIC);
+    sqlite3_bind_int64(key, 2, id);
+    sqlite3_step(key);
+    sqlite3_reset(key);
+    sqlite3_bind_int64(search, 1, id);
+    sqlite3_bind_text(search, 2, name.c_str(), static_cast<int>(name.size()), SQLITE_STATIC);
+    sqlite3_step(search);
+    sqlite3_reset(search);
+    sqlite3_bind_int64(gram, 1, id);
+    sqlite3_bind_text(gram, 2, grams[row].c_str(), static_cast<int>(grams[row].size()), SQLITE_STATIC);
+    sqlite3_step(gram);
+    sqlite3_reset(gram);
     for (int k = 0; k < 2; ++k) {
       sqlite3_bind_int64(tag, 1, id);
       sqlite3_bind_text(tag, 2, tags[(i + k) % 5], -1, SQLITE_STATIC);
@@ -95,6 +126,9 @@ int main(int argc, char** argv) {
   sqlite3_finalize(tag);
   sqlite3_finalize(facts);
   sqlite3_finalize(event);
+  sqlite3_finalize(key);
+  sqlite3_finalize(search);
+  sqlite3_finalize(gram);
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   sqlite3_close(db);

@@ -18,16 +18,17 @@ std::unordered_map<std::int64_t, std::optional<std::int64_t>> owners_of(const Co
                                                                         const std::vector<std::int64_t>& customer_ids) {
   std::unordered_map<std::int64_t, std::optional<std::int64_t>> out;
   out.reserve(customer_ids.size());
-  // Ids are integers, so a list of them is written into the statement: no parameter limit to
-  // meet and nothing to inject. Chunks keep each statement's text modest.
-  constexpr std::size_t kChunk = 500;
-  for (std::size_t done = 0; done < customer_ids.size(); done += kChunk) {
-    std::string list;
-    for (std::size_t k = done; k < std::min(customer_ids.size(), done + kChunk); ++k)
-      list += (list.empty() ? "" : ",") + std::to_string(customer_ids[k]);
-    auto q = ctx.db().prepare("SELECT id, owner_id FROM customers WHERE id IN (" + list + ")");
-    while (q.step()) out[q.get_int(0)] = q.get_opt_int(1);
-  }
+  // One cached statement with the ids as one JSON array: a statement spelled per list would be
+  // compiled each time and crowd the statement cache out. In ascending order, each lookup starts
+  // where the one before it ended in the table's B-tree, on pages already in the cache.
+  std::vector<std::int64_t> ids = customer_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  auto q = ctx.db().prepare("SELECT id, owner_id FROM customers WHERE id IN (" + ctx.db().dialect().ids_in_json("?") + ")");
+  std::string list = "[";
+  for (auto id : ids) (list += list.size() == 1 ? "" : ",") += std::to_string(id);
+  q.bind_all(list + "]");
+  while (q.step()) out[q.get_int(0)] = q.get_opt_int(1);
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include "crmkit/context.hpp"
 #include "crmkit/customers/customer.hpp"
+#include "crmkit/customers/search.hpp"
 
 namespace crmkit::customers::search_index {
 
@@ -20,9 +21,5 @@ void remove(const Context& ctx, std::int64_t customer_id);
 // Writes the rows of customers just inserted (ids set, no contacts yet) in multi-row statements:
 // the bulk path of add_many.
 void add_new(const Context& ctx, const std::vector<Customer>& rows);
-
-// The text of customer_grams for names: the distinct tokens of each pair of adjacent characters
-// inside a word and of each word's last character, case-folded, space-separated (see search.cpp).
-std::string short_grams(const std::vector<std::string>& names);
 
 }  // namespace crmkit::customers::search_index
