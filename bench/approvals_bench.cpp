@@ -19,6 +19,9 @@
 //                      hash read back from the table. What the baseline does not do is what the
 //                      engine adds: loading the definition and the record, evaluating conditions,
 //                      resolving approvers, permission and state checks, delegation lookups.
+//   approvals_plain_sql_batched_vs_per_call
+//                      the baseline's same 4N calls with 1,000 calls to a transaction against one
+//                      transaction per call: the most any batching (approve_many) can gain.
 //   inbox_open_steps   Approvals::inbox for one approver (1,000 approvers share M open steps, so
 //                      the user holds M/1,000) vs the same SELECT (steps, requests and workflows
 //                      joined to the user's open assignments) stepped through the C API. Both
@@ -203,8 +206,13 @@ class Raw {
     long long id = 0, opp = 0, submitter = 0, step_id = 0, version = 1;
   };
 
+  // Calls open and commit their own transaction unless a batch holds one (see raw_approvals).
+  void begin() { exec(db_, "BEGIN IMMEDIATE"); }
+  void commit() { exec(db_, "COMMIT"); }
+  bool own_transactions = true;
+
   Req submit(long long opp, long long submitter, long long approver) {
-    exec(db_, "BEGIN IMMEDIATE");
+    if (own_transactions) begin();
     Req r;
     r.opp = opp;
     r.submitter = submitter;
@@ -220,13 +228,13 @@ class Raw {
     set_lock(opp, r.id);
     append("submit", r, nullptr, submitter, rec, R"({"trigger":"submit"})");
     start_step(r, 0, approver, rec);
-    exec(db_, "COMMIT");
+    if (own_transactions) commit();
     return r;
   }
 
   // The decision of `step` (0, 1, 2); `next` is the next step's approver (ignored after the last).
   void approve(Req& r, int step, long long by, long long next) {
-    exec(db_, "BEGIN IMMEDIATE");
+    if (own_transactions) begin();
     std::string rec = record(r.opp, r.submitter);
     sqlite3_bind_int64(decide_, 1, by);
     sqlite3_bind_int64(decide_, 2, kNow);
@@ -248,7 +256,7 @@ class Raw {
       set_lock(r.opp, 0);
       append("approved", r, nullptr, 0, done, "");
     }
-    exec(db_, "COMMIT");
+    if (own_transactions) commit();
   }
 
  private:
@@ -403,19 +411,33 @@ class Raw {
       *end_step_, *close_step_;
 };
 
-double raw_approvals(const std::string& path, const Org& org, long long n, long long first_opp) {
+// `per_transaction` calls share one transaction (1: each call its own, as the engine's calls are).
+double raw_approvals(const std::string& path, const Org& org, long long n, long long first_opp,
+                     long long per_transaction = 1) {
   Raw raw(path);
+  raw.own_transactions = per_transaction == 1;
   std::vector<Raw::Req> reqs(static_cast<std::size_t>(n));
   auto manager_of = [&](long long i) {
     return org.managers[(static_cast<std::size_t>(i) % org.reps.size()) / kRepsPerManager];
   };
+  long long calls = 0;
+  auto call = [&](auto&& body) {
+    if (!raw.own_transactions && calls % per_transaction == 0) raw.begin();
+    body();
+    if (!raw.own_transactions && ++calls % per_transaction == 0) raw.commit();
+  };
   auto t0 = SteadyClock::now();
   for (long long i = 0; i < n; ++i)
-    reqs[static_cast<std::size_t>(i)] =
-        raw.submit(first_opp + i, org.reps[static_cast<std::size_t>(i) % org.reps.size()], manager_of(i));
-  for (long long i = 0; i < n; ++i) raw.approve(reqs[static_cast<std::size_t>(i)], 0, manager_of(i), org.director);
-  for (long long i = 0; i < n; ++i) raw.approve(reqs[static_cast<std::size_t>(i)], 1, org.director, org.finance);
-  for (long long i = 0; i < n; ++i) raw.approve(reqs[static_cast<std::size_t>(i)], 2, org.finance, 0);
+    call([&] {
+      reqs[static_cast<std::size_t>(i)] =
+          raw.submit(first_opp + i, org.reps[static_cast<std::size_t>(i) % org.reps.size()], manager_of(i));
+    });
+  for (long long i = 0; i < n; ++i)
+    call([&] { raw.approve(reqs[static_cast<std::size_t>(i)], 0, manager_of(i), org.director); });
+  for (long long i = 0; i < n; ++i)
+    call([&] { raw.approve(reqs[static_cast<std::size_t>(i)], 1, org.director, org.finance); });
+  for (long long i = 0; i < n; ++i) call([&] { raw.approve(reqs[static_cast<std::size_t>(i)], 2, org.finance, 0); });
+  if (!raw.own_transactions && calls % per_transaction != 0) raw.commit();
   return since(t0);
 }
 
@@ -545,6 +567,20 @@ int main(int argc, char** argv) {
           "{\"name\": \"approvals_3_steps\", \"requests\": %lld, \"calls\": %lld, \"crmkit_s\": %.6f, "
           "\"baseline_s\": %.6f, \"ratio\": %.3f, \"crmkit_calls_per_s\": %.0f}\n",
           requests, 4 * requests, api, raw, api / raw, 4.0 * static_cast<double>(requests) / api);
+      std::fflush(stdout);
+      // The floor of a batch: the same plain SQL with 1,000 calls to a transaction. It bounds
+      // what approve_many can gain over single calls, whatever the engine does.
+      std::string c = copy_of(base, dir, "raw_batched");
+      double batched = raw_approvals(c, org, requests, first_opp, 1000);
+      if (tally(c) != tb) {
+        std::fprintf(stderr, "approvals: the batched baseline wrote different rows\n");
+        return 1;
+      }
+      std::printf(
+          "{\"name\": \"approvals_plain_sql_batched_vs_per_call\", \"calls\": %lld, \"crmkit_s\": %.6f, "
+          "\"baseline_s\": %.6f, \"ratio\": %.3f, \"batched_us_per_call\": %.1f, \"per_call_us\": %.1f}\n",
+          4 * requests, batched, raw, batched / raw, 1e6 * batched / (4.0 * static_cast<double>(requests)),
+          1e6 * raw / (4.0 * static_cast<double>(requests)));
       std::fflush(stdout);
     }
     if (only.empty() || only == "inbox") {
