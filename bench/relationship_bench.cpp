@@ -12,10 +12,12 @@
 // records the measurement, not the set-up). Prints
 // one JSON line per measurement {"name", "crmkit_s", "baseline_s", "ratio"}:
 //   interactions_log       Interactions::log per row (facts kept current, scope and input checks)
-//                          vs INSERT INTO interactions through a prepared statement (no facts);
+//                          vs INSERT INTO interactions through a prepared statement, with the
+//                          row's "created" event that the change feed keeps for every insert (no
+//                          facts);
 //   interactions_log_many  Interactions::log_many, one call per batch, vs the same baseline;
 //   orders_add             Orders::add per row (one line item each; facts kept current)
-//                          vs INSERT INTO orders + order_items (no facts);
+//                          vs INSERT INTO orders + order_items + the order's event (no facts);
 //   orders_add_many        Orders::add_many, one call per batch, vs the same baseline;
 //   reclaim_idle           Pool::reclaim_idle over all customers (history rows, reminders)
 //                          vs one hand-written UPDATE ... FROM customer_facts of the same rule;
@@ -151,8 +153,26 @@ std::string copy_of(const std::string& base, const std::string& dir, const std::
   return to;
 }
 
+// The change feed's row for one inserted record, as the engine writes it in the same transaction.
+sqlite3_stmt* prepare_event(sqlite3* db, const char* entity, const char* payload) {
+  sqlite3_stmt* ev = nullptr;
+  const std::string sql = std::string("INSERT INTO events(at, kind, entity, entity_id, customer_id, payload) VALUES (?,'created','") +
+                          entity + "',?,?,'" + payload + "')";
+  check(sqlite3_prepare_v2(db, sql.c_str(), -1, &ev, nullptr), db, "prepare event");
+  return ev;
+}
+
+void insert_event(sqlite3* db, sqlite3_stmt* ev, long long id, long long customer) {
+  sqlite3_bind_int64(ev, 1, kNow);
+  sqlite3_bind_int64(ev, 2, id);
+  sqlite3_bind_int64(ev, 3, customer);
+  check(sqlite3_step(ev), db, "insert event");
+  sqlite3_reset(ev);
+}
+
 double baseline_interactions(const std::string& path, const std::vector<Row>& rows, long long batch) {
   sqlite3* db = open_raw(path);
+  sqlite3_stmt* ev = prepare_event(db, "interaction", R"({"fields":["at","contact_id","kind","summary","user_id"]})");
   sqlite3_stmt* ins = nullptr;
   check(sqlite3_prepare_v2(db, "INSERT INTO interactions(customer_id, kind, user_id, at, summary, created_at) "
                                "VALUES (?,?,?,?,?,?)", -1, &ins, nullptr), db, "prepare");
@@ -168,16 +188,19 @@ double baseline_interactions(const std::string& path, const std::vector<Row>& ro
     sqlite3_bind_int64(ins, 6, kNow);
     check(sqlite3_step(ins), db, "insert interaction");
     sqlite3_reset(ins);
+    insert_event(db, ev, sqlite3_last_insert_rowid(db), r.customer);
     if ((i + 1) % static_cast<std::size_t>(batch) == 0 || i + 1 == rows.size()) exec(db, "COMMIT");
   }
   double s = since(t0);
   sqlite3_finalize(ins);
+  sqlite3_finalize(ev);
   sqlite3_close(db);
   return s;
 }
 
 double baseline_orders(const std::string& path, const std::vector<Row>& rows, long long batch) {
   sqlite3* db = open_raw(path);
+  sqlite3_stmt* ev = prepare_event(db, "order", R"({"fields":["amount","at","items","note"]})");
   sqlite3_stmt* ord = nullptr;
   sqlite3_stmt* item = nullptr;
   check(sqlite3_prepare_v2(db, "INSERT INTO orders(customer_id, amount_cents, at, created_at) VALUES (?,?,?,?)", -1,
@@ -195,18 +218,21 @@ double baseline_orders(const std::string& path, const std::vector<Row>& rows, lo
     sqlite3_bind_int64(ord, 4, kNow);
     check(sqlite3_step(ord), db, "insert order");
     sqlite3_reset(ord);
+    const long long order_id = sqlite3_last_insert_rowid(db);
     sqlite3_bind_int64(item, 1, r.customer);
-    sqlite3_bind_int64(item, 2, sqlite3_last_insert_rowid(db));
+    sqlite3_bind_int64(item, 2, order_id);
     sqlite3_bind_text(item, 3, "A1", -1, SQLITE_STATIC);
     sqlite3_bind_int64(item, 4, qty);
     sqlite3_bind_int64(item, 5, price);
     check(sqlite3_step(item), db, "insert item");
     sqlite3_reset(item);
+    insert_event(db, ev, order_id, r.customer);
     if ((i + 1) % static_cast<std::size_t>(batch) == 0 || i + 1 == rows.size()) exec(db, "COMMIT");
   }
   double s = since(t0);
   sqlite3_finalize(ord);
   sqlite3_finalize(item);
+  sqlite3_finalize(ev);
   sqlite3_close(db);
   return s;
 }
