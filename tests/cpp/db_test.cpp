@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crmkit/crm.hpp"
+#include "crmkit/db/maintenance.hpp"
 #include "crmkit/error.hpp"
 
 namespace fs = std::filesystem;
@@ -134,6 +135,46 @@ TEST(Database, ASweepSkipsReferenceChecksOnlyWhileItLasts) {
   EXPECT_EQ(pragma(db, "foreign_keys"), 1);
   EXPECT_THROW(db.exec("INSERT INTO child VALUES (8)"), crmkit::Conflict);
   EXPECT_EQ(count(db, "child"), 1);
+}
+
+TEST(Database, ConsistencyChecksNameTheBrokenReference) {
+  Database db(":memory:");
+  EXPECT_TRUE(crmkit::db::integrity_problems(db, 20).empty());
+  EXPECT_EQ(crmkit::db::broken_references(db).count, 0);
+  EXPECT_EQ(crmkit::db::application_id(db), crmkit::db::crmkit_application_id());
+  db.exec("CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(parent_id INTEGER REFERENCES parent(id))");
+  {
+    crmkit::db::Sweep sweep(db);
+    db.exec("INSERT INTO child VALUES (7); INSERT INTO child VALUES (8)");
+  }
+  const auto broken = crmkit::db::broken_references(db);
+  EXPECT_EQ(broken.count, 2);
+  EXPECT_EQ(broken.first, "child row 1 refers to a missing parent");
+}
+
+TEST(Database, AScratchTableStartsEmptyAndIsNamedByTheDialect) {
+  Database db(":memory:");
+  Transaction tx(db);
+  {
+    crmkit::db::ScratchTable t(db, "scratch_test", "(id INTEGER PRIMARY KEY)");
+    EXPECT_EQ(t.name(), "temp.scratch_test");
+    db.exec("INSERT INTO " + t.name() + " VALUES (1), (2)");
+    EXPECT_EQ(count(db, t.name()), 2);
+  }  // left full, as an operation that failed before its clear() leaves it
+  crmkit::db::ScratchTable again(db, "scratch_test", "(id INTEGER PRIMARY KEY)");
+  EXPECT_EQ(count(db, again.name()), 0);
+  db.exec("INSERT INTO " + again.name() + " VALUES (3)");
+  again.clear();
+  EXPECT_EQ(count(db, again.name()), 0);
+  EXPECT_FALSE(db.table_exists("scratch_test"));  // not in the database's own schema
+  tx.commit();
+}
+
+TEST(Database, ColumnNamesInTheirOrder) {
+  Database db(":memory:");
+  db.exec("CREATE TABLE t(b INTEGER, a TEXT, c REAL)");
+  EXPECT_EQ(db.column_names("t"), (std::vector<std::string>{"b", "a", "c"}));
+  EXPECT_TRUE(db.column_names("no_such_table").empty());
 }
 
 TEST(Database, ABulkWriteRaisesThePageCacheWhileItLasts) {

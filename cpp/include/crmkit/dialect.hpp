@@ -47,11 +47,19 @@ class Dialect {
   // The name of the function f(haystack, needle) giving the 1-based position of `needle` in
   // `haystack` (0 when absent).
   virtual std::string position_function() const = 0;
-  // A query with one parameter (a table name) that returns a row when the table exists.
+  // A query with one parameter (a table name) that returns a row when the table exists, and one
+  // that returns the table's column names, one row each.
   virtual std::string table_exists_query() const = 0;
+  virtual std::string column_names_query() const = 0;
+  // Put after a table in FROM: the index the planner must use for it, where the engine takes
+  // such a hint (" INDEXED BY name"), or nothing where its planner needs none.
+  virtual std::string index_hint(std::string_view index) const = 0;
+  // How statements name the temporary table `name` (CREATE TEMP TABLE is shared SQL; the schema
+  // that holds such tables is not).
+  virtual std::string temporary_table(std::string_view name) const = 0;
 };
 
-// SQLite's forms (JSON1, scalar max/min, instr, sqlite_master).
+// SQLite's forms (JSON1, scalar max/min, instr, sqlite_master, the temp schema).
 const Dialect& sqlite_dialect();
 
 }  // namespace crmkit

@@ -48,6 +48,9 @@ class SqliteDialect final : public Dialect {
   std::string table_exists_query() const override {
     return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
   }
+  std::string column_names_query() const override { return "SELECT name FROM pragma_table_info(?)"; }
+  std::string temporary_table(std::string_view name) const override { return "temp." + str(name); }
+  std::string index_hint(std::string_view index) const override { return " INDEXED BY " + str(index); }
 };
 
 }  // namespace

@@ -42,9 +42,9 @@ void each_key(const IdentityKeys& k, F&& f) {
 }
 
 std::string keys_insert_sql(std::size_t rows) {
-  std::string sql = "INSERT OR IGNORE INTO customer_keys(kind, key, customer_id, contact_id) VALUES ";
+  std::string sql = "INSERT INTO customer_keys(kind, key, customer_id, contact_id) VALUES ";
   for (std::size_t i = 0; i < rows; ++i) sql += i ? ",(?,?,?,?)" : "(?,?,?,?)";
-  return sql;
+  return sql + " ON CONFLICT DO NOTHING";  // a key already recorded for the same holder stays as it is
 }
 
 }  // namespace

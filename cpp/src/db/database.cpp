@@ -412,6 +412,22 @@ bool Database::table_exists(const std::string& name) {
   return q.step();
 }
 
+ScratchTable::ScratchTable(Database& db, std::string_view name, std::string_view columns)
+    : db_(db), name_(db.dialect().temporary_table(name)) {
+  db_.exec("CREATE TEMP TABLE IF NOT EXISTS " + std::string(name) + std::string(columns));
+  clear();  // rows an earlier operation left behind when it failed before its clear()
+}
+
+void ScratchTable::clear() { db_.prepare("DELETE FROM " + name_).exec(); }
+
+std::vector<std::string> Database::column_names(const std::string& name) {
+  auto q = prepare(dialect().column_names_query());
+  q.bind(1, name);
+  std::vector<std::string> out;
+  while (q.step()) out.push_back(q.get_text(0));
+  return out;
+}
+
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(impl_->handle); }
 
 // Transaction statements go through the statement cache: every public call runs at least two of

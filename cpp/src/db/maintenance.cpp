@@ -17,6 +17,29 @@ namespace crmkit::db {
 
 std::int64_t crmkit_application_id() { return kApplicationId; }
 
+std::int64_t application_id(Database& db) {
+  auto q = db.prepare("PRAGMA application_id");
+  return q.step() ? q.get_int(0) : 0;
+}
+
+std::vector<std::string> integrity_problems(Database& db, int limit) {
+  auto q = db.prepare("PRAGMA integrity_check(" + std::to_string(limit) + ")");
+  std::vector<std::string> lines;
+  while (q.step()) lines.push_back(q.get_text(0));
+  if (lines.size() == 1 && lines[0] == "ok") lines.clear();
+  return lines;
+}
+
+BrokenReferences broken_references(Database& db) {
+  auto q = db.prepare("PRAGMA foreign_key_check");
+  BrokenReferences out;
+  while (q.step()) {
+    if (out.count++ == 0)
+      out.first = q.get_text(0) + " row " + std::to_string(q.get_int(1)) + " refers to a missing " + q.get_text(2);
+  }
+  return out;
+}
+
 namespace {
 
 // A raw connection for the backup's two ends, closed however the backup ends; the target's file

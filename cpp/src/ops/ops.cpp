@@ -27,30 +27,25 @@ std::int64_t scalar(db::Database& db, const std::string& sql) {
 }
 
 void check_integrity(db::Database& db, CheckResult& r) {
-  auto q = db.prepare("PRAGMA integrity_check(20)");
-  std::vector<std::string> lines;
-  while (q.step()) lines.push_back(q.get_text(0));
-  if (lines.size() == 1 && lines[0] == "ok") return;
-  for (const auto& line : lines) r.problems.push_back({"integrity", "SQLite integrity_check: " + line});
+  for (const auto& line : db::integrity_problems(db, 20))
+    r.problems.push_back({"integrity", "SQLite integrity_check: " + line});
 }
 
 void check_foreign_keys(db::Database& db, CheckResult& r) {
-  auto q = db.prepare("PRAGMA foreign_key_check");
-  std::int64_t n = 0;
-  std::string first;
-  while (q.step()) {
-    if (n++ == 0) first = q.get_text(0) + " row " + std::to_string(q.get_int(1)) + " refers to a missing " + q.get_text(2);
-  }
-  if (n) r.problems.push_back({"foreign_keys", std::to_string(n) + " rows refer to missing records (first: " + first + ")"});
+  const auto broken = db::broken_references(db);
+  if (broken.count)
+    r.problems.push_back({"foreign_keys", std::to_string(broken.count) + " rows refer to missing records (first: " +
+                                              broken.first + ")"});
 }
 
 // Ids ascend by one per event (AUTOINCREMENT, assigned at commit) and retention deletes only the
 // oldest, so the retained ids form one unbroken range ending at the sequence's last value.
 void check_events(db::Database& db, CheckResult& r) {
-  auto q = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0), "
-                      "(SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'events') FROM events");
+  auto q = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM events");
   q.step();
-  const std::int64_t n = q.get_int(0), lo = q.get_int(1), hi = q.get_int(2), seq = q.get_int(3);
+  const std::int64_t n = q.get_int(0), lo = q.get_int(1), hi = q.get_int(2);
+  q.reset();
+  const std::int64_t seq = db::ChangeFeed::latest_id(db);
   r.events = n;
   if (n > 0 && hi - lo + 1 != n)
     r.problems.push_back({"events", "the change feed has gaps: " + std::to_string(hi - lo + 1 - n) +
@@ -67,7 +62,7 @@ void check_schema(db::Database& db, CheckResult& r) {
   if (r.schema_version != latest)
     r.problems.push_back({"schema", "schema version " + std::to_string(r.schema_version) + ", expected " +
                                         std::to_string(latest)});
-  if (scalar(db, "PRAGMA application_id") != db::crmkit_application_id())
+  if (db::application_id(db) != db::crmkit_application_id())
     r.problems.push_back({"schema", "the file's application id is not crmkit's"});
 }
 

@@ -71,17 +71,9 @@ std::optional<OwnerChange> last_owner_change(const Context& ctx, std::int64_t cu
   return OwnerChange{q.get_opt_text(0), q.get_opt_text(1), q.get_int(2)};
 }
 
-bool table_exists(const Context& ctx, const std::string& name) {
-  auto q = ctx.db().prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-  q.bind_all(name);
-  return q.step();
-}
-
 // The column of `opportunities` that says when a deal was won, if the pipeline has one.
 std::optional<std::string> won_time_column(const Context& ctx) {
-  std::vector<std::string> cols;
-  auto q = ctx.db().prepare("SELECT name FROM pragma_table_info('opportunities')");
-  while (q.step()) cols.push_back(q.get_text(0));
+  const std::vector<std::string> cols = ctx.db().column_names("opportunities");
   for (const char* c : {"won_at", "closed_at", "updated_at", "created_at"})
     if (std::find(cols.begin(), cols.end(), c) != cols.end()) return std::string(c);
   return std::nullopt;
@@ -99,7 +91,7 @@ std::optional<std::string> won_time_column(const Context& ctx) {
 // A customer locked by a pending approval keeps its owner (the lock forbids every edit) and is
 // neither due nor warned about; the first run after its request ends catches up.
 std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t horizon, std::vector<Value>& params) {
-  bool opportunities = table_exists(ctx, "opportunities");
+  bool opportunities = ctx.db().table_exists("opportunities");
   std::string won_at = "NULL", won_join;
   std::string exempt;
   if (r.exempt_won) {
@@ -117,14 +109,17 @@ std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t 
     }
   }
   auto scope = ctx.who->owner_filter("customers", "c.owner_id");
+  const Dialect& d = ctx.db().dialect();
   const std::string owned_since = "coalesce(oh.at, c.created_at)";
-  std::string idle = r.idle_days > 0 ? "(max(coalesce(f.last_contact_at, 0), " + owned_since + ") + " +
+  std::string idle = r.idle_days > 0 ? "(" + d.greatest("coalesce(f.last_contact_at, 0)", owned_since) + " + " +
                                            std::to_string(r.idle_days) + " * " + kDay + ")"
                                      : "NULL";
-  std::string deal = r.no_deal_days > 0 ? "(max(coalesce(f.last_order_at, 0), coalesce(" + won_at + ", 0), " +
-                                              owned_since + ") + " + std::to_string(r.no_deal_days) + " * " + kDay + ")"
-                                        : "NULL";
-  std::string due = "coalesce(min(" + idle + ", " + deal + "), " + idle + ", " + deal + ")";
+  std::string deal =
+      r.no_deal_days > 0
+          ? "(" + d.greatest(d.greatest("coalesce(f.last_order_at, 0)", "coalesce(" + won_at + ", 0)"), owned_since) +
+                " + " + std::to_string(r.no_deal_days) + " * " + kDay + ")"
+          : "NULL";
+  std::string due = "coalesce(" + d.least(idle, deal) + ", " + idle + ", " + deal + ")";
   // "due <= horizon" as the filter: the earlier of the two dates is due when either is, and a date
   // max(a, b) + n days is due when each of a and b is at or before horizon - n days. Plain
   // comparisons with a bound cut-off, most failing on the first (a recent contact), where the due
@@ -137,7 +132,7 @@ std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t 
       "SELECT c.id AS customer_id, c.name, c.owner_id, CASE WHEN " + deal + " IS NULL OR (" + idle +
       " IS NOT NULL AND " + idle + " <= " + deal + ") THEN 'idle' ELSE 'no_deal' END AS reason, f.last_contact_at, "
       "f.last_order_at, " + owned_since + " AS owned_since, " + due + " AS due_at FROM customers c JOIN customer_facts f ON f.customer_id = c.id "
-      "LEFT JOIN (SELECT h.entity_id, max(h.at) AS at FROM history h INDEXED BY history_owner WHERE h.entity = "
+      "LEFT JOIN (SELECT h.entity_id, max(h.at) AS at FROM history h" + d.index_hint("history_owner") + " WHERE h.entity = "
       "'customer' AND h.field = 'owner_id' GROUP BY h.entity_id) oh ON oh.entity_id = c.id" + won_join +
       " WHERE c.owner_id IS NOT NULL AND c.locked_by_request IS NULL AND " + scope.sql + exempt + " AND (" + idle_by +
       " OR " + deal_by + ")";
@@ -351,36 +346,37 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
   const std::int64_t now = ctx_.now();
   PoolRules r = load_rules(ctx_);
   auto& db = ctx_.db();
-  db.exec("CREATE TEMP TABLE IF NOT EXISTS pool_due (customer_id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, "
-          "reason TEXT NOT NULL, due_at INTEGER NOT NULL)");
-  db.prepare("DELETE FROM temp.pool_due").exec();
+  db::ScratchTable due(db, "pool_due",
+                      "(customer_id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, reason TEXT NOT NULL, "
+                      "due_at INTEGER NOT NULL)");
+  const std::string& pool_due = due.name();
   // One scan: everything due now, and everything due within warn_days (reminders).
   std::vector<Value> params;
   std::string sql = candidates_sql(ctx_, r, now + r.warn_days * kMillisPerDay, params);
-  auto fill = db.prepare("INSERT INTO temp.pool_due(customer_id, owner_id, reason, due_at) SELECT customer_id, "
+  auto fill = db.prepare("INSERT INTO " + pool_due + "(customer_id, owner_id, reason, due_at) SELECT customer_id, "
                          "owner_id, reason, due_at FROM (" + sql + ")");
   detail::bind_params(fill, params);
   fill.exec();
 
   db.prepare("INSERT INTO history(entity, entity_id, field, old_value, new_value, actor_id, at, reason) "
              "SELECT 'customer', customer_id, 'owner_id', CAST(owner_id AS TEXT), NULL, ?, ?, "
-             "CASE reason WHEN 'idle' THEN ? ELSE ? END FROM temp.pool_due WHERE due_at <= ? ORDER BY customer_id")
+             "CASE reason WHEN 'idle' THEN ? ELSE ? END FROM " + pool_due + " WHERE due_at <= ? ORDER BY customer_id")
       .bind_all(ctx_.actor(), now, reason_text(r, "idle"), reason_text(r, "no_deal"), now)
       .exec();
   db.prepare("UPDATE customers SET owner_id = NULL, version = version + 1, updated_at = ? "
-             "WHERE id IN (SELECT customer_id FROM temp.pool_due WHERE due_at <= ?)")
+             "WHERE id IN (SELECT customer_id FROM " + pool_due + " WHERE due_at <= ?)")
       .bind_all(now, now)
       .exec();
   auto cancelled = db.prepare(
       "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
       "WHERE kind = 'pool_warning' AND status = 'open' AND customer_id IN "
-      "(SELECT customer_id FROM temp.pool_due WHERE due_at <= ?1) RETURNING id, customer_id");
+      "(SELECT customer_id FROM " + pool_due + " WHERE due_at <= ?1) RETURNING id, customer_id");
   cancelled.bind_all(now);
   detail::task_changes(ctx_, cancelled, events::ChangeKind::Updated, {"closed_at", "status"});
   // Reminders that no longer apply (contacted since, another owner, rules changed) are withdrawn.
   auto withdrawn = db.prepare(
       "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
-      "WHERE kind = 'pool_warning' AND status = 'open' AND NOT EXISTS (SELECT 1 FROM temp.pool_due d "
+      "WHERE kind = 'pool_warning' AND status = 'open' AND NOT EXISTS (SELECT 1 FROM " + pool_due + " d "
       "WHERE d.customer_id = tasks.customer_id AND d.owner_id = tasks.assignee_id AND d.due_at > ?1) "
       "RETURNING id, customer_id");
   withdrawn.bind_all(now);
@@ -388,23 +384,23 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
   if (r.warn_days > 0) {
     // One reminder per owner and reclaim date; none while an earlier one is still open.
     auto reminders = db.prepare(
-        "INSERT OR IGNORE INTO tasks(customer_id, title, kind, due_at, all_day, assignee_id, status, dedupe_key, "
+        "INSERT INTO tasks(customer_id, title, kind, due_at, all_day, assignee_id, status, dedupe_key, "
         "created_by, created_at, updated_at) "
         "SELECT d.customer_id, '公海回收提醒: ' || c.name, 'pool_warning', d.due_at, 0, d.owner_id, 'open', "
         "'pool:' || d.customer_id || ':' || d.owner_id || ':' || d.due_at, ?1, ?2, ?2 "
-        "FROM temp.pool_due d JOIN customers c ON c.id = d.customer_id WHERE d.due_at > ?2 AND NOT EXISTS "
+        "FROM " + pool_due + " d JOIN customers c ON c.id = d.customer_id WHERE d.due_at > ?2 AND NOT EXISTS "
         "(SELECT 1 FROM tasks t WHERE t.customer_id = d.customer_id AND t.kind = 'pool_warning' AND "
-        "t.status = 'open' AND t.assignee_id = d.owner_id) RETURNING id, customer_id");
+        "t.status = 'open' AND t.assignee_id = d.owner_id) ON CONFLICT DO NOTHING RETURNING id, customer_id");
     reminders.bind_all(ctx_.actor(), now);
     detail::task_changes(ctx_, reminders, events::ChangeKind::Created, detail::kTaskCreatedFields);
   }
   std::vector<std::int64_t> ids;
-  auto q = db.prepare("SELECT customer_id FROM temp.pool_due WHERE due_at <= ? ORDER BY customer_id");
+  auto q = db.prepare("SELECT customer_id FROM " + pool_due + " WHERE due_at <= ? ORDER BY customer_id");
   q.bind_all(now);
   while (q.step()) ids.push_back(q.get_int(0));
   q.reset();
   events::customers(ctx_, events::ChangeKind::Updated, ids, {"owner_id"});
-  db.prepare("DELETE FROM temp.pool_due").exec();
+  due.clear();
   tx.commit();
   log::logger().info("pool.reclaim_idle reclaimed={}", ids.size());
   return ids;

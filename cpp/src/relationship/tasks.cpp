@@ -288,19 +288,18 @@ void rezone_all_day_tasks(const Context& ctx, const TimeZone& from, const TimeZo
   if (starts.empty()) return;
   // Rewritten through a temporary map so that a new instant equal to another date's old one is
   // never updated twice.
-  ctx.db().exec("CREATE TEMP TABLE IF NOT EXISTS rezone_map(old_at INTEGER PRIMARY KEY, new_at INTEGER NOT NULL)");
-  ctx.db().exec("DELETE FROM temp.rezone_map");
-  auto ins = ctx.db().prepare("INSERT INTO temp.rezone_map(old_at, new_at) VALUES (?, ?)");
+  db::ScratchTable map(ctx.db(), "rezone_map", "(old_at INTEGER PRIMARY KEY, new_at INTEGER NOT NULL)");
+  auto ins = ctx.db().prepare("INSERT INTO " + map.name() + "(old_at, new_at) VALUES (?, ?)");
   for (auto at : starts) {
     ins.bind_all(at, to.start_of(from.date_of(at)));
     ins.exec();
     ins.reset();
   }
   auto moved = ctx.db().prepare(
-      "UPDATE tasks SET due_at = (SELECT m.new_at FROM temp.rezone_map m WHERE m.old_at = tasks.due_at) "
+      "UPDATE tasks SET due_at = (SELECT m.new_at FROM " + map.name() + " m WHERE m.old_at = tasks.due_at) "
       "WHERE all_day = 1 RETURNING id, customer_id");
   detail::task_changes(ctx, moved, events::ChangeKind::Updated, {"due_at"});
-  ctx.db().exec("DELETE FROM temp.rezone_map");
+  map.clear();
 }
 
 }  // namespace crmkit::relationship

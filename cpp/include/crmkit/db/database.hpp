@@ -166,6 +166,8 @@ class Database {
   const Dialect& dialect() const { return sqlite_dialect(); }
   // Whether the schema has a table of that name (a column store or an older schema may lack one).
   bool table_exists(const std::string& name);
+  // The column names of table `name`, in their order (empty when there is no such table).
+  std::vector<std::string> column_names(const std::string& name);
 
   // The statement cache (see OpenOptions::statement_cache_capacity), for tests and diagnostics.
   std::size_t statement_cache_capacity() const;
@@ -242,6 +244,24 @@ class BulkWrite {
  private:
   Database& db_;
   std::unique_lock<std::recursive_mutex> lock_;
+};
+
+// A temporary table of this connection for one operation's set-based steps (the pool's due
+// customers, a time-zone move's map of instants): created on first use, empty when the scope
+// begins, and emptied by clear() before the operation commits. name() is how statements refer to
+// it; the schema that holds temporary tables is the dialect's.
+class ScratchTable {
+ public:
+  // `columns` is the column list of CREATE TABLE, e.g. "(id INTEGER PRIMARY KEY, at INTEGER)".
+  ScratchTable(Database& db, std::string_view name, std::string_view columns);
+  ScratchTable(const ScratchTable&) = delete;
+  ScratchTable& operator=(const ScratchTable&) = delete;
+  const std::string& name() const { return name_; }
+  void clear();
+
+ private:
+  Database& db_;
+  std::string name_;
 };
 
 // Translates the exception in flight (called inside a catch block) to a crmkit error: SQLite
