@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "crmkit/workflow/ledger.hpp"
+#include "crmkit/text.hpp"
 
-using crmkit::workflow::append_json_string;
+using crmkit::text::append_json_string;
 
 namespace {
 

@@ -24,6 +24,11 @@ constexpr std::size_t kMaxLong = 10000;  // summaries, notes, custom text fields
 std::string trim(std::string_view s);
 // Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
 bool is_valid_utf8(std::string_view s);
+// Appends `s` as a JSON string, byte for byte as nlohmann::json's compact dump writes it (not
+// ASCII-only, invalid UTF-8 replaced). The approval ledger hashes this form, so the two must never
+// differ (tests/cpp/ledger_canonical_test.cpp checks it on random strings). Well-formed UTF-8 is
+// escaped here directly; anything else is handed to nlohmann itself.
+void append_json_string(std::string& out, std::string_view s);
 // Number of code points; throws ValidationError naming `field` if `s` is not valid UTF-8.
 std::size_t code_points(std::string_view s, const std::string& field);
 

@@ -1,5 +1,7 @@
 #include "crmkit/text.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -44,6 +46,39 @@ bool is_valid_utf8(std::string_view s) {
     if (c < 0) return false;
   }
   return true;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  if (!text::is_valid_utf8(s)) {
+    out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  // Runs of bytes that need no escape are copied whole; every byte of a well-formed multi-byte
+  // sequence is >= 0x80 and is one of them.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      default: {
+        static const char* hex = "0123456789abcdef";
+        const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
 }
 
 std::size_t code_points(std::string_view s, const std::string& field) {

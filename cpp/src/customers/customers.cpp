@@ -224,31 +224,6 @@ void insert(const Context& ctx, Customer& c, const WriteRules& rules) {
   }
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static const char* hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += ch;  // text was checked to be UTF-8 when it was validated
-        }
-    }
-  }
-  out += '"';
-}
 
 // The stored JSON of custom field values, as FieldSet::to_json writes it (keys in order, nulls
 // left out), without building a JSON document per row: on a bulk insert that document was a
@@ -259,9 +234,9 @@ std::string fields_json(const std::map<std::string, Value>& values, const schema
   for (const auto& [name, v] : values) {
     if (v.is_null()) continue;
     if (out.size() > 1) out += ',';
-    append_json_string(out, name);
+    text::append_json_string(out, name);
     out += ':';
-    if (v.is<std::string>()) append_json_string(out, v.as<std::string>());
+    if (v.is<std::string>()) text::append_json_string(out, v.as<std::string>());
     else if (v.is<std::int64_t>()) out += std::to_string(v.as<std::int64_t>());
     else if (v.is<bool>()) out += v.as<bool>() ? "true" : "false";
     else if (v.is<Date>()) out += std::to_string(v.as<Date>().ms);
@@ -495,7 +470,7 @@ std::string where_clause(const Context& ctx, const CustomerQuery& q, std::vector
   std::string w = scope.sql;
   for (auto id : scope.params) params.emplace_back(id);
   if (q.name_contains) {
-    w += " AND instr(c.name, ?) > 0";
+    w += " AND " + ctx.db().dialect().position_function() + "(c.name, ?) > 0";
     params.emplace_back(text::trim(*q.name_contains));
   }
   if (q.tag) {

@@ -40,7 +40,7 @@ struct Row {
 template <typename T>
 void append_value(std::string& out, const T& v) {
   if constexpr (std::is_same_v<T, std::string>)
-    append_json_string(out, v);
+    text::append_json_string(out, v);
   else
     out += std::to_string(v);
 }
@@ -130,39 +130,6 @@ std::string sha256_hex(const std::string& data) {
     s += hex[out[i] & 15];
   }
   return s;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  if (!text::is_valid_utf8(s)) {
-    out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return;
-  }
-  out += '"';
-  // Runs of bytes that need no escape are copied whole; every byte of a well-formed multi-byte
-  // sequence is >= 0x80 and is one of them.
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      default: {
-        static const char* hex = "0123456789abcdef";
-        const char escaped[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-        out.append(escaped, sizeof escaped);
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
 }
 
 namespace internal {

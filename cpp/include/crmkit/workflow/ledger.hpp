@@ -44,10 +44,4 @@ class Audit {
 // SHA-256 of `data` as 64 lower-case hex digits (OpenSSL EVP).
 std::string sha256_hex(const std::string& data);
 
-// Appends `s` as a JSON string, byte for byte as nlohmann::json's compact dump writes it (not
-// ASCII-only, invalid UTF-8 replaced): the form every stored entry's hash was computed over, so
-// the two must never differ (tests/cpp/ledger_canonical_test.cpp checks it on random strings).
-// Well-formed UTF-8 is escaped here directly; anything else is handed to nlohmann itself.
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace crmkit::workflow
