@@ -193,3 +193,61 @@ def test_a_new_time_zone_moves_all_day_tasks_as_events(org):
     start = crm.events.latest()
     crm.timezone = "Asia/Shanghai"
     assert _task_events(crm, start) == [("updated", day.id, c.id, ["due_at"])]
+
+
+def test_approvals_are_events_of_their_record_and_its_customer(org):
+    # A webhook for "a deal's approval ended" reads the request's events; a mirror of
+    # opportunities sees the lock come and go.
+    crm = org.crm
+    crm.workflows.define({"name": "deal", "entity": "opportunity", "trigger": {"on": "submit"},
+                          "steps": [{"name": "manager", "approvers": "owner.manager"},
+                                    {"name": "director", "approvers": {"users": ["zhang"]}}]})
+    c = crm.customers.add(name="甲", owner=org.alice)
+    opp = crm.opportunities.add(customer=c, title="ERP项目", amount=1000, owner=org.alice)
+    start = crm.events.latest()
+    req = crm.approvals.submit("opportunity", opp, workflow="deal", by=org.alice)
+    submitted = drain(crm, start)
+    assert {(e["kind"], e["entity"], e["entity_id"]) for e in submitted} == {
+        ("created", "approval_request", req.id), ("updated", "opportunity", opp.id)}
+    assert {e["customer_id"] for e in submitted} == {c.id}
+    by_entity = {e["entity"]: json.loads(e["payload"])["fields"] for e in submitted}
+    assert by_entity["opportunity"] == ["locked_by_request"]
+    assert "status" in by_entity["approval_request"]
+
+    mid = crm.events.latest()
+    crm.approvals.approve(req, by=org.wang)
+    (step,) = drain(crm, mid)
+    assert (step["kind"], step["entity"], step["entity_id"]) == ("updated", "approval_request", req.id)
+    assert "current_step" in json.loads(step["payload"])["fields"]
+    assert "status" not in json.loads(step["payload"])["fields"]  # still pending
+
+    # A decision that fails changes nothing, and so leaves no event.
+    before = crm.events.latest()
+    with pytest.raises(crmkit.PermissionDenied):
+        crm.approvals.approve(req, by=org.bob)
+    assert crm.events.latest() == before
+
+    crm.approvals.approve(req, by=org.zhang)
+    ended = drain(crm, before)
+    fields = {e["entity"]: json.loads(e["payload"])["fields"] for e in ended}
+    assert set(fields) == {"approval_request", "opportunity"}
+    assert {"status", "ended_at"} <= set(fields["approval_request"])
+    assert crm.opportunities.get(opp.id).locked_by_request is None
+
+
+def test_a_customers_approval_lock_is_an_event_seen_in_the_owners_scope(org):
+    crm = org.crm
+    crm.workflows.define({"name": "big_customer", "entity": "customer", "trigger": {"on": "submit"},
+                          "steps": [{"name": "manager", "approvers": "owner.manager"}]})
+    c = crm.customers.add(name="乙", owner=org.alice)
+    other = crm.customers.add(name="丙", owner=org.carol)
+    start = crm.events.latest()
+    req = crm.approvals.submit("customer", c, workflow="big_customer", by=org.alice)
+    events = drain(crm, start)
+    assert {(e["entity"], e["entity_id"]) for e in events} == {("approval_request", req.id), ("customer", c.id)}
+    lock = next(e for e in events if e["entity"] == "customer")
+    assert json.loads(lock["payload"])["fields"] == ["locked_by_request"]
+    # The request's events are the customer's: its owner sees them, a rep elsewhere does not.
+    assert {e["entity"] for e in drain(crm.as_user(org.alice), start)} == {"approval_request", "customer"}
+    assert drain(crm.as_user(org.carol), start) == []
+    assert other.id != c.id

@@ -2,6 +2,7 @@
 #include "crmkit/customers/locks.hpp"
 
 #include "crmkit/error.hpp"
+#include "crmkit/events/emit.hpp"
 
 namespace crmkit::customers {
 
@@ -9,10 +10,20 @@ void set_approval_lock(const Context& ctx, std::int64_t customer_id, std::option
               const std::optional<std::string>& step) {
   // Neither version nor updated_at moves: the lock is not an edit of the customer, and a caller
   // holding the version it read before the request started can edit once the request ends.
-  ctx.db()
-      .prepare("UPDATE customers SET locked_by_request = ?, locked_step = ? WHERE id = ?")
-      .bind_all(request, request ? step : std::optional<std::string>(), customer_id)
-      .exec();
+  // The lock (locked_by_request, a field of the record) is an event when it changes; the step it
+  // waits at (for the Conflict message) moves with every step of the same request.
+  const auto at_step = request ? step : std::optional<std::string>();
+  auto lock = ctx.db().prepare(
+      "UPDATE customers SET locked_by_request = ?1, locked_step = ?2 WHERE id = ?3 AND "
+      "locked_by_request IS DISTINCT FROM ?1 RETURNING id");
+  lock.bind_all(request, at_step, customer_id);
+  if (lock.step()) {
+    lock.reset();
+    events::customer(ctx, events::ChangeKind::Updated, customer_id, {"locked_by_request"});
+    return;
+  }
+  lock.reset();
+  ctx.db().prepare("UPDATE customers SET locked_step = ? WHERE id = ?").bind_all(at_step, customer_id).exec();
 }
 
 void require_unlocked(const Context& ctx, std::int64_t customer_id, const char* action) {

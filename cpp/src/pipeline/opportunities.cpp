@@ -363,10 +363,31 @@ Opportunity engine_update(const Context& ctx, std::int64_t id, const Opportunity
 }
 
 void set_lock(const Context& ctx, const std::string& entity, std::int64_t id, std::optional<std::int64_t> request) {
-  if (entity == "opportunity")
-    ctx.db().prepare("UPDATE opportunities SET locked_by_request = ? WHERE id = ?").bind_all(request, id).exec();
-  else if (entity != "customer")
-    ctx.db().prepare("UPDATE documents SET locked_by_request = ? WHERE id = ?").bind_all(request, id).exec();
+  if (entity == "customer") return;
+  // The lock is a field of the record (locked_by_request), so it is a change on the feed; as for
+  // customers, neither version nor updated_at moves (it is not an edit).
+  const bool opportunity = entity == "opportunity";
+  // Only an actual change is written (and is an event): a request moving to its next step locks
+  // the record it already holds.
+  auto q = ctx.db().prepare(
+      opportunity
+          ? "UPDATE opportunities SET locked_by_request = ?1 WHERE id = ?2 AND locked_by_request IS DISTINCT FROM ?1 "
+            "RETURNING customer_id"
+          : "UPDATE documents SET locked_by_request = ?1 WHERE id = ?2 AND locked_by_request IS DISTINCT FROM ?1 "
+            "RETURNING customer_id");
+  q.bind_all(request, id);
+  if (!q.step()) return;
+  const auto customer = q.get_opt_int(0);
+  q.reset();
+  events::emit(ctx, events::ChangeKind::Updated, opportunity ? "opportunity" : "document", id, customer,
+               {"locked_by_request"});
+}
+
+std::optional<std::int64_t> customer_of(const Context& ctx, const std::string& entity, std::int64_t id) {
+  auto q = ctx.db().prepare(entity == "opportunity" ? "SELECT customer_id FROM opportunities WHERE id = ?"
+                                                    : "SELECT customer_id FROM documents WHERE id = ?");
+  q.bind_all(id);
+  return q.step() ? q.get_opt_int(0) : std::nullopt;
 }
 
 }  // namespace internal

@@ -40,5 +40,7 @@ Document engine_update_document(const Context& ctx, std::int64_t id, const Docum
 // Sets or clears the lock column of an opportunity or a document (entity: "opportunity" or a
 // document kind). No effect for other entities.
 void set_lock(const Context& ctx, const std::string& entity, std::int64_t id, std::optional<std::int64_t> request);
+// The customer an opportunity or document belongs to (empty when none, or no such record).
+std::optional<std::int64_t> customer_of(const Context& ctx, const std::string& entity, std::int64_t id);
 
 }  // namespace crmkit::pipeline::internal

@@ -1,8 +1,10 @@
 // The request store (see request_store_internal.h): every SQL statement over the approval tables.
 #include <algorithm>
 
-#include "crmkit/org/lookup.hpp"
 #include "crmkit/error.hpp"
+#include "crmkit/events/emit.hpp"
+#include "crmkit/org/lookup.hpp"
+#include "pipeline/pipeline_internal.h"
 #include "request_store_internal.h"
 #include "workflow_internal.h"
 
@@ -16,6 +18,13 @@ template <typename E>
 E stored(std::optional<E> v, const std::string& text, const char* what) {
   if (!v) throw StorageError(std::string("unknown ") + what + " '" + text + "' in the approval tables");
   return *v;
+}
+
+// Puts the request on the change feed under its record's customer.
+void request_event(const Context& ctx, ReqRow& req, events::ChangeKind kind, const std::vector<std::string>& fields) {
+  if (!req.customer_id) req.customer_id = req.entity == "customer" ? std::optional<std::int64_t>(req.entity_id)
+                                                                   : pipeline::internal::customer_of(ctx, req.entity, req.entity_id);
+  events::emit(ctx, kind, "approval_request", req.id, *req.customer_id, fields);
 }
 
 }  // namespace
@@ -68,6 +77,7 @@ std::optional<ReqRow> load_request(const Context& ctx, std::int64_t id) {
   r.updated_at = q.get_int(15);
   r.ended_at = q.get_opt_int(16);
   r.version = q.get_int(17);
+  r.mark_stored();
   return r;
 }
 
@@ -105,6 +115,8 @@ ReqRow insert_request(const Context& ctx, std::int64_t workflow_id, const std::s
   req.status = RequestStatus::Pending;
   req.snapshot = snapshot;
   req.created_at = req.updated_at = now;
+  req.mark_stored();
+  request_event(ctx, req, events::ChangeKind::Created, {"entity", "entity_id", "status", "submitter_id", "workflow"});
   return req;
 }
 
@@ -117,6 +129,15 @@ void update_request(const Context& ctx, ReqRow& req) {
       .bind_all(to_string(req.status), req.round, req.step_id, req.snapshot, req.updated_at, req.ended_at,
                 req.version, req.id)
       .exec();
+  std::vector<std::string> changed;
+  if (req.step_id != req.stored.step_id) changed.emplace_back("current_step");
+  if (req.ended_at != req.stored.ended_at) changed.emplace_back("ended_at");
+  if (req.round != req.stored.round) changed.emplace_back("round");
+  if (req.snapshot != req.stored.snapshot) changed.emplace_back("snapshot");
+  if (req.status != req.stored.status) changed.emplace_back("status");
+  changed.emplace_back("version");
+  req.mark_stored();
+  request_event(ctx, req, events::ChangeKind::Updated, changed);
 }
 
 std::vector<std::int64_t> latest_approved_requests(const Context& ctx, const std::string& entity, std::int64_t id) {

@@ -42,6 +42,18 @@ struct ReqRow {
   std::optional<std::int64_t> ended_at;
   std::int64_t version = 1;
 
+  // The request as stored when it was loaded or last written, so that update_request's event
+  // names only the fields that changed; and the customer its record belongs to (looked up for
+  // the first event, empty for a record of no customer).
+  struct Stored {
+    RequestStatus status = RequestStatus::Pending;
+    std::int64_t round = 1;
+    std::optional<std::int64_t> step_id, ended_at;
+    std::string snapshot;
+  } stored;
+  std::optional<std::optional<std::int64_t>> customer_id;
+  void mark_stored() { stored = Stored{status, round, step_id, ended_at, snapshot}; }
+
   Request to_request() const;
   // No current step (the request has ended, or is between steps).
   void clear_step() {
@@ -60,7 +72,9 @@ std::optional<std::int64_t> pending_on(const Context& ctx, const std::string& en
 ReqRow insert_request(const Context& ctx, std::int64_t workflow_id, const std::string& workflow,
                       std::int64_t workflow_version, const std::string& entity, std::int64_t entity_id,
                       std::optional<std::int64_t> submitter, const std::string& snapshot);
-// Writes status, round, current step, snapshot and ended_at; bumps version and updated_at.
+// Writes status, round, current step, snapshot and ended_at; bumps version and updated_at. Both
+// this and insert_request put the request on the change feed (entity "approval_request", under
+// its record's customer), so an application can follow approvals as it follows records.
 void update_request(const Context& ctx, ReqRow& req);
 // Of each workflow's latest request on the record, those that ended approved (newest first).
 std::vector<std::int64_t> latest_approved_requests(const Context& ctx, const std::string& entity, std::int64_t id);
