@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "crmkit/customers/lookup.hpp"
+#include "crmkit/customers/ownership.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
@@ -40,10 +42,7 @@ std::string user_label(const Context& ctx, std::int64_t id) {
 
 void move_owner(const Context& ctx, std::int64_t customer, std::optional<std::int64_t> from,
                 std::optional<std::int64_t> to, const std::string& reason) {
-  ctx.db()
-      .prepare("UPDATE customers SET owner_id = ?, version = version + 1, updated_at = ? WHERE id = ?")
-      .bind_all(to, ctx.now(), customer)
-      .exec();
+  customers::set_owner(ctx, customer, to);
   events::customer(ctx, events::ChangeKind::Updated, customer, {"owner_id"});
   history::record(ctx, "customer", customer, "owner_id", from ? std::optional(std::to_string(*from)) : std::nullopt,
                   to ? std::optional(std::to_string(*to)) : std::nullopt, reason);
@@ -160,11 +159,9 @@ void Pool::release(std::int64_t customer_id, const std::optional<std::string>& r
   db::Transaction tx(ctx_.db());
   std::optional<std::string> why;
   if (reason) why = text::clean(*reason, "reason", text::kMaxLong, false);
-  auto q = ctx_.db().prepare("SELECT owner_id FROM customers WHERE id = ?");
-  q.bind_all(customer_id);
-  if (!q.step()) throw NotFound("customer " + std::to_string(customer_id) + " does not exist");
-  auto owner = q.get_opt_int(0);
-  q.reset();
+  const auto holder = customers::owner_of(ctx_, customer_id);
+  if (!holder) throw NotFound("customer " + std::to_string(customer_id) + " does not exist");
+  const auto owner = *holder;
   if (!owner) throw Conflict("customer " + std::to_string(customer_id) + " is already in the pool");
   detail::require_customer(ctx_, customer_id, "release");
   move_owner(ctx_, customer_id, owner, std::nullopt, "pool: released" + (why ? ": " + *why : std::string()));
@@ -181,11 +178,9 @@ void Pool::claim(std::int64_t customer_id, std::optional<std::int64_t> by) {
   detail::require_user(ctx_, *user, "by");
   if (!ctx_.who->is_system() && *user != *ctx_.who->user_id && !ctx_.who->covers("customers", *user))
     throw PermissionDenied(detail::describe(ctx_) + " may not claim customers for " + user_label(ctx_, *user));
-  auto q = ctx_.db().prepare("SELECT owner_id FROM customers WHERE id = ?");
-  q.bind_all(customer_id);
-  if (!q.step()) throw NotFound("customer " + std::to_string(customer_id) + " does not exist");
-  auto owner = q.get_opt_int(0);
-  q.reset();
+  const auto holder = customers::owner_of(ctx_, customer_id);
+  if (!holder) throw NotFound("customer " + std::to_string(customer_id) + " does not exist");
+  const auto owner = *holder;
   if (owner)
     throw Conflict("customer " + std::to_string(customer_id) + " is already owned by " +
                    (*owner == *user ? std::string("that user") : user_label(ctx_, *owner)) +
@@ -201,12 +196,10 @@ void Pool::claim(std::int64_t customer_id, std::optional<std::int64_t> by) {
                             "reclaim_cooldown_days");
   }
   if (r.max_held_per_user > 0) {
-    auto c = ctx_.db().prepare("SELECT count(*) FROM customers WHERE owner_id = ?");
-    c.bind_all(*user);
-    c.step();
-    if (c.get_int(0) >= r.max_held_per_user)
+    const std::int64_t held = customers::count_owned_by(ctx_, *user);
+    if (held >= r.max_held_per_user)
       throw ValidationError("max_held_per_user: " + user_label(ctx_, *user) + " already holds " +
-                                std::to_string(c.get_int(0)) + " customers (the cap is " +
+                                std::to_string(held) + " customers (the cap is " +
                                 std::to_string(r.max_held_per_user) + ")",
                             "max_held_per_user");
   }
@@ -363,10 +356,7 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
              "CASE reason WHEN 'idle' THEN ? ELSE ? END FROM " + pool_due + " WHERE due_at <= ? ORDER BY customer_id")
       .bind_all(ctx_.actor(), now, reason_text(r, "idle"), reason_text(r, "no_deal"), now)
       .exec();
-  db.prepare("UPDATE customers SET owner_id = NULL, version = version + 1, updated_at = ? "
-             "WHERE id IN (SELECT customer_id FROM " + pool_due + " WHERE due_at <= ?)")
-      .bind_all(now, now)
-      .exec();
+  customers::clear_owners(ctx_, "SELECT customer_id FROM " + pool_due + " WHERE due_at <= ?", {Value(now)});
   auto cancelled = db.prepare(
       "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "
       "WHERE kind = 'pool_warning' AND status = 'open' AND customer_id IN "
