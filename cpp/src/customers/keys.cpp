@@ -131,6 +131,11 @@ std::optional<std::int64_t> CustomerKeys::matching_contact(std::int64_t customer
   return found;
 }
 
+void CustomerKeys::each_company_key(const std::function<void(std::int64_t, const std::string&)>& f) const {
+  auto q = ctx_.db().prepare("SELECT customer_id, key FROM customer_keys WHERE kind = 'name' AND contact_id = 0");
+  while (q.step()) f(q.get_int(0), q.get_text(1));
+}
+
 void CustomerKeys::backfill() const {
   {
     db::Transaction tx(ctx_.db(), false);

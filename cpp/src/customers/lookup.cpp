@@ -39,6 +39,11 @@ std::string visible_condition(const Context& ctx, const std::string& customer_co
   return customer_col + " IN (SELECT sc.id FROM customers sc WHERE " + f.sql + ")";
 }
 
+bool any_customer(const Context& ctx) {
+  auto q = ctx.db().prepare("SELECT EXISTS (SELECT 1 FROM customers)");
+  return q.step() && q.get_int(0) != 0;
+}
+
 std::int64_t count_owned_by(const Context& ctx, std::int64_t user_id) {
   auto q = ctx.db().prepare("SELECT count(*) FROM customers WHERE owner_id = ?");
   q.bind_all(user_id);

@@ -5,8 +5,10 @@
 #include <cstdlib>
 
 #include "crmkit/customers/keys.hpp"
+#include "crmkit/customers/lookup.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/io/clean.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/text.hpp"
 #include "crmkit/time.hpp"
 #include "imports_internal.h"
@@ -139,10 +141,9 @@ std::vector<Target> resolve_mapping(const ImportOptions& options, const std::vec
 
 UserDirectory UserDirectory::load(const Context& ctx) {
   UserDirectory d;
-  auto q = ctx.db().prepare("SELECT id, login FROM users");
-  while (q.step()) {
-    d.ids[q.get_int(0)] = true;
-    d.by_login[q.get_text(1)] = q.get_int(0);
+  for (const auto& [id, login] : org::directory(ctx).logins) {
+    d.ids[id] = true;
+    d.by_login[login] = id;
   }
   return d;
 }
@@ -363,9 +364,7 @@ std::optional<std::int64_t> resolve_customer(const Context& ctx, const std::stri
   errno = 0;
   const long long id = std::strtoll(text.c_str(), &end, 10);
   if (errno == 0 && end && *end == '\0' && id > 0) {
-    auto q = ctx.db().prepare("SELECT 1 FROM customers WHERE id = ?");
-    q.bind_all(static_cast<std::int64_t>(id));
-    if (q.step()) return id;
+    if (customers::owner_of(ctx, static_cast<std::int64_t>(id))) return id;
   }
   customers::CustomerKeys keys(ctx);
   auto one = [&](const char* kind, const std::string& key) -> std::optional<std::int64_t> {

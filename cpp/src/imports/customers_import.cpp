@@ -5,6 +5,7 @@
 #include "crmkit/customers/customers.hpp"
 #include "crmkit/customers/duplicates.hpp"
 #include "crmkit/customers/keys.hpp"
+#include "crmkit/customers/lookup.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/io/clean.hpp"
 #include "crmkit/log.hpp"
@@ -68,18 +69,11 @@ ImportReport Imports::customers(io::RowSource& source, const ImportOptions& opti
   const auto users = UserDirectory::load(ctx_);
   customers::Customers service(ctx_);
   customers::CustomerKeys keys(ctx_);
-  bool db_has_customers = false;
-  {
-    auto q = ctx_.db().prepare("SELECT EXISTS (SELECT 1 FROM customers)");
-    db_has_customers = q.step() && q.get_int(0) != 0;
-  }
+  const bool db_has_customers = customers::any_customer(ctx_);
   // Fuzzy company names: every stored company's key, then each new row's as it is read. File
   // rows are indexed under -(slot + 1) so they cannot be confused with customer ids.
   customers::NameIndex names(options.name_threshold);
-  if (db_has_customers) {
-    auto q = ctx_.db().prepare("SELECT customer_id, key FROM customer_keys WHERE kind = 'name' AND contact_id = 0");
-    while (q.step()) names.add(q.get_int(0), q.get_text(1));
-  }
+  if (db_has_customers) keys.each_company_key([&](std::int64_t id, const std::string& key) { names.add(id, key); });
   names.seal();
   std::unordered_map<std::string, std::size_t> file_phone, file_email, file_name, file_person;
   std::vector<std::optional<std::int64_t>> slot_ids;

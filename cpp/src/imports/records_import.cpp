@@ -197,13 +197,12 @@ ImportReport Imports::interactions(io::RowSource& source, const ImportOptions& o
     Handler h;
     h.find = [ctx](const Cells& c, std::string& rule) -> std::optional<std::pair<std::int64_t, std::int64_t>> {
       if (!c.count("at")) return std::nullopt;  // without a time, a row is a new interaction
-      auto q = ctx.db().prepare(
-          "SELECT id FROM interactions WHERE customer_id = ? AND at = ? AND kind = ? AND summary = ? ORDER BY id LIMIT 1");
       const auto customer = c.at("customer").as<std::int64_t>();
-      q.bind_all(customer, time_of(c.at("at")).ms, text_of(c, "kind").value_or(""), text_of(c, "summary").value_or(""));
-      if (!q.step()) return std::nullopt;
+      const auto found = relationship::Interactions(ctx).find_same(
+          customer, time_of(c.at("at")), text_of(c, "kind").value_or(""), text_of(c, "summary").value_or(""));
+      if (!found) return std::nullopt;
       rule = "same customer, kind, time and summary";
-      return std::pair{customer, q.get_int(0)};
+      return std::pair{customer, *found};
     };
     h.create = [ctx](const Cells& c) {
       relationship::InteractionInput in;
@@ -224,14 +223,12 @@ ImportReport Imports::orders(io::RowSource& source, const ImportOptions& options
     Handler h;
     h.find = [ctx](const Cells& c, std::string& rule) -> std::optional<std::pair<std::int64_t, std::int64_t>> {
       if (!c.count("at")) return std::nullopt;
-      auto q = ctx.db().prepare(
-          "SELECT id FROM orders WHERE customer_id = ? AND at = ? AND amount_cents = ? ORDER BY id LIMIT 1");
       const auto customer = c.at("customer").as<std::int64_t>();
       const auto cents = static_cast<std::int64_t>(std::llround(c.at("amount").as<double>() * 100.0));
-      q.bind_all(customer, time_of(c.at("at")).ms, cents);
-      if (!q.step()) return std::nullopt;
+      const auto found = relationship::Orders(ctx).find_same(customer, time_of(c.at("at")), cents);
+      if (!found) return std::nullopt;
       rule = "same customer, time and amount";
-      return std::pair{customer, q.get_int(0)};
+      return std::pair{customer, *found};
     };
     h.create = [ctx](const Cells& c) {
       relationship::OrderInput in;
@@ -253,11 +250,9 @@ ImportReport Imports::leads(io::RowSource& source, const ImportOptions& options)
       for (const char* k : {"phone", "email"}) {
         auto v = text_of(c, k);
         if (!v) continue;
-        auto q = ctx.db().prepare(std::string("SELECT id, customer_id FROM leads WHERE ") + k + " = ? ORDER BY id LIMIT 1");
-        q.bind_all(*v);
-        if (q.step()) {
+        if (auto held = pipeline::Leads(ctx).first_with(k, *v)) {
           rule = k;
-          return std::pair{q.get_opt_int(1).value_or(0), q.get_int(0)};
+          return std::pair{held->customer_id.value_or(0), held->id};
         }
       }
       return std::nullopt;

@@ -195,6 +195,14 @@ Lead Leads::add(const LeadInput& input) {
   return l;
 }
 
+std::optional<Leads::Held> Leads::first_with(const std::string& field, const std::string& value) const {
+  if (field != "phone" && field != "email") throw ValidationError("field: leads are found by phone or email", "field");
+  auto q = ctx_.db().prepare("SELECT id, customer_id FROM leads WHERE " + field + " = ? ORDER BY id LIMIT 1");
+  q.bind_all(value);
+  if (!q.step()) return std::nullopt;
+  return Held{q.get_int(0), q.get_opt_int(1)};
+}
+
 Lead Leads::get(std::int64_t id) const {
   db::Transaction tx(ctx_.db(), false);
   return load_in_scope(ctx_, id, schema::Fields(ctx_).of("lead"), "read");

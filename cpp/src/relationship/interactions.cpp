@@ -156,6 +156,15 @@ std::vector<std::int64_t> Interactions::log_many(const std::vector<InteractionIn
   return ids;
 }
 
+std::optional<std::int64_t> Interactions::find_same(std::int64_t customer_id, Timestamp at, const std::string& kind,
+                                                    const std::string& summary) const {
+  auto q = ctx_.db().prepare(
+      "SELECT id FROM interactions WHERE customer_id = ? AND at = ? AND kind = ? AND summary = ? ORDER BY id LIMIT 1");
+  q.bind_all(customer_id, at.ms, kind, summary);
+  if (!q.step()) return std::nullopt;
+  return q.get_int(0);
+}
+
 Interaction Interactions::get(std::int64_t id) const {
   db::Transaction tx(ctx_.db(), false);
   auto q = ctx_.db().prepare(std::string("SELECT ") + kColumns + " FROM interactions i WHERE i.id = ?");

@@ -269,6 +269,13 @@ Order Orders::refund(std::int64_t order_id, std::optional<double> amount, std::o
   return o;
 }
 
+std::optional<std::int64_t> Orders::find_same(std::int64_t customer_id, Timestamp at, std::int64_t amount_cents) const {
+  auto q = ctx_.db().prepare("SELECT id FROM orders WHERE customer_id = ? AND at = ? AND amount_cents = ? ORDER BY id LIMIT 1");
+  q.bind_all(customer_id, at.ms, amount_cents);
+  if (!q.step()) return std::nullopt;
+  return q.get_int(0);
+}
+
 Order Orders::get(std::int64_t id) const {
   db::Transaction tx(ctx_.db(), false);
   Order o = load(ctx_, id);

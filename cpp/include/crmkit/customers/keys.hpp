@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,9 @@ class CustomerKeys {
   std::optional<KeyMatch> match(const IdentityKeys& keys) const;
   // A contact of `customer_id` with the same phone or e-mail, if any.
   std::optional<std::int64_t> matching_contact(std::int64_t customer_id, const IdentityKeys& keys) const;
+  // Calls `f(customer_id, key)` for the company-name key of every company customer (an import's
+  // fuzzy-name index starts from them).
+  void each_company_key(const std::function<void(std::int64_t, const std::string&)>& f) const;
   // Computes the keys of every customer and contact that predates migration 8 (the migration
   // leaves a marker); a no-op once done. Called when a CRM is opened.
   void backfill() const;

@@ -29,7 +29,8 @@ std::unordered_map<std::int64_t, std::optional<std::int64_t>> owners_of(const Co
 // a subquery whose parameters are appended to `params`.
 std::string visible_condition(const Context& ctx, const std::string& customer_col, std::vector<Value>& params);
 
-// How many customers `user_id` owns.
+// How many customers `user_id` owns; whether there is any customer at all.
 std::int64_t count_owned_by(const Context& ctx, std::int64_t user_id);
+bool any_customer(const Context& ctx);
 
 }  // namespace crmkit::customers

@@ -67,6 +67,13 @@ class Leads {
   Table find(const LeadQuery& query) const;
   // Conflict if already converted; ValidationError if disqualified.
   ConvertResult convert(std::int64_t id, const ConvertInput& input);
+  // The first lead whose cleaned "phone" or "email" (`field`) is `value`: its id and the customer
+  // it was converted to, if any (how an import recognises a lead it holds); no scope check.
+  struct Held {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> customer_id;
+  };
+  std::optional<Held> first_with(const std::string& field, const std::string& value) const;
 
  private:
   Context ctx_;

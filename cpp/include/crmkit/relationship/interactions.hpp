@@ -76,6 +76,10 @@ class Interactions {
   // Newest first (at, then id, descending). Columns: id, customer_id, customer, kind, user_id,
   // user, at, summary, contact_id, follow_up_task_id, created_at.
   Table list(const InteractionQuery& query) const;
+  // The first interaction of the customer with this kind, time and summary (how an import run
+  // again recognises the rows it logged before); no scope check.
+  std::optional<std::int64_t> find_same(std::int64_t customer_id, Timestamp at, const std::string& kind,
+                                        const std::string& summary) const;
 
  private:
   Context ctx_;

@@ -70,6 +70,9 @@ class Orders {
   // created_at. Newest first.
   Table list(std::optional<std::int64_t> customer_id = std::nullopt, std::int64_t limit = -1,
              std::int64_t offset = 0) const;
+  // The first order of the customer at this time for this amount in cents (how an import run
+  // again recognises the rows it added before); no scope check.
+  std::optional<std::int64_t> find_same(std::int64_t customer_id, Timestamp at, std::int64_t amount_cents) const;
 
  private:
   Context ctx_;
