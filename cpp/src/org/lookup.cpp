@@ -40,6 +40,10 @@ std::optional<std::string> login_of(const Context& ctx, std::int64_t user_id) {
   return q.get_text(0);
 }
 
+std::string team_of_sql(const std::string& user_id_sql) {
+  return "(SELECT team_user.team_id FROM users team_user WHERE team_user.id = " + user_id_sql + ")";
+}
+
 Directory directory(const Context& ctx) {
   Directory d;
   auto u = ctx.db().prepare("SELECT id, login, team_id FROM users");

@@ -1,6 +1,7 @@
 #include "crmkit/pipeline/catalog.hpp"
 
 #include "crmkit/customers/catalog.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/rules/semantics.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/schema/stages.hpp"
@@ -33,7 +34,7 @@ rules::Catalog opportunity_catalog(const Context& ctx) {
       {"customer_id", FieldType::Integer, "o.customer_id", {}},
       {"owner", FieldType::User, "o.owner_id", {}},
       {"owner_id", FieldType::User, "o.owner_id", {}},
-      {"team_id", FieldType::Integer, "(SELECT ou.team_id FROM users ou WHERE ou.id = o.owner_id)", {}},
+      {"team_id", FieldType::Integer, org::team_of_sql("o.owner_id"), {}},
       {"stage", FieldType::Enum, "o.stage", stages},
       {"probability", FieldType::Number,
        "COALESCE(o.probability, (SELECT ps.probability FROM stages ps WHERE ps.kind = 'pipeline' AND ps.name = "

@@ -5,6 +5,7 @@
 
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
+#include "crmkit/org/lookup.hpp"
 #include "crmkit/pipeline/catalog.hpp"
 #include "crmkit/reports/reports.hpp"
 #include "crmkit/time.hpp"
@@ -31,7 +32,7 @@ std::string key_sql(Dim dim, const std::string& owner_col, const std::string& so
   switch (dim) {
     case Dim::Source: return source_sql;
     case Dim::Owner: return owner_col;
-    case Dim::Team: return "(SELECT ku.team_id FROM users ku WHERE ku.id = " + owner_col + ")";
+    case Dim::Team: return org::team_of_sql(owner_col);
     case Dim::Period: return "(" + time_col + " / " + std::to_string(period_grain(zone)) + ")";
   }
   return "NULL";

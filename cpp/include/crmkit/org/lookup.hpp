@@ -26,6 +26,11 @@ std::unordered_set<std::int64_t> user_ids(const Context& ctx);
 std::vector<std::int64_t> team_member_ids(const Context& ctx, std::int64_t team_id);
 std::optional<std::string> login_of(const Context& ctx, std::int64_t user_id);
 
+// A scalar SQL subquery giving the team of the user whose id is `user_id_sql` (a column of the
+// caller's query): how a rule field or a report groups records by their owner's team without
+// naming org's tables. NULL for a user without a team.
+std::string team_of_sql(const std::string& user_id_sql);
+
 // Names for labelling rows by owner or team.
 struct Directory {
   std::unordered_map<std::int64_t, std::string> logins;
