@@ -364,11 +364,10 @@ Opportunity engine_update(const Context& ctx, std::int64_t id, const Opportunity
 
 void set_lock(const Context& ctx, const std::string& entity, std::int64_t id, std::optional<std::int64_t> request) {
   if (entity == "customer") return;
-  // The lock is a field of the record (locked_by_request), so it is a change on the feed; as for
-  // customers, neither version nor updated_at moves (it is not an edit).
+  // The lock is a field of the record (locked_by_request), so a change of it is on the feed; as for
+  // customers, neither version nor updated_at moves (it is not an edit). Only an actual change is
+  // written: a request moving to its next step locks the record it already holds.
   const bool opportunity = entity == "opportunity";
-  // Only an actual change is written (and is an event): a request moving to its next step locks
-  // the record it already holds.
   auto q = ctx.db().prepare(
       opportunity
           ? "UPDATE opportunities SET locked_by_request = ?1 WHERE id = ?2 AND locked_by_request IS DISTINCT FROM ?1 "
