@@ -436,6 +436,7 @@ def locked(wf):
     (lambda crm, c: crm.customers.tag(c, "vip"), "be tagged"),
     (lambda crm, c: crm.customers.untag(c, "vip"), "be untagged"),
     (lambda crm, c: crm.customers.delete(c), "be deleted"),
+    (lambda crm, c: crm.pool.release(c), "be released to the pool"),
 ])
 @pytest.mark.parametrize("scoped", [False, True])
 def test_a_customer_under_a_pending_request_refuses_edits(locked, edit, verb, scoped):

@@ -42,7 +42,7 @@ std::string user_label(const Context& ctx, std::int64_t id) {
 
 void move_owner(const Context& ctx, std::int64_t customer, std::optional<std::int64_t> from,
                 std::optional<std::int64_t> to, const std::string& reason) {
-  customers::set_owner(ctx, customer, to);
+  customers::set_owner(ctx, customer, to, to ? "be claimed" : "be released to the pool");
   events::customer(ctx, events::ChangeKind::Updated, customer, {"owner_id"});
   history::record(ctx, "customer", customer, "owner_id", from ? std::optional(std::to_string(*from)) : std::nullopt,
                   to ? std::optional(std::to_string(*to)) : std::nullopt, reason);

@@ -18,10 +18,12 @@
 namespace crmkit::customers {
 
 // `owner` becomes the owner of customer `customer_id` (empty: the customer goes to the pool).
-void set_owner(const Context& ctx, std::int64_t customer_id, std::optional<std::int64_t> owner);
+// Throws Conflict, naming `action` ("be claimed"), while an approval request locks the customer.
+void set_owner(const Context& ctx, std::int64_t customer_id, std::optional<std::int64_t> owner, const char* action);
 
 // Every customer whose id the query `ids_sql` yields (one column; `params` bound in order) goes
-// to the pool, in one statement.
+// to the pool, in one statement. The query must leave locked customers out (the reclaim's scan
+// does).
 void clear_owners(const Context& ctx, const std::string& ids_sql, const std::vector<Value>& params);
 
 }  // namespace crmkit::customers
