@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "crmkit/db/database.hpp"
+#include "crmkit/dialect.hpp"
 #include "crmkit/rules/rule.hpp"
+#include "crmkit/rules/semantics.hpp"
 #include "crmkit/rules/sql.hpp"
 #include "crmkit/segments/column_store.hpp"
 
@@ -44,6 +46,7 @@ void emit(const char* name, double mine, double base) {
 crmkit::rules::Catalog catalog() {
   crmkit::rules::Catalog c;
   c.entity = "customer";
+  c.dialect = &crmkit::sqlite_dialect();
   c.fields = {
       {"id", FieldType::Integer, "c.id", {}},
       {"name", FieldType::Text, "c.name", {}},
@@ -55,7 +58,8 @@ crmkit::rules::Catalog catalog() {
       {"region", FieldType::Enum, "json_extract(c.fields,'$.region')", {"华东", "华南", "华北"}},
       {"employees", FieldType::Integer, "json_extract(c.fields,'$.employees')", {}},
       {"last_contact_at", FieldType::DateTime, "f.last_contact_at", {}},
-      {"days_since_contact", FieldType::Integer, "(($now - f.last_contact_at) / 86400000)", {}},
+      {"days_since_contact", FieldType::Integer,
+       crmkit::rules::semantics::days_since_sql(crmkit::sqlite_dialect(), "f.last_contact_at"), {}, "last_contact_at"},
       {"order_count", FieldType::Integer, "coalesce(f.order_count, 0)", {}},
       {"lifetime_value", FieldType::Number, "(coalesce(f.lifetime_value_cents, 0) / 100.0)", {}},
   };

@@ -21,7 +21,7 @@ std::optional<std::string> zone_name(py::handle value) {
   if (value.is_none()) return std::nullopt;
   if (!PyUnicode_Check(value.ptr()))
     throw ValidationError("timezone: expected an IANA time zone name such as 'Asia/Shanghai', not " +
-                              py::str(py::type::of(value).attr("__name__")).cast<std::string>(),
+                              detail::type_name_of(value),
                           "timezone");
   return detail::utf8(value);
 }

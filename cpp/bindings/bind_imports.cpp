@@ -50,7 +50,7 @@ std::unique_ptr<io::RowSource> dict_source(py::handle rows) {
     ++r;
     if (!py::isinstance<py::dict>(row))
       throw ValidationError("source: row " + std::to_string(r) + " is a " +
-                                py::str(py::type::handle_of(row).attr("__name__")).cast<std::string>() + ", not a dict",
+                                detail::type_name_of(row) + ", not a dict",
                             "source", r);
     std::vector<std::pair<std::size_t, std::string>> cells;
     for (auto item : row.cast<py::dict>()) {
@@ -140,7 +140,7 @@ std::unique_ptr<io::RowSource> open_source(py::handle source, const std::optiona
     throw ValidationError("source: expected a file path or an iterable of dicts, got one dict", "source");
   if (!py::hasattr(source, "__iter__"))
     throw ValidationError("source: expected a file path or an iterable of dicts, got " +
-                              py::str(py::type::handle_of(source).attr("__name__")).cast<std::string>(),
+                              detail::type_name_of(source),
                           "source");
   return dict_source(source);
 }

@@ -27,12 +27,12 @@ std::string definition_text(const py::handle& obj) {
   if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
   if (!py::isinstance<py::dict>(obj))
     throw WorkflowError("a workflow definition is a dict or JSON text, not " +
-                        py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+                        detail::type_name_of(obj));
   auto json = py::module_::import("json");
   py::cpp_function to_id([](py::handle o) -> py::object {
     if (auto id = detail::id_of(o)) return py::int_(*id);
     throw WorkflowError("a workflow definition may hold only JSON values (and records with an id), not " +
-                        py::str(py::type::of(o).attr("__name__")).cast<std::string>());
+                        detail::type_name_of(o));
   });
   try {
     return json.attr("dumps")(obj, py::arg("ensure_ascii") = false, py::arg("default") = to_id).cast<std::string>();

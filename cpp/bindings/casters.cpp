@@ -161,7 +161,7 @@ Value to_value(py::handle obj) {
     for (auto item : obj) {
       if (!PyUnicode_Check(item.ptr()))
         throw ValidationError("a list value may hold only text, not " +
-                              py::str(py::type::of(item).attr("__name__")).cast<std::string>());
+                              type_name_of(item));
       items.push_back(utf8(item));
     }
     return Value{items};
@@ -174,7 +174,7 @@ Value to_value(py::handle obj) {
     if (py::hasattr(obj, "__index__")) return Value{obj.attr("__index__")().cast<std::int64_t>()};
     return Value{obj.attr("__float__")().cast<double>()};
   }
-  throw ValidationError("cannot store a value of type " + py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+  throw ValidationError("cannot store a value of type " + type_name_of(obj));
 }
 
 namespace {

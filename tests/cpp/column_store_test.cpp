@@ -38,6 +38,7 @@ constexpr std::int64_t kHour = 3600000;
 
 rules::Catalog make_catalog() {
   rules::Catalog c;
+  c.dialect = &crmkit::sqlite_dialect();
   c.entity = "customer";
   c.fields = {
       {"id", FieldType::Integer, "c.id", {}},
@@ -55,7 +56,8 @@ rules::Catalog make_catalog() {
       {"created_on", FieldType::Date, "json_extract(c.fields,'$.created_on')", {}},
       {"note", FieldType::Text, "json_extract(c.fields,'$.note')", {}},
       {"last_contact_at", FieldType::DateTime, "f.last_contact_at", {}},
-      {"days_since_contact", FieldType::Integer, rules::semantics::days_since_sql(crmkit::sqlite_dialect(), "f.last_contact_at"), {}},
+      {"days_since_contact", FieldType::Integer, rules::semantics::days_since_sql(crmkit::sqlite_dialect(), "f.last_contact_at"), {},
+       "last_contact_at"},
       {"order_count", FieldType::Integer, "coalesce(f.order_count, 0)", {}},
       {"lifetime_value", FieldType::Number, "(coalesce(f.lifetime_value_cents, 0) / 100.0)", {}},
       {"avg_satisfaction", FieldType::Number, "(f.satisfaction_sum * 1.0 / nullif(f.satisfaction_count, 0))", {}},
@@ -807,16 +809,19 @@ TEST(ColumnStoreErrors, RulesThatDoNotFit) {
   TempFile file;
   db::Database db(file.path);
   auto catalog = make_catalog();
-  // Without a DaysSince the $now field cannot be held.
-  ColumnStore no_days(db, catalog, ColumnStoreOptions{{}, false});
-  EXPECT_THROW(no_days.evaluate(rules::parse("days_since_contact > 3", catalog), kNow), Error);
-  EXPECT_EQ(no_days.evaluate(rules::parse("name = \"a\"", catalog), kNow), std::vector<std::int64_t>{});
-  rules::Catalog opp = catalog;
+  // A $now field not marked as counting days from a stored date cannot be held.
+  auto unmarked = catalog;
+  for (auto& f : unmarked.fields) f.days_since_of.clear();
+  ColumnStore no_days(db, unmarked, ColumnStoreOptions{});
+  EXPECT_THROW(no_days.evaluate(rules::parse("days_since_contact > 3", unmarked), kNow), Error);
+  EXPECT_EQ(no_days.evaluate(rules::parse("name = \"a\"", unmarked), kNow), std::vector<std::int64_t>{});
+  rules::Catalog opp = unmarked;
   opp.entity = "opportunity";
   EXPECT_THROW(no_days.evaluate(rules::parse("name = \"a\"", opp), kNow), Error);
-  ColumnStoreOptions bad;
-  bad.days_since = {{"days_since_contact", "name"}};
-  EXPECT_THROW(ColumnStore(db, catalog, bad), Error);
+  auto bad = catalog;  // days counted from a text field
+  for (auto& f : bad.fields)
+    if (f.name == "days_since_contact") f.days_since_of = "name";
+  EXPECT_THROW(ColumnStore(db, bad, ColumnStoreOptions{}), Error);
 }
 
 TEST(ColumnStoreConcurrency, ReadersRunWhileAnotherThreadRefreshes) {

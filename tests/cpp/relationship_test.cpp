@@ -8,6 +8,7 @@
 
 #include "crmkit/crm.hpp"
 #include "crmkit/error.hpp"
+#include "crmkit/relationship/audiences.hpp"
 
 using namespace crmkit;
 using namespace crmkit::relationship;
@@ -866,11 +867,12 @@ TEST(Revisits, GroupsUsersAndSegments) {
   auto t = o.crm.tasks().get(run.task_ids[0]);
   EXPECT_EQ(t.assignee_id, o.boss.id);
   EXPECT_EQ(t.title, "展会回访");
-  auto installed = o.crm.context().live().segment_members;  // the segments domain's, if linked in
-  o.crm.context().live().segment_members = nullptr;
+  auto& audiences = o.crm.context().live().extension<relationship::Audiences>();
+  const auto installed = audiences.segment_members;  // the segments domain's
+  audiences.segment_members = nullptr;
   expect_validation([&] { o.crm.revisits().plan({"s", "segment", "vip", 30, std::nullopt, std::nullopt}); }, "segment");
   expect_validation([&] { o.crm.revisits().plan({"z", "tag", "VIP", 0, std::nullopt, std::nullopt}); }, "every_days");
-  o.crm.context().live().segment_members = [&](const Context&, const std::string& name) {
+  audiences.segment_members = [&](const Context&, const std::string& name) {
     if (name != "vip") throw NotFound("segment '" + name + "' does not exist");
     return std::vector<std::int64_t>{b};
   };
@@ -880,5 +882,5 @@ TEST(Revisits, GroupsUsersAndSegments) {
   ASSERT_EQ(seg.task_ids.size(), 1u);
   EXPECT_EQ(o.crm.tasks().get(seg.task_ids[0]).assignee_id, o.bob.id);
   EXPECT_EQ(o.crm.revisits().list().rows(), 2u);
-  o.crm.context().live().segment_members = installed;
+  audiences.segment_members = installed;
 }

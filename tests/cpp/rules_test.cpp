@@ -30,6 +30,7 @@ constexpr std::int64_t kDay = 86400000;
 Catalog customer_catalog() {
   Catalog c;
   c.entity = "customer";
+  c.dialect = &crmkit::sqlite_dialect();
   c.fields = {
       {"name", FieldType::Text, "c.name", {}},
       {"industry", FieldType::Enum, "c.industry", {"制造", "能源", "零售", "IT"}},
@@ -440,6 +441,14 @@ TEST(RulesErrors, FunctionsUnavailableForEntity) {
   EXPECT_NE(std::string(e.what()).find("tags are not available for opportunity rules"), std::string::npos);
   EXPECT_NE(std::string(error_of("in_group(\"g\")", opp).what()).find("groups are not available"),
             std::string::npos);
+}
+
+TEST(RulesErrors, ACatalogWithoutADialectIsNotCompiled) {
+  Catalog bare = catalog();
+  bare.dialect = nullptr;
+  const Rule r = parse("name = \"a\"", bare);
+  EXPECT_THROW(compile(r, bare, 0), crmkit::Error);
+  EXPECT_THROW(compile_filter(r, bare, 0), crmkit::Error);
 }
 
 TEST(RulesErrors, ErrorIsACrmkitError) {

@@ -251,3 +251,16 @@ def test_a_customers_approval_lock_is_an_event_seen_in_the_owners_scope(org):
     assert {e["entity"] for e in drain(crm.as_user(org.alice), start)} == {"approval_request", "customer"}
     assert drain(crm.as_user(org.carol), start) == []
     assert other.id != c.id
+
+
+@pytest.mark.parametrize("call, field, message", [
+    (lambda crm: crm.events.since(-1), "cursor", "cursor must not be negative (got -1)"),
+    (lambda crm: crm.events.since(0, limit=0), "limit", "limit must be at least 1 (got 0)"),
+    (lambda crm: crm.events.since(0, limit=10_001), "limit", "limit must be at most 10000 (got 10001)"),
+    (lambda crm: crm.customers.search("甲", limit=0), "limit", "limit must be at least 1 (got 0)"),
+])
+def test_paging_arguments_are_refused_in_the_words_of_every_list(mem_crm, call, field, message):
+    with pytest.raises(crmkit.ValidationError) as e:
+        call(mem_crm)
+    assert str(e.value) == message
+    assert e.value.field == field

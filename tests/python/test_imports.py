@@ -179,3 +179,18 @@ def test_a_million_rows_with_a_bad_last_row_and_all_or_nothing_write_nothing(mem
     assert [(p["row"], p["column"]) for p in rep.problems.rows()] == [(1_000_001, "phone")]
     assert mem_crm.customers.count() == 0
     assert len(mem_crm.events.since(0, limit=10)) == 0
+
+
+def test_a_merge_moves_group_memberships_once_per_group(mem_crm):
+    keep = mem_crm.customers.add(name="上海星河科技有限公司")
+    drop = mem_crm.customers.add(name="上海星河科技")
+    other = mem_crm.customers.add(name="北京远方")
+    for g in ("展会名单", "老客户", "重点"):
+        mem_crm.groups.add(g)
+    mem_crm.groups.add_members("展会名单", [keep, drop])  # both: the kept customer stays once
+    mem_crm.groups.add_members("老客户", [drop, other])   # only the dropped one: it moves
+    mem_crm.groups.add_members("重点", [other])           # neither: untouched
+    mem_crm.customers.merge(keep=keep, drop=drop)
+    assert mem_crm.groups.ids("展会名单") == [keep.id]
+    assert mem_crm.groups.ids("老客户") == sorted([keep.id, other.id])
+    assert mem_crm.groups.ids("重点") == [other.id]

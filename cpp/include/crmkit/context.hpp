@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -52,12 +51,6 @@ struct Engine {
   // The database's time zone (stored in `settings`, loaded at open, changed by Crm::set_timezone):
   // the calendar of every local notion. Read through Context::zone().
   std::atomic<TimeZone> zone{TimeZone{}};
-  // Resolves a saved segment to its member customer ids, as seen by the context's principal.
-  // Installed by the segments domain; lower domains (revisit plans) call it without depending on
-  // segments. Throws NotFound for an unknown segment.
-  std::function<std::vector<std::int64_t>(const Context&, const std::string&)> segment_members;
-  // The members of a static group, ascending (none for an unknown group), as the system sees them.
-  std::function<std::vector<std::int64_t>(const Context&, const std::string&)> group_members;
   // The instance of T attached to this engine, made on first use (see Extensions).
   template <typename T>
   T& extension() {

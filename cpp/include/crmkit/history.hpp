@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crmkit/context.hpp"
 #include "crmkit/table.hpp"
+#include "crmkit/value.hpp"
 
 namespace crmkit::history {
 
@@ -18,6 +20,17 @@ namespace crmkit::history {
 void record(const Context& ctx, const std::string& entity, std::int64_t entity_id, const std::string& field,
             const std::optional<std::string>& old_value, const std::optional<std::string>& new_value,
             const std::optional<std::string>& reason = std::nullopt);
+
+// Appends one change of `field` per row of `rows_sql`, a SELECT of (entity_id, old_value,
+// new_value, reason) whose placeholders are numbered (?1, ?2, ...) and bound from `params`, in
+// the order of entity_id: the bulk form of record() for records one statement changed together
+// (the pool's reclaim). Returns the number of changes written.
+std::int64_t record_each(const Context& ctx, const std::string& entity, const std::string& field,
+                         const std::string& rows_sql, const std::vector<Value>& params);
+
+// Hands the changes of record `from` to record `to` of the same entity: a merge, where the dropped
+// record's history becomes part of the kept one's.
+void move(const Context& ctx, const std::string& entity, std::int64_t from, std::int64_t to);
 
 // The changes of one record, oldest first. Columns: id, at, actor_id, actor, field, old, new,
 // reason. No scope check here: callers check that the record is visible first. When `created_at`

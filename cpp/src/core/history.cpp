@@ -12,6 +12,23 @@ void record(const Context& ctx, const std::string& entity, std::int64_t entity_i
       .exec();
 }
 
+std::int64_t record_each(const Context& ctx, const std::string& entity, const std::string& field,
+                         const std::string& rows_sql, const std::vector<Value>& params) {
+  const int n = static_cast<int>(params.size());
+  auto p = [n](int k) { return "?" + std::to_string(n + k); };
+  auto q = ctx.db().prepare("WITH r(entity_id, old_value, new_value, reason) AS (" + rows_sql +
+                            ") INSERT INTO history(entity, entity_id, field, old_value, new_value, actor_id, at, "
+                            "reason) SELECT " + p(1) + ", r.entity_id, " + p(2) + ", r.old_value, r.new_value, " +
+                            p(3) + ", " + p(4) + ", r.reason FROM r ORDER BY r.entity_id");
+  for (int i = 0; i < n; ++i) q.bind(i + 1, params[static_cast<std::size_t>(i)]);
+  q.bind(n + 1, entity).bind(n + 2, field).bind(n + 3, ctx.actor()).bind(n + 4, ctx.now());
+  return q.exec();
+}
+
+void move(const Context& ctx, const std::string& entity, std::int64_t from, std::int64_t to) {
+  ctx.db().prepare("UPDATE history SET entity_id = ? WHERE entity = ? AND entity_id = ?").bind_all(to, entity, from).exec();
+}
+
 Table list(const Context& ctx, const std::string& entity, std::int64_t entity_id,
            std::optional<std::int64_t> created_at, std::optional<std::int64_t> created_by) {
   Table t;

@@ -10,8 +10,8 @@
 #include "crmkit/context.hpp"
 #include "crmkit/customers/customer.hpp"
 #include "crmkit/customers/keys.hpp"
+#include "crmkit/customers/record_values.hpp"
 #include "crmkit/schema/fields.hpp"
-#include "crmkit/table.hpp"
 #include "crmkit/value.hpp"
 
 namespace crmkit::customers {
@@ -24,11 +24,6 @@ struct WriteRules {
   static WriteRules load(const Context& ctx, const std::string& entity);
   bool user_exists(std::int64_t id) const { return users.count(id) > 0; }
 };
-
-// An optional text attribute: null or blank → nullopt; non-text → ValidationError.
-std::optional<std::string> text_attr(const Value& v, const std::string& field, std::size_t max_len, bool required,
-                                     std::optional<std::int64_t> row);
-std::optional<std::string> email_attr(const Value& v, std::optional<std::int64_t> row);
 
 // Identity keys (keys.cpp), written in the writer's transaction. `contact_id` 0 stands for the
 // customer's own attributes. write_keys replaces the holder's keys; drop_keys removes them.
@@ -43,13 +38,5 @@ void drop_keys(const Context& ctx, std::int64_t customer_id, std::int64_t contac
 void write_keys_many(const Context& ctx, const std::vector<KeyRow>& rows);
 inline IdentityKeys keys_of(const Customer& c) { return identity_keys(c.phone, c.email, c.name, c.kind == "company"); }
 inline IdentityKeys keys_of(const Contact& c) { return identity_keys(c.phone, c.email, std::nullopt, false); }
-
-// The Table column type that shows a custom field.
-ColumnType column_type(schema::FieldType t);
-
-// Adds one column per custom field and returns the index of the first.
-std::size_t add_field_columns(Table& t, const schema::FieldSet& fields);
-void push_field_values(Table& t, std::size_t first, const schema::FieldSet& fields,
-                       const std::map<std::string, Value>& values);
 
 }  // namespace crmkit::customers

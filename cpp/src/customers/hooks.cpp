@@ -1,6 +1,8 @@
 #include "crmkit/customers/hooks.hpp"
 
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace crmkit::customers {
@@ -12,6 +14,10 @@ struct CreatedHooks {
 
 struct InstalledFactsReader {
   std::optional<FactsReader> reader;
+};
+
+struct WonDeals {
+  std::string sql;
 };
 
 }  // namespace
@@ -30,5 +36,9 @@ const FactsReader* facts_reader(const Context& ctx) {
   const auto& slot = ctx.live().extension<InstalledFactsReader>().reader;
   return slot ? &*slot : nullptr;
 }
+
+void set_won_deals_sql(Engine& engine, std::string sql) { engine.extension<WonDeals>().sql = std::move(sql); }
+
+const std::string& won_deals_sql(const Context& ctx) { return ctx.live().extension<WonDeals>().sql; }
 
 }  // namespace crmkit::customers

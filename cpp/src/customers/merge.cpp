@@ -47,7 +47,7 @@ Customer absorb(const Context& ctx, std::int64_t keep, std::int64_t drop) {
     for (auto id : moved) events::emit(ctx, events::ChangeKind::Updated, "contact", id, keep, {"customer_id"});
   }
   // The dropped customer's history becomes part of the kept one's, then the merge is recorded.
-  db.prepare("UPDATE history SET entity_id = ? WHERE entity = 'customer' AND entity_id = ?").bind_all(keep, drop).exec();
+  history::move(ctx, "customer", drop, keep);
   // Tags and the custom fields the kept customer has no value for.
   CustomerInput changes;
   auto tags = kept.tags;

@@ -224,8 +224,7 @@ void rebuild_search_if_pending(const Context& ctx) {
 }
 
 Table search_customers(const Context& ctx, const std::string& query, std::int64_t limit) {
-  if (limit < 1) throw ValidationError("limit must be at least 1 (got " + std::to_string(limit) + ")", "limit");
-  paging::check(limit, 0);
+  paging::check_limit(limit, {.zero_limit = false, .no_limit = false});
   std::string cleaned = searchable(query);
   std::vector<std::string> terms;
   for (std::size_t i = 0; i < cleaned.size();) {

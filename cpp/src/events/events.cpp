@@ -5,6 +5,7 @@
 #include "crmkit/db/change_feed.hpp"
 #include "crmkit/db/database.hpp"
 #include "crmkit/error.hpp"
+#include "crmkit/paging.hpp"
 
 namespace crmkit::events {
 
@@ -62,11 +63,8 @@ void add_visibility_part(Engine& engine, VisibilityPart part) {
 }
 
 Table Events::since(std::int64_t cursor, std::int64_t limit) const {
-  if (cursor < 0)
-    throw ValidationError("cursor must be 0 or the id of an event, got " + std::to_string(cursor), "cursor");
-  if (limit < 1 || limit > kMaxLimit)
-    throw ValidationError("limit must be between 1 and " + std::to_string(kMaxLimit) + ", got " + std::to_string(limit),
-                          "limit");
+  paging::check_cursor(cursor, "cursor");
+  paging::check_limit(limit, {.zero_limit = false, .no_limit = false, .max_limit = kMaxLimit});
   db::Transaction tx(ctx_.db(), false);
   const Bounds b = bounds(ctx_.db());
   if (cursor > b.latest)

@@ -137,4 +137,30 @@ std::optional<RecordValues> load_values(const Context& ctx, const rules::Catalog
   return out;
 }
 
+// Leads carry no custom fields: the catalog is their built-in columns.
+rules::Catalog lead_catalog(const Context& ctx) {
+  using rules::FieldType;
+  rules::Catalog c;
+  c.entity = "lead";
+  c.zone = ctx.zone();
+  c.dialect = &ctx.db().dialect();
+  c.fields = {
+      {"id", FieldType::Integer, "l.id", {}},
+      {"name", FieldType::Text, "l.name", {}},
+      {"company", FieldType::Text, "l.company", {}},
+      {"phone", FieldType::Text, "l.phone", {}},
+      {"email", FieldType::Text, "l.email", {}},
+      {"source", FieldType::Text, "l.source", {}},
+      {"status", FieldType::Enum, "l.status", {"new", "qualified", "disqualified", "converted"}},
+      {"owner", FieldType::User, "l.owner_id", {}},
+      {"owner_id", FieldType::User, "l.owner_id", {}},
+      {"reason", FieldType::Text, "l.reason", {}},
+      {"customer_id", FieldType::Integer, "l.customer_id", {}},
+      {"created_at", FieldType::DateTime, "l.created_at", {}},
+      {"qualified_at", FieldType::DateTime, "l.qualified_at", {}},
+      {"converted_at", FieldType::DateTime, "l.converted_at", {}},
+  };
+  return c;
+}
+
 }  // namespace crmkit::pipeline

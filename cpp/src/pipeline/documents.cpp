@@ -9,7 +9,7 @@
 #include "crmkit/schema/config_epoch.hpp"
 #include "crmkit/schema/fields.hpp"
 #include "crmkit/text.hpp"
-#include "customers/customers_internal.h"
+#include "crmkit/customers/record_values.hpp"
 #include "pipeline_internal.h"
 
 namespace crmkit::pipeline {
@@ -122,7 +122,7 @@ Document write(const Context& ctx, const Document& before, Document after, const
                const ChangeObserver& observer) {
   RecordValues before_values;
   auto catalog = document_catalog(ctx, before.kind);
-  if (observer) before_values = load_values(ctx, catalog, "documents d", before.id).value_or(RecordValues{});
+  if (observer) before_values = load_values(ctx, catalog, kDocumentFrom, before.id).value_or(RecordValues{});
   auto note = [&](const std::string& field, const std::optional<std::string>& a, const std::optional<std::string>& b) {
     if (a != b) history::record(ctx, "document", before.id, field, a, b, reason);
   };
@@ -143,7 +143,7 @@ Document write(const Context& ctx, const Document& before, Document after, const
     change.entity = after.kind;
     change.id = after.id;
     change.before = std::move(before_values);
-    change.after = load_values(ctx, catalog, "documents d", after.id).value_or(RecordValues{});
+    change.after = load_values(ctx, catalog, kDocumentFrom, after.id).value_or(RecordValues{});
     change.actor = ctx.actor();
     observer(ctx, change);
     if (auto d = load(ctx, after.id)) return *d;
@@ -153,7 +153,7 @@ Document write(const Context& ctx, const Document& before, Document after, const
 
 }  // namespace
 
-namespace internal {
+namespace engine_side {
 
 std::optional<Document> load_document(const Context& ctx, std::int64_t id) { return load(ctx, id); }
 
@@ -172,7 +172,7 @@ Document engine_update_document(const Context& ctx, std::int64_t id, const Docum
   return write(ctx, *before, after, reason, observer);
 }
 
-}  // namespace internal
+}  // namespace engine_side
 
 void Documents::define_kind(const std::string& kind) {
   ctx_.require_admin("define document kinds");
@@ -229,7 +229,7 @@ Document Documents::add(std::int64_t opportunity_id, const std::string& kind, co
     change.entity = d.kind;
     change.id = d.id;
     change.created = true;
-    change.after = load_values(ctx_, document_catalog(ctx_, d.kind), "documents d", d.id).value_or(RecordValues{});
+    change.after = load_values(ctx_, document_catalog(ctx_, d.kind), kDocumentFrom, d.id).value_or(RecordValues{});
     change.actor = ctx_.actor();
     observer_(ctx_, change);
     d = *load(ctx_, d.id);

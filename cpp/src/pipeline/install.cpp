@@ -1,5 +1,6 @@
 #include "crmkit/pipeline/install.hpp"
 
+#include "crmkit/customers/hooks.hpp"
 #include "crmkit/events/events.hpp"
 #include "crmkit/org/principal.hpp"
 #include "crmkit/schema/hooks.hpp"
@@ -25,6 +26,10 @@ void install(Engine& engine) {
   schema::on_field_removed(engine, "lead", schema::clear_field_in("leads"));
   events::add_visibility_part(engine, owned_by_scope("opportunity", "opportunities", "opportunities"));
   events::add_visibility_part(engine, owned_by_scope("lead", "leads", "leads"));
+  // A deal is won when it enters the won state; closed_at is that moment.
+  customers::set_won_deals_sql(engine,
+                               "SELECT o.customer_id, o.closed_at AS won_at FROM opportunities o "
+                               "WHERE o.status = 'won' AND o.customer_id IS NOT NULL");
 }
 
 }  // namespace crmkit::pipeline

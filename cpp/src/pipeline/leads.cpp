@@ -14,7 +14,7 @@
 #include "crmkit/paging.hpp"
 #include "crmkit/events/emit.hpp"
 #include "crmkit/org/lookup.hpp"
-#include "customers/customers_internal.h"
+#include "crmkit/customers/record_values.hpp"
 #include "pipeline_internal.h"
 
 namespace crmkit::pipeline {
@@ -236,7 +236,7 @@ Lead Leads::update(std::int64_t id, const LeadInput& changes, std::optional<std:
 
 Lead Leads::qualify(std::int64_t id, std::optional<std::int64_t> by) {
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, by);
+  Context ctx = engine_side::acting(ctx_, by);
   auto fields = schema::Fields(ctx).of("lead");
   Lead before = load_in_scope(ctx, id, fields, "qualify", true);
   require_not_converted(before, "qualified");
@@ -254,7 +254,7 @@ Lead Leads::qualify(std::int64_t id, std::optional<std::int64_t> by) {
 Lead Leads::disqualify(std::int64_t id, const std::string& reason, std::optional<std::int64_t> by) {
   auto why = text::clean(reason, "reason", text::kMaxLong, true);
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, by);
+  Context ctx = engine_side::acting(ctx_, by);
   auto fields = schema::Fields(ctx).of("lead");
   Lead before = load_in_scope(ctx, id, fields, "disqualify");
   require_not_converted(before, "disqualified");
@@ -269,7 +269,7 @@ Lead Leads::disqualify(std::int64_t id, const std::string& reason, std::optional
 
 Lead Leads::assign(std::int64_t id, std::int64_t to, std::optional<std::int64_t> by) {
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, by);
+  Context ctx = engine_side::acting(ctx_, by);
   auto fields = schema::Fields(ctx).of("lead");
   Lead before = load_in_scope(ctx, id, fields, "assign", true);
   require_not_converted(before, "reassigned");
@@ -352,7 +352,7 @@ Table Leads::find(const LeadQuery& query) const {
 
 ConvertResult Leads::convert(std::int64_t id, const ConvertInput& input) {
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, input.by);
+  Context ctx = engine_side::acting(ctx_, input.by);
   auto fields = schema::Fields(ctx).of("lead");
   Lead before = load_in_scope(ctx, id, fields, "convert", true);
   require_not_converted(before, "converted again");
@@ -365,7 +365,7 @@ ConvertResult Leads::convert(std::int64_t id, const ConvertInput& input) {
   // Matching looks at every customer, not only those in the user's scope: a duplicate of a
   // customer someone else owns is still a duplicate. The records are written with the acting
   // user's name but without the scope limits.
-  Context wide = internal::elevated(ctx);
+  Context wide = engine_side::elevated(ctx);
   ConvertResult res;
   const auto keys = keys_of(before);
   // The existing customer this lead is, if any: same phone (E.164), else same e-mail, else (for

@@ -18,7 +18,7 @@
 #include "crmkit/events/emit.hpp"
 #include "crmkit/customers/lookup.hpp"
 #include "crmkit/org/lookup.hpp"
-#include "customers/customers_internal.h"
+#include "crmkit/customers/record_values.hpp"
 #include "pipeline_internal.h"
 
 namespace crmkit::pipeline {
@@ -26,7 +26,7 @@ namespace crmkit::pipeline {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-namespace internal {
+namespace engine_side {
 
 Context acting(const Context& ctx, std::optional<std::int64_t> by) {
   if (!by) return ctx;
@@ -45,6 +45,10 @@ Context elevated(const Context& ctx) {
   for (const auto& e : org::scoped_entities()) p.scopes[e] = org::Scope::All;
   return Context{ctx.engine, std::make_shared<const org::Principal>(std::move(p))};
 }
+
+}  // namespace engine_side
+
+namespace internal {
 
 std::int64_t to_cents(const Value& v, const std::string& field) {
   double x = 0;
@@ -246,7 +250,7 @@ std::optional<std::string> opt_num(const std::optional<double>& d) {
 }
 
 RecordValues values_of(const Context& ctx, std::int64_t id) {
-  auto v = load_values(ctx, opportunity_catalog(ctx), "opportunities o", id);
+  auto v = load_values(ctx, opportunity_catalog(ctx), kOpportunityFrom, id);
   return v ? *v : RecordValues{};
 }
 
@@ -334,7 +338,7 @@ void apply_changes(const Context& ctx, Opportunity& after, const OpportunityInpu
 // ---------------------------------------------------------------------------------------------
 // Internal entry points for the workflow engine
 
-namespace internal {
+namespace engine_side {
 
 std::optional<Opportunity> load_opportunity(const Context& ctx, std::int64_t id) {
   return load(ctx, id, schema::Fields(ctx).of("opportunity"));
@@ -389,7 +393,7 @@ std::optional<std::int64_t> customer_of(const Context& ctx, const std::string& e
   return q.step() ? q.get_opt_int(0) : std::nullopt;
 }
 
-}  // namespace internal
+}  // namespace engine_side
 
 // ---------------------------------------------------------------------------------------------
 // Opportunities
@@ -454,7 +458,7 @@ Opportunity Opportunities::get(std::int64_t id) const {
 Opportunity Opportunities::update(std::int64_t id, const OpportunityInput& changes,
                                   std::optional<std::int64_t> expected_version, std::optional<std::int64_t> by) {
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, by);
+  Context ctx = engine_side::acting(ctx_, by);
   auto rules = Rules::load(ctx);
   Opportunity before = load_in_scope(ctx, id, rules.fields, "change");
   check_version(before, expected_version);
@@ -473,7 +477,7 @@ Opportunity Opportunities::update(std::int64_t id, const OpportunityInput& chang
 Opportunity Opportunities::advance(std::int64_t id, const std::optional<std::string>& stage,
                                    std::optional<std::int64_t> by) {
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, by);
+  Context ctx = engine_side::acting(ctx_, by);
   auto rules = Rules::load(ctx);
   Opportunity before = load_in_scope(ctx, id, rules.fields, "advance");
   require_unlocked(ctx, before, "move to another stage");
@@ -501,7 +505,7 @@ Opportunity Opportunities::advance(std::int64_t id, const std::optional<std::str
 
 Opportunity Opportunities::win(std::int64_t id, std::optional<std::int64_t> by) {
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, by);
+  Context ctx = engine_side::acting(ctx_, by);
   auto rules = Rules::load(ctx);
   Opportunity before = load_in_scope(ctx, id, rules.fields, "win");
   require_unlocked(ctx, before, "be closed");
@@ -522,7 +526,7 @@ Opportunity Opportunities::win(std::int64_t id, std::optional<std::int64_t> by) 
 Opportunity Opportunities::lose(std::int64_t id, const std::string& reason, std::optional<std::int64_t> by) {
   auto why = text::clean(reason, "reason", text::kMaxLong, true);
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, by);
+  Context ctx = engine_side::acting(ctx_, by);
   auto rules = Rules::load(ctx);
   Opportunity before = load_in_scope(ctx, id, rules.fields, "lose");
   require_unlocked(ctx, before, "be closed");
@@ -544,7 +548,7 @@ Opportunity Opportunities::lose(std::int64_t id, const std::string& reason, std:
 Opportunity Opportunities::reopen(std::int64_t id, const std::optional<std::string>& stage,
                                   std::optional<std::int64_t> by) {
   db::Transaction tx(ctx_.db());
-  Context ctx = internal::acting(ctx_, by);
+  Context ctx = engine_side::acting(ctx_, by);
   auto rules = Rules::load(ctx);
   Opportunity before = load_in_scope(ctx, id, rules.fields, "reopen");
   require_unlocked(ctx, before, "be reopened");

@@ -1,46 +1,17 @@
-// Helpers shared by the pipeline services and the workflow engine (which changes opportunities
-// on behalf of an approval: it holds the lock, so it bypasses the lock check, and acts with the
-// rights of the workflow definition rather than of a user's scope).
+// Helpers shared by the pipeline services alone (what workflow also uses is public:
+// crmkit/pipeline/engine_side.hpp).
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
-#include "crmkit/context.hpp"
-#include "crmkit/pipeline/observer.hpp"
-#include "crmkit/pipeline/opportunity.hpp"
+#include "crmkit/pipeline/engine_side.hpp"
 #include "crmkit/value.hpp"
 
 namespace crmkit::pipeline::internal {
 
-// The context a call acts in: `by` (a user id) on the system view acts as that user (scope and
-// attribution); on a scoped view `by` must be the view's own user (PermissionDenied otherwise).
-Context acting(const Context& ctx, std::optional<std::int64_t> by);
-
-// A copy of `ctx` whose principal keeps its user (for attribution) but sees everything.
-Context elevated(const Context& ctx);
-
 // Money in currency units (int or float Value) to cents; ValidationError naming `field`.
 std::int64_t to_cents(const Value& v, const std::string& field);
 std::string cents_text(std::int64_t cents);
-
-std::optional<Opportunity> load_opportunity(const Context& ctx, std::int64_t id);
-std::optional<Document> load_document(const Context& ctx, std::int64_t id);
-
-// Engine-side changes of an opportunity: no scope or lock check; history, stage history and the
-// observer as for a user's change. `reason` is written to history.
-Opportunity engine_move_stage(const Context& ctx, std::int64_t id, const std::string& stage,
-                              const std::string& reason, const ChangeObserver& observer);
-Opportunity engine_update(const Context& ctx, std::int64_t id, const OpportunityInput& changes,
-                          const std::string& reason, const ChangeObserver& observer);
-Document engine_update_document(const Context& ctx, std::int64_t id, const DocumentInput& changes,
-                                const std::string& reason, const ChangeObserver& observer);
-
-// Sets or clears the lock column of an opportunity or a document (entity: "opportunity" or a
-// document kind). No effect for other entities.
-void set_lock(const Context& ctx, const std::string& entity, std::int64_t id, std::optional<std::int64_t> request);
-// The customer an opportunity or document belongs to (empty when none, or no such record).
-std::optional<std::int64_t> customer_of(const Context& ctx, const std::string& entity, std::int64_t id);
 
 }  // namespace crmkit::pipeline::internal

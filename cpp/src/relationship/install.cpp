@@ -31,6 +31,7 @@ void add_fact_fields(const Context& ctx, rules::Catalog& c) {
   // Whole days since the last contact as the rule language defines them (rounded down), the same
   // as the days_since_contact reported on the customer record and held by the segment store.
   add("days_since_contact", FieldType::Integer, rules::semantics::days_since_sql(ctx.db().dialect(), "f.last_contact_at"));
+  c.fields.back().days_since_of = "last_contact_at";
   add("interaction_count", FieldType::Integer, "coalesce(f.interaction_count, 0)");
   add("order_count", FieldType::Integer, "coalesce(f.order_count, 0)");
   add("lifetime_value", FieldType::Number, "(coalesce(f.lifetime_value_cents, 0) / 100.0)");

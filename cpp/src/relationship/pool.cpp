@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crmkit/customers/hooks.hpp"
 #include "crmkit/customers/lookup.hpp"
 #include "crmkit/customers/ownership.hpp"
 #include "crmkit/error.hpp"
@@ -70,14 +71,6 @@ std::optional<OwnerChange> last_owner_change(const Context& ctx, std::int64_t cu
   return OwnerChange{q.get_opt_text(0), q.get_opt_text(1), q.get_int(2)};
 }
 
-// The column of `opportunities` that says when a deal was won, if the pipeline has one.
-std::optional<std::string> won_time_column(const Context& ctx) {
-  const std::vector<std::string> cols = ctx.db().column_names("opportunities");
-  for (const char* c : {"won_at", "closed_at", "updated_at", "created_at"})
-    if (std::find(cols.begin(), cols.end(), c) != cols.end()) return std::string(c);
-  return std::nullopt;
-}
-
 // The customers whose reclaim date (the earlier of the idle and no-deal rules) is at or before
 // `horizon`, with why. Columns: customer_id, name, owner_id, reason, last_contact_at,
 // last_order_at, owned_since, due_at. The idle clock starts at the later of the last contact and
@@ -90,22 +83,19 @@ std::optional<std::string> won_time_column(const Context& ctx) {
 // A customer locked by a pending approval keeps its owner (the lock forbids every edit) and is
 // neither due nor warned about; the first run after its request ends catches up.
 std::string candidates_sql(const Context& ctx, const PoolRules& r, std::int64_t horizon, std::vector<Value>& params) {
-  bool opportunities = ctx.db().table_exists("opportunities");
+  // Won deals are kept by the pipeline, which installs their SELECT (customers/hooks.hpp).
+  const std::string& won = customers::won_deals_sql(ctx);
   std::string won_at = "NULL", won_join;
   std::string exempt;
   if (r.exempt_won) {
     exempt = " AND f.order_count = 0";
-    // One list of the customers with a won deal rather than one lookup per customer; without NULLs
-    // in the list NOT IN means what NOT EXISTS would.
-    if (opportunities)
-      exempt += " AND c.id NOT IN (SELECT o.customer_id FROM opportunities o WHERE o.status = 'won' AND "
-                "o.customer_id IS NOT NULL)";
-  } else if (opportunities) {
-    if (auto col = won_time_column(ctx)) {
-      won_join = " LEFT JOIN (SELECT o.customer_id, max(o." + *col +
-                 ") AS at FROM opportunities o WHERE o.status = 'won' GROUP BY o.customer_id) w ON w.customer_id = c.id";
-      won_at = "w.at";
-    }
+    // One list of the customers with a won deal rather than one lookup per customer; the list
+    // holds no NULLs, so NOT IN means what NOT EXISTS would.
+    if (!won.empty()) exempt += " AND c.id NOT IN (SELECT wd.customer_id FROM (" + won + ") wd)";
+  } else if (!won.empty()) {
+    won_join = " LEFT JOIN (SELECT wd.customer_id, max(wd.won_at) AS at FROM (" + won +
+               ") wd GROUP BY wd.customer_id) w ON w.customer_id = c.id";
+    won_at = "w.at";
   }
   auto scope = ctx.who->owner_filter("customers", "c.owner_id");
   const Dialect& d = ctx.db().dialect();
@@ -351,11 +341,10 @@ std::vector<std::int64_t> Pool::reclaim_idle() {
   detail::bind_params(fill, params);
   fill.exec();
 
-  db.prepare("INSERT INTO history(entity, entity_id, field, old_value, new_value, actor_id, at, reason) "
-             "SELECT 'customer', customer_id, 'owner_id', CAST(owner_id AS TEXT), NULL, ?, ?, "
-             "CASE reason WHEN 'idle' THEN ? ELSE ? END FROM " + pool_due + " WHERE due_at <= ? ORDER BY customer_id")
-      .bind_all(ctx_.actor(), now, reason_text(r, "idle"), reason_text(r, "no_deal"), now)
-      .exec();
+  history::record_each(ctx_, "customer", "owner_id",
+                       "SELECT customer_id, CAST(owner_id AS TEXT), NULL, CASE reason WHEN 'idle' THEN ?1 ELSE ?2 END "
+                       "FROM " + pool_due + " WHERE due_at <= ?3",
+                       {Value(reason_text(r, "idle")), Value(reason_text(r, "no_deal")), Value(now)});
   customers::clear_owners(ctx_, "SELECT customer_id FROM " + pool_due + " WHERE due_at <= ?", {Value(now)});
   auto cancelled = db.prepare(
       "UPDATE tasks SET status = 'cancelled', closed_at = ?1, updated_at = ?1, version = version + 1 "

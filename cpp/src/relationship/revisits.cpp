@@ -4,6 +4,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/history.hpp"
 #include "crmkit/log.hpp"
+#include "crmkit/relationship/audiences.hpp"
 #include "crmkit/text.hpp"
 #include "relationship_internal.h"
 
@@ -37,14 +38,14 @@ std::optional<RevisitPlan> find(const Context& ctx, const std::string& name) {
   return read(q);
 }
 
-const std::function<std::vector<std::int64_t>(const Context&, const std::string&)>& segments(const Context& ctx) {
-  const auto& f = ctx.live().segment_members;
+const Audiences::Members& segments(const Context& ctx) {
+  const auto& f = audiences(ctx).segment_members;
   if (!f) throw ValidationError("segments are not available", "segment");
   return f;
 }
 
-const std::function<std::vector<std::int64_t>(const Context&, const std::string&)>& groups(const Context& ctx) {
-  const auto& f = ctx.live().group_members;
+const Audiences::Members& groups(const Context& ctx) {
+  const auto& f = audiences(ctx).group_members;
   if (!f) throw ValidationError("groups are not available", "group");
   return f;
 }
@@ -83,9 +84,8 @@ RevisitPlan Revisits::plan(const RevisitPlanInput& in) {
   if (p.target_kind == "segment") {
     segments(ctx_)(ctx_, p.target);  // NotFound for an unknown segment
   } else if (p.target_kind == "group") {
-    auto g = ctx_.db().prepare("SELECT 1 FROM groups WHERE name = ?");
-    g.bind_all(p.target);
-    if (!g.step()) throw NotFound("group: group '" + p.target + "' does not exist");
+    groups(ctx_);  // refused where no domain keeps groups
+    if (!audiences(ctx_).group_exists(ctx_, p.target)) throw NotFound("group: group '" + p.target + "' does not exist");
   }
   if (in.assignee_id) detail::require_user(ctx_, *in.assignee_id, "assignee");
   p.assignee_id = in.assignee_id;

@@ -88,30 +88,6 @@ void add_rule(Conditions& c, const Context& ctx, const ReportFilter& f, const ru
   c.add(fragment.sql, fragment.params);
 }
 
-rules::Catalog lead_catalog(const Context& ctx) {
-  using rules::FieldType;
-  rules::Catalog c;
-  c.entity = "lead";
-  c.zone = ctx.zone();
-  c.fields = {
-      {"id", FieldType::Integer, "l.id", {}},
-      {"name", FieldType::Text, "l.name", {}},
-      {"company", FieldType::Text, "l.company", {}},
-      {"phone", FieldType::Text, "l.phone", {}},
-      {"email", FieldType::Text, "l.email", {}},
-      {"source", FieldType::Text, "l.source", {}},
-      {"status", FieldType::Enum, "l.status", {"new", "qualified", "disqualified", "converted"}},
-      {"owner", FieldType::User, "l.owner_id", {}},
-      {"owner_id", FieldType::User, "l.owner_id", {}},
-      {"reason", FieldType::Text, "l.reason", {}},
-      {"customer_id", FieldType::Integer, "l.customer_id", {}},
-      {"created_at", FieldType::DateTime, "l.created_at", {}},
-      {"qualified_at", FieldType::DateTime, "l.qualified_at", {}},
-      {"converted_at", FieldType::DateTime, "l.converted_at", {}},
-  };
-  return c;
-}
-
 Period parse_period(const std::string& text, const std::string& field) {
   if (text == "day") return Period::Day;
   if (text == "week") return Period::Week;

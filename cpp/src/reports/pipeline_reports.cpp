@@ -165,7 +165,7 @@ Table Reports::conversion(const std::string& by, const ReportFilter& f, const st
   Conditions c;
   add_scope(c, ctx_, "leads", "l.owner_id");
   add_owner_team(c, ctx_, f, "l.owner_id");
-  add_rule(c, ctx_, f, lead_catalog(ctx_));
+  add_rule(c, ctx_, f, pipeline::lead_catalog(ctx_));
   add_window(c, f, "l.created_at");
   // "Reached qualified" includes leads converted without an explicit qualify, so each count is a
   // subset of the one before it.

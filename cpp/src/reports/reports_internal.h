@@ -44,9 +44,6 @@ void add_rule(Conditions& c, const Context& ctx, const ReportFilter& filter, con
 // the instant its local day begins is.
 void add_date_window(Conditions& c, const ReportFilter& filter, const std::string& column, const TimeZone& zone);
 
-// The rule catalog of leads (alias `l`), used by conversion().
-rules::Catalog lead_catalog(const Context& ctx);
-
 // Calendar periods of the database's time zone. A week is an ISO week: Monday to Sunday.
 enum class Period { Day, Week, Month, Quarter, Year };
 // "day" | "week" | "month" | "quarter" | "year"; ValidationError naming `field` otherwise.

@@ -35,6 +35,7 @@ class Compiler {
       : rule_(rule), catalog_(catalog), now_ms_(now_ms), filter_(filter) {}
 
   SqlFragment run() {
+    dialect();  // a catalog without one is refused whatever the rule uses
     if (rule_.entity() != catalog_.entity) {
       fail(0, "a catalog for " + rule_.entity() + " rules", "one for " + catalog_.entity);
     }
@@ -269,7 +270,10 @@ class Compiler {
     }
   }
 
-  const Dialect& dialect() const { return *catalog_.dialect; }
+  const Dialect& dialect() const {
+    if (!catalog_.dialect) throw Error("the rule catalog of '" + catalog_.entity + "' names no SQL dialect");
+    return *catalog_.dialect;
+  }
 
   const Rule& rule_;
   const Catalog& catalog_;

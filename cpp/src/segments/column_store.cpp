@@ -588,19 +588,18 @@ struct ColumnStore::Impl {
       column_of.emplace(col.name, static_cast<int>(columns.size()));
       columns.push_back(std::move(col));
     }
-    for (const auto& d : options.days_since) {
-      auto it = column_of.find(d.field);
-      if (it == column_of.end()) continue;  // a catalog without that fact
-      auto src = column_of.find(d.source);
+    for (const auto& f : catalog.fields) {
+      if (f.days_since_of.empty()) continue;
+      auto src = column_of.find(f.days_since_of);
       if (src == column_of.end() || columns[static_cast<std::size_t>(src->second)].kind != Kind::Int ||
           (columns[static_cast<std::size_t>(src->second)].type != FieldType::DateTime &&
            columns[static_cast<std::size_t>(src->second)].type != FieldType::Date)) {
-        throw Error("segment store: days-since field '" + d.field + "' needs a stored date or datetime field '" +
-                    d.source + "'");
+        throw Error("segment store: days-since field '" + f.name + "' needs a stored date or datetime field '" +
+                    f.days_since_of + "'");
       }
-      Column& col = columns[static_cast<std::size_t>(it->second)];
+      Column& col = columns[static_cast<std::size_t>(column_of.at(f.name))];
       if (col.type != FieldType::Integer) {
-        throw Error("segment store: days-since field '" + d.field + "' must be an integer field");
+        throw Error("segment store: days-since field '" + f.name + "' must be an integer field");
       }
       col.kind = Kind::Days;
       col.source = src->second;

@@ -1,6 +1,7 @@
 #include "crmkit/segments/install.hpp"
 
 #include "crmkit/customers/catalog.hpp"
+#include "crmkit/relationship/audiences.hpp"
 #include "crmkit/segments/segments.hpp"
 
 namespace crmkit::segments {
@@ -22,6 +23,12 @@ std::vector<std::string> groups_of(const Context& ctx, std::int64_t customer_id)
   return out;
 }
 
+bool group_exists(const Context& ctx, const std::string& group) {
+  auto q = ctx.db().prepare("SELECT 1 FROM groups WHERE name = ?");
+  q.bind_all(group);
+  return q.step();
+}
+
 std::vector<std::int64_t> group_members(const Context& ctx, const std::string& group) {
   auto q = ctx.db().prepare(
       "SELECT gm.customer_id FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.name = ? "
@@ -41,8 +48,7 @@ void add_group_test(const Context&, rules::Catalog& c) {
 }  // namespace
 
 void install(Engine& engine) {
-  engine.segment_members = segment_members;
-  engine.group_members = group_members;
+  relationship::install_audiences(engine, {segment_members, group_members, group_exists});
   customers::add_catalog_part(engine, customers::CatalogPart{{}, add_group_test, in_group, groups_of});
 }
 

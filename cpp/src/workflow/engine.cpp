@@ -7,7 +7,7 @@
 #include "crmkit/text.hpp"
 #include "crmkit/workflow/step_decision.hpp"
 #include "engine_internal.h"
-#include "pipeline/pipeline_internal.h"
+#include "crmkit/pipeline/engine_side.hpp"
 
 namespace crmkit::workflow::internal {
 
@@ -26,7 +26,7 @@ LoadedRecord require_record(const Context& ctx, const EntityInfo& info, std::int
 }
 
 Context actor_context(const Context& ctx, std::optional<std::int64_t> by, const std::string& what) {
-  Context a = pipeline::internal::acting(ctx, by);
+  Context a = pipeline::engine_side::acting(ctx, by);
   if (!a.actor())
     throw PermissionDenied("the system view cannot " + what + " without naming the acting user: pass by=<user>");
   return a;

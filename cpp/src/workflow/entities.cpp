@@ -16,7 +16,7 @@ std::optional<EntityInfo> build_entity_info(const Context& ctx, const std::strin
   EntityInfo info;
   info.entity = entity;
   if (entity == "opportunity") {
-    info.table_alias = "opportunities o";
+    info.table_alias = pipeline::kOpportunityFrom;
     info.alias = "o";
     info.scope = "opportunities";
     info.catalog = pipeline::opportunity_catalog(ctx);
@@ -27,7 +27,7 @@ std::optional<EntityInfo> build_entity_info(const Context& ctx, const std::strin
     info.scope = "customers";
     info.catalog = customers::customer_catalog(ctx);
   } else if (pipeline::is_document_kind(ctx, entity)) {
-    info.table_alias = "documents d";
+    info.table_alias = pipeline::kDocumentFrom;
     info.alias = "d";
     info.scope = "opportunities";
     info.catalog = pipeline::document_catalog(ctx, entity);

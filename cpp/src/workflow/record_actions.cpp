@@ -9,7 +9,7 @@
 #include "crmkit/schema/stages.hpp"
 #include "crmkit/customers/locks.hpp"
 #include "engine_internal.h"
-#include "pipeline/pipeline_internal.h"
+#include "crmkit/pipeline/engine_side.hpp"
 
 namespace crmkit::workflow::internal {
 
@@ -18,20 +18,20 @@ void lock_record(const Context& ctx, const std::string& entity, std::int64_t id,
   if (entity == "customer")
     customers::set_approval_lock(ctx, id, request, step);
   else
-    pipeline::internal::set_lock(ctx, entity, id, request);
+    pipeline::engine_side::set_lock(ctx, entity, id, request);
 }
 
 void unlock_record(const Context& ctx, const std::string& entity, std::int64_t id) {
   if (entity == "customer")
     customers::set_approval_lock(ctx, id, std::nullopt, std::nullopt);
   else
-    pipeline::internal::set_lock(ctx, entity, id, std::nullopt);
+    pipeline::engine_side::set_lock(ctx, entity, id, std::nullopt);
 }
 
 void apply_action(const Context& ctx, const EntityInfo& info, std::int64_t entity_id, const Action& a,
                   const std::string& reason, const std::string& workflow) {
   if (a.empty()) return;
-  Context wide = pipeline::internal::elevated(ctx);
+  Context wide = pipeline::engine_side::elevated(ctx);
   // The changes this action makes must not start the same workflow again: the request that just
   // decided covered them (a resubmitted initiation approved from 初步接洽 would otherwise re-lock
   // the deal on entering 需求确认). The workflow to leave out travels with the observer.
@@ -51,7 +51,7 @@ void apply_action(const Context& ctx, const EntityInfo& info, std::int64_t entit
   }
   std::int64_t opp_id = entity_id;
   if (info.is_document) {
-    auto d = pipeline::internal::load_document(ctx, entity_id);
+    auto d = pipeline::engine_side::load_document(ctx, entity_id);
     if (!d) throw NotFound(info.entity + " " + std::to_string(entity_id) + " does not exist");
     opp_id = d->opportunity_id;
     if (!a.set.empty()) {
@@ -62,23 +62,23 @@ void apply_action(const Context& ctx, const EntityInfo& info, std::int64_t entit
         else
           in.fields[k] = v;
       }
-      pipeline::internal::engine_update_document(wide, entity_id, in, reason, observer);
+      pipeline::engine_side::engine_update_document(wide, entity_id, in, reason, observer);
     }
   } else if (!a.set.empty()) {
     pipeline::OpportunityInput in;
     auto defs = schema::Fields(ctx).of("opportunity");
     for (const auto& [k, v] : a.set) (defs.find(k) ? in.fields : in.attrs)[k] = v;
-    pipeline::internal::engine_update(wide, opp_id, in, reason, observer);
+    pipeline::engine_side::engine_update(wide, opp_id, in, reason, observer);
   }
   if (a.stage) {
-    pipeline::internal::engine_move_stage(wide, opp_id, *a.stage, reason, observer);
+    pipeline::engine_side::engine_move_stage(wide, opp_id, *a.stage, reason, observer);
   } else if (a.advance) {
-    auto opp = pipeline::internal::load_opportunity(ctx, opp_id);
+    auto opp = pipeline::engine_side::load_opportunity(ctx, opp_id);
     if (!opp) throw NotFound("opportunity " + std::to_string(opp_id) + " does not exist");
     auto stages = schema::Stages(ctx, "pipeline").names();
     auto it = std::find(stages.begin(), stages.end(), opp->stage);
     if (it != stages.end() && it + 1 != stages.end())
-      pipeline::internal::engine_move_stage(wide, opp_id, *(it + 1), reason, observer);
+      pipeline::engine_side::engine_move_stage(wide, opp_id, *(it + 1), reason, observer);
   }
 }
 

@@ -4,7 +4,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/events/emit.hpp"
 #include "crmkit/org/lookup.hpp"
-#include "pipeline/pipeline_internal.h"
+#include "crmkit/pipeline/engine_side.hpp"
 #include "request_store_internal.h"
 #include "workflow_internal.h"
 
@@ -23,7 +23,7 @@ E stored(std::optional<E> v, const std::string& text, const char* what) {
 // Puts the request on the change feed under its record's customer.
 void request_event(const Context& ctx, ReqRow& req, events::ChangeKind kind, const std::vector<std::string>& fields) {
   if (!req.customer_id) req.customer_id = req.entity == "customer" ? std::optional<std::int64_t>(req.entity_id)
-                                                                   : pipeline::internal::customer_of(ctx, req.entity, req.entity_id);
+                                                                   : pipeline::engine_side::customer_of(ctx, req.entity, req.entity_id);
   events::emit(ctx, kind, "approval_request", req.id, *req.customer_id, fields);
 }
 

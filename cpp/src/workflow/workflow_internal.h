@@ -26,7 +26,7 @@ using pipeline::RecordValues;
 
 struct EntityInfo {
   std::string entity;       // "opportunity", "customer" or a document kind
-  std::string table_alias;  // the FROM clause: "opportunities o", customers::kRuleFrom, "documents d"
+  std::string table_alias;  // the FROM clause: pipeline::kOpportunityFrom, customers::rule_from(), pipeline::kDocumentFrom
   std::string alias;        // the record's table alias in it: "o", "c", "d"
   std::string scope;        // the role scope that governs it ("opportunities", "customers")
   rules::Catalog catalog;

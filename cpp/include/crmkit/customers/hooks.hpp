@@ -41,4 +41,11 @@ void set_facts_reader(Engine& engine, FactsReader reader);
 // The installed reader; nullptr when none is (a record then shows empty facts).
 const FactsReader* facts_reader(const Context& ctx);
 
+// A customer's won deals, as SQL installed by the domain that keeps deals (pipeline): a SELECT of
+// (customer_id, won_at) rows, one per won deal that belongs to a customer. The pool's no-deal rule
+// reads it (relationship and pipeline are side by side above customers, so it meets them here).
+void set_won_deals_sql(Engine& engine, std::string sql);
+// The installed SELECT; empty when none is (then no customer has a won deal).
+const std::string& won_deals_sql(const Context& ctx);
+
 }  // namespace crmkit::customers

@@ -36,6 +36,10 @@ struct FieldInfo {
   std::string sql;
   // Enum / MultiEnum options; empty means literals are not checked against a list.
   std::vector<std::string> options;
+  // Set on an Integer field that counts whole days from the stored Date / DateTime field of this
+  // name to $now (rules::semantics::days_since; its `sql` is days_since_sql of that field's SQL),
+  // so that a store evaluating rules in memory computes it from that field at each call.
+  std::string days_since_of = {};
 };
 
 struct Catalog {
@@ -46,9 +50,10 @@ struct Catalog {
   std::string has_tag_sql;
   // The same for in_group() with one '?' for the group name.
   std::string in_group_sql;
-  // The SQL forms of the database the compiled rule runs on (set by the catalog's builder from
-  // Database::dialect(); SQLite's, the embedded default, otherwise).
-  const Dialect* dialect = &sqlite_dialect();
+  // The SQL forms of the database the compiled rule runs on, set by the catalog's builder from
+  // Database::dialect(). There is no default: a catalog without one cannot be compiled to SQL
+  // (rules::compile throws Error), so no rule is spelled for the wrong engine.
+  const Dialect* dialect = nullptr;
   // The database's time zone: date text without an offset is a local time, and `now` compared
   // with a `date` field is read on the local calendar (see docs/rules.md, "Dates and time zones").
   TimeZone zone;

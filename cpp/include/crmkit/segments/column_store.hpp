@@ -46,19 +46,12 @@ class Database;
 
 namespace crmkit::segments {
 
-// A catalog field whose SQL depends on $now cannot be stored. It is computed on the fly as
-// rules::semantics::days_since(source value, now_ms): whole days from a stored date/datetime
-// field to now, rounded down, NULL when that field is NULL. The field's catalog SQL is expected to
-// be rules::semantics::days_since_sql(source SQL), the same definition, as the customer catalog
-// builds it.
-struct DaysSince {
-  std::string field;   // the catalog field, e.g. "days_since_contact"
-  std::string source;  // the stored datetime field it counts from, e.g. "last_contact_at"
-};
-
+// A catalog field whose SQL depends on $now cannot be stored. One the catalog marks as counting
+// days from a stored date (rules::FieldInfo::days_since_of, as relationship marks
+// days_since_contact) is computed on the fly as rules::semantics::days_since(source value,
+// now_ms): whole days from that field to now, rounded down, NULL when it is NULL — the definition
+// the field's catalog SQL (days_since_sql) spells for SQL.
 struct ColumnStoreOptions {
-  // The default matches the customer catalog of crmkit/customers.
-  std::vector<DaysSince> days_since = {{"days_since_contact", "last_contact_at"}};
   // Load every field on the first refresh instead of when a rule first reads it.
   bool eager = false;
   // From this many customers on, a count evaluates half the rows on a second core. Below it,
@@ -80,8 +73,8 @@ struct ColumnStoreStats {
 class ColumnStore {
  public:
   // `catalog` must be the customer catalog: field SQL over `c` (customers) and `f`
-  // (customer_facts, LEFT JOINed). Reads nothing yet. Throws crmkit::Error if a DaysSince names a
-  // field that is missing or whose source is not a stored date/datetime field.
+  // (customer_facts, LEFT JOINed). Reads nothing yet. Throws crmkit::Error if a field counts days
+  // from a field that is missing or not a stored date/datetime field.
   ColumnStore(db::Database& db, rules::Catalog catalog, ColumnStoreOptions options = {});
   ~ColumnStore();
   ColumnStore(const ColumnStore&) = delete;
@@ -101,7 +94,7 @@ class ColumnStore {
   // in `restrict_to_owners` (customers without an owner are then excluded). Loads the columns,
   // tags and groups the rule needs on first use. Throws crmkit::Error if the rule is for another
   // entity, uses a field missing from this store's catalog or of another type, or a field that
-  // depends on $now without a DaysSince; crmkit::StorageError if loading fails.
+  // depends on $now other than by counting days from a stored date; crmkit::StorageError if loading fails.
   std::vector<std::int64_t> evaluate(const rules::Rule& rule, std::int64_t now_ms,
                                      const std::vector<std::int64_t>* restrict_to_owners = nullptr) const;
   // The number of ids evaluate() would return.

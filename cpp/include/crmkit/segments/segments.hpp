@@ -146,7 +146,7 @@ class AutoRules {
 };
 
 // The members of a saved segment as the context's principal sees them (installed as
-// Engine::segment_members so that revisit plans can target segments).
+// relationship::Audiences so that revisit plans can target segments).
 std::vector<std::int64_t> segment_members(const Context& ctx, const std::string& name);
 
 }  // namespace crmkit::segments
