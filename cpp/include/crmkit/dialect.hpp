@@ -51,6 +51,10 @@ class Dialect {
   // that returns the table's column names, one row each.
   virtual std::string table_exists_query() const = 0;
   virtual std::string column_names_query() const = 0;
+  // The collation that compares text bytewise, as memcmp (rules::semantics::compare_text): the
+  // rule compiler forces it on text operands so that a column declared otherwise cannot make SQL
+  // disagree with the in-memory evaluators.
+  virtual std::string bytewise_collation() const = 0;
   // Put after a table in FROM: the index the planner must use for it, where the engine takes
   // such a hint (" INDEXED BY name"), or nothing where its planner needs none.
   virtual std::string index_hint(std::string_view index) const = 0;

@@ -40,6 +40,7 @@ class SqliteDialect final : public Dialect {
   std::string least(std::string_view a, std::string_view b) const override {
     return "min(" + str(a) + ", " + str(b) + ")";
   }
+  std::string bytewise_collation() const override { return "BINARY"; }
   std::string is_text(std::string_view expr) const override { return "(typeof(" + str(expr) + ") = 'text')"; }
   std::string is_integer(std::string_view expr) const override {
     return "(typeof(" + str(expr) + ") = 'integer')";

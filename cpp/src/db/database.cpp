@@ -14,6 +14,7 @@
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
 #include "migrations_internal.h"
+#include "sql_trace_internal.h"
 
 namespace crmkit::db {
 
@@ -111,6 +112,7 @@ struct Database::Impl {
       throw StorageError(std::string("cannot prepare SQL: ") + sqlite3_errmsg(handle) + " (" + sql + ")");
     }
     ++compiled;
+    detail::trace_sql(sql);
     return std::make_unique<PreparedStatement>(h, sql);
   }
 
@@ -401,6 +403,7 @@ Stmt Database::prepare(const std::string& sql) {
 void Database::exec(const std::string& sql) {
   try {
     impl_->conn->exec(sql);
+    detail::trace_sql(sql);  // what ran, as compile() traces what compiled
   } catch (...) {
     rethrow_storage_error("statement failed");
   }

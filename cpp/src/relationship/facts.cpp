@@ -29,9 +29,11 @@ LEFT JOIN (SELECT customer_id, sum(satisfaction) AS ss, count(satisfaction) AS s
 )sql";
 
 constexpr const char* kDiffers =
-    "(f.last_contact_at IS NOT x.lc OR f.interaction_count IS NOT x.ic OR f.order_count IS NOT x.oc OR "
-    "f.lifetime_value_cents IS NOT x.ltv OR f.first_order_at IS NOT x.fo OR f.last_order_at IS NOT x.lo OR "
-    "f.satisfaction_sum IS NOT x.ss OR f.satisfaction_count IS NOT x.sc OR f.open_tickets IS NOT x.ot)";
+    "(f.last_contact_at IS DISTINCT FROM x.lc OR f.interaction_count IS DISTINCT FROM x.ic OR "
+    "f.order_count IS DISTINCT FROM x.oc OR f.lifetime_value_cents IS DISTINCT FROM x.ltv OR "
+    "f.first_order_at IS DISTINCT FROM x.fo OR f.last_order_at IS DISTINCT FROM x.lo OR "
+    "f.satisfaction_sum IS DISTINCT FROM x.ss OR f.satisfaction_count IS DISTINCT FROM x.sc OR "
+    "f.open_tickets IS DISTINCT FROM x.ot)";
 
 }  // namespace
 

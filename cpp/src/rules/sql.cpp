@@ -86,7 +86,7 @@ class Compiler {
     field(n);
     if (text) {
       out_.sql += " COLLATE ";
-      out_.sql += semantics::kTextCollation;
+      out_.sql += dialect().bytewise_collation();
       out_.sql += ')';
     }
   }

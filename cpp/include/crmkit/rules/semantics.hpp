@@ -6,7 +6,7 @@
 //
 //   * literals: how an operand becomes the value it is compared with (literal());
 //   * comparison: SQLite's order of two values — numbers (bool as 0/1, ints and doubles compared
-//     exactly) before text, text bytewise (compare(); the SQL side forces kTextCollation);
+//     exactly) before text, text bytewise (compare(); the SQL side forces Dialect::bytewise_collation);
 //   * the NULL rule: every predicate on NULL is false except `is null` (on_null());
 //     contains/starts_with on a value that is not text see it as NULL (text_operand(),
 //     text_operand_sql());
@@ -67,9 +67,6 @@ inline int compare_text(std::string_view a, std::string_view b) noexcept {
 // double, compared exactly) before text, text bytewise; lists (never produced by SQL) last.
 int compare(const Value& a, const Value& b);
 
-// The collation the SQL compiler forces on text and enum operands, so that a column declared
-// NOCASE cannot make SQL disagree with compare_text().
-inline constexpr std::string_view kTextCollation = "BINARY";
 inline bool is_text_type(FieldType t) noexcept { return t == FieldType::Text || t == FieldType::Enum; }
 
 // ---- literals --------------------------------------------------------------------------------

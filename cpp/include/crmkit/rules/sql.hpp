@@ -4,7 +4,7 @@
 // decides the table aliases). It always yields 0 or 1, never NULL: each predicate is wrapped so
 // that NULL inputs give 0, which makes `NOT` exact and the result identical to rules::evaluate on
 // the same data. Every literal is a bound parameter; the only SQL text comes from the catalog and
-// from fixed templates. Text comparisons are forced to bytewise (COLLATE BINARY).
+// from fixed templates. Text comparisons are forced to bytewise (Dialect::bytewise_collation).
 //
 // Thread-safety: pure function of its arguments.
 #pragma once
