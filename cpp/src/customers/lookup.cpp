@@ -14,6 +14,13 @@ std::optional<std::optional<std::int64_t>> owner_of(const Context& ctx, std::int
   return q.get_opt_int(0);
 }
 
+std::optional<std::int64_t> customer_of_contact(const Context& ctx, std::int64_t contact_id) {
+  auto q = ctx.db().prepare("SELECT customer_id FROM contacts WHERE id = ?");
+  q.bind_all(contact_id);
+  if (!q.step()) return std::nullopt;
+  return q.get_int(0);
+}
+
 std::unordered_map<std::int64_t, std::optional<std::int64_t>> owners_of(const Context& ctx,
                                                                         const std::vector<std::int64_t>& customer_ids) {
   std::unordered_map<std::int64_t, std::optional<std::int64_t>> out;
@@ -37,6 +44,12 @@ std::string visible_condition(const Context& ctx, const std::string& customer_co
   if (f.sql == "1") return "1";
   for (auto id : f.params) params.emplace_back(id);
   return customer_col + " IN (SELECT sc.id FROM customers sc WHERE " + f.sql + ")";
+}
+
+std::int64_t count_all(const Context& ctx) {
+  auto q = ctx.db().prepare("SELECT count(*) FROM customers");
+  q.step();
+  return q.get_int(0);
 }
 
 bool any_customer(const Context& ctx) {

@@ -185,6 +185,21 @@ std::int64_t ChangeFeed::latest_id(Database& db) {
   return q.get_int(0);
 }
 
+ChangeFeed::Retained ChangeFeed::retained(Database& db) {
+  auto q = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM events");
+  q.step();
+  return Retained{q.get_int(0), q.get_int(1), q.get_int(2)};
+}
+
+std::vector<std::int64_t> ChangeFeed::customers_after(Database& db, std::int64_t after) {
+  auto q = db.prepare("SELECT DISTINCT customer_id FROM events WHERE id > ?1 AND customer_id IS NOT NULL "
+                      "ORDER BY customer_id");
+  q.bind(1, after);
+  std::vector<std::int64_t> out;
+  while (q.step()) out.push_back(q.get_int(0));
+  return out;
+}
+
 void ChangeFeed::write(Database& db, const std::vector<Pending>& rows) {
   constexpr std::size_t kChunk = 128;
   std::size_t done = 0;

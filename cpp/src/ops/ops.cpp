@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "crmkit/customers/lookup.hpp"
+#include "crmkit/db/change_feed.hpp"
 #include "crmkit/db/maintenance.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
@@ -21,11 +23,6 @@ std::string some_ids(const std::vector<std::int64_t>& ids) {
   return out;
 }
 
-std::int64_t scalar(db::Database& db, const std::string& sql) {
-  auto q = db.prepare(sql);
-  return q.step() ? q.get_int(0) : 0;
-}
-
 void check_integrity(db::Database& db, CheckResult& r) {
   for (const auto& line : db::integrity_problems(db, 20))
     r.problems.push_back({"integrity", "SQLite integrity_check: " + line});
@@ -41,10 +38,8 @@ void check_foreign_keys(db::Database& db, CheckResult& r) {
 // Ids ascend by one per event (AUTOINCREMENT, assigned at commit) and retention deletes only the
 // oldest, so the retained ids form one unbroken range ending at the sequence's last value.
 void check_events(db::Database& db, CheckResult& r) {
-  auto q = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM events");
-  q.step();
-  const std::int64_t n = q.get_int(0), lo = q.get_int(1), hi = q.get_int(2);
-  q.reset();
+  const auto kept = db::ChangeFeed::retained(db);
+  const std::int64_t n = kept.count, lo = kept.oldest, hi = kept.newest;
   const std::int64_t seq = db::ChangeFeed::latest_id(db);
   r.events = n;
   if (n > 0 && hi - lo + 1 != n)
@@ -102,7 +97,7 @@ CheckResult Operations::check() const {
                                         (ledger.first_bad ? " at entry " + std::to_string(*ledger.first_bad) : std::string()) +
                                         ": " + ledger.reason});
   check_events(db, r);
-  r.customers = scalar(db, "SELECT count(*) FROM customers");
+  r.customers = customers::count_all(ctx_);
   tx.commit();
   r.ok = r.problems.empty();
   log::logger().info("ops.check ok={} problems={}", r.ok, r.problems.size());

@@ -36,9 +36,7 @@ rules::Catalog opportunity_catalog(const Context& ctx) {
       {"owner_id", FieldType::User, "o.owner_id", {}},
       {"team_id", FieldType::Integer, org::team_of_sql("o.owner_id"), {}},
       {"stage", FieldType::Enum, "o.stage", stages},
-      {"probability", FieldType::Number,
-       "COALESCE(o.probability, (SELECT ps.probability FROM stages ps WHERE ps.kind = 'pipeline' AND ps.name = "
-       "o.stage))",
+      {"probability", FieldType::Number, "COALESCE(o.probability, " + schema::pipeline_stage_probability_sql("o.stage") + ")",
        {}},
       {"close_date", FieldType::Date, "o.close_date", {}},
       {"status", FieldType::Enum, "o.status", {"open", "won", "lost"}},

@@ -82,9 +82,14 @@ constexpr const char* kScope = "opportunities";
 constexpr const char* kColumns =
     "o.id, o.customer_id, o.title, o.amount_cents, o.owner_id, o.close_date, o.stage, o.probability, o.status, "
     "o.lost_reason, o.lead_id, o.fields, o.locked_by_request, o.created_by, o.created_at, o.updated_at, "
-    "o.closed_at, o.version, s.probability";
-constexpr const char* kFrom =
-    " FROM opportunities o LEFT JOIN stages s ON s.kind = 'pipeline' AND s.name = o.stage";
+    "o.closed_at, o.version, ";  // then the stage's probability (record_columns())
+constexpr const char* kFrom = " FROM opportunities o";
+
+// The select list of an opportunity record: its columns and its stage's probability.
+const std::string& record_columns() {
+  static const std::string columns = kColumns + schema::pipeline_stage_probability_sql("o.stage");
+  return columns;
+}
 
 std::string describe(const org::Principal& who) {
   return "user '" + who.login + "' (role " + who.role + ", opportunities scope " +
@@ -117,7 +122,7 @@ Opportunity read_opportunity(db::Stmt& q, const schema::FieldSet& fields) {
 }
 
 std::optional<Opportunity> load(const Context& ctx, std::int64_t id, const schema::FieldSet& fields) {
-  auto q = ctx.db().prepare(std::string("SELECT ") + kColumns + kFrom + " WHERE o.id = ?");
+  auto q = ctx.db().prepare("SELECT " + record_columns() + kFrom + " WHERE o.id = ?");
   q.bind_all(id);
   if (!q.step()) return std::nullopt;
   return read_opportunity(q, fields);
@@ -580,7 +585,7 @@ Table Opportunities::find(const OpportunityQuery& query) const {
   db::Transaction tx(ctx_.db(), false);
   auto rules = Rules::load(ctx_);
   auto scope = ctx_.who->owner_filter(kScope, "o.owner_id");
-  std::string sql = std::string("SELECT ") + kColumns + kFrom + " WHERE " + scope.sql;
+  std::string sql = "SELECT " + record_columns() + kFrom + " WHERE " + scope.sql;
   std::vector<Value> params;
   for (auto p : scope.params) params.emplace_back(p);
   if (query.owner) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "crmkit/customers/lookup.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/events/emit.hpp"
 #include "crmkit/history.hpp"
@@ -77,10 +78,9 @@ Interaction insert_one(const Context& ctx, Checks& checks, const InteractionInpu
   i.user_id = checks.resolve_author(in.by, "by", row);
   i.summary = text::clean(in.summary, "summary", text::kMaxLong, false, row).value_or("");
   if (in.contact_id) {
-    auto c = ctx.db().prepare("SELECT customer_id FROM contacts WHERE id = ?");
-    c.bind_all(*in.contact_id);
-    if (!c.step()) throw NotFound(row_prefix(row) + "contact: contact " + std::to_string(*in.contact_id) + " does not exist");
-    if (c.get_int(0) != in.customer_id)
+    const auto holder = customers::customer_of_contact(ctx, *in.contact_id);
+    if (!holder) throw NotFound(row_prefix(row) + "contact: contact " + std::to_string(*in.contact_id) + " does not exist");
+    if (*holder != in.customer_id)
       throw ValidationError(row_prefix(row) + "contact: contact " + std::to_string(*in.contact_id) +
                                 " belongs to another customer",
                             "contact", row);

@@ -259,12 +259,11 @@ double quantile_sorted(const std::vector<double>& v, double q) {
 
 std::vector<PipelineStage> pipeline_stages(const Context& ctx) {
   std::vector<PipelineStage> out;
-  auto q = ctx.db().prepare("SELECT name, probability FROM stages WHERE kind = 'pipeline' ORDER BY position, name");
-  while (q.step()) {
+  for (const auto& stage : schema::Stages(ctx, "pipeline").list()) {
     PipelineStage s;
-    s.name = q.get_text(0);
-    s.has_probability = !q.is_null(1);
-    s.probability = s.has_probability ? q.get_double(1) : 0.0;
+    s.name = stage.name;
+    s.has_probability = stage.probability.has_value();
+    s.probability = stage.probability.value_or(0.0);
     out.push_back(std::move(s));
   }
   return out;

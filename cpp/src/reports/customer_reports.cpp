@@ -184,9 +184,7 @@ namespace {
 
 // Lifecycle stages in position order, then stages found in the data but no longer configured.
 std::vector<std::string> lifecycle_order(const Context& ctx, const std::set<std::string>& seen) {
-  std::vector<std::string> out;
-  auto q = ctx.db().prepare("SELECT name FROM stages WHERE kind = 'lifecycle' ORDER BY position, name");
-  while (q.step()) out.push_back(q.get_text(0));
+  std::vector<std::string> out = schema::Stages(ctx, "lifecycle").names();
   for (const auto& s : seen)
     if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
   return out;

@@ -86,9 +86,9 @@ Table Reports::funnel(const ReportFilter& f) const {
   std::map<std::string, Open> open;
   {
     auto q = ctx_.db().prepare(
-        "SELECT o.stage, COUNT(*), SUM(o.amount_cents), SUM(o.amount_cents * COALESCE(o.probability, s.probability, 0)) "
-        "FROM opportunities o LEFT JOIN stages s ON s.kind = 'pipeline' AND s.name = o.stage "
-        "WHERE o.status = 'open' AND " + c.sql + " GROUP BY o.stage");
+        "SELECT o.stage, COUNT(*), SUM(o.amount_cents), SUM(o.amount_cents * COALESCE(o.probability, " +
+        schema::pipeline_stage_probability_sql("o.stage") + ", 0)) FROM opportunities o WHERE o.status = 'open' AND " +
+        c.sql + " GROUP BY o.stage");
     bind_params(q, c.params);
     while (q.step()) open[q.get_text(0)] = Open{q.get_int(1), q.get_int(2), q.get_double(3)};
   }
@@ -407,10 +407,8 @@ Table Reports::forecast(const std::string& period_text, const ReportFilter& f) c
     Conditions c = base;
     add_date_window(c, f, "o.close_date", zone);
     auto q = ctx_.db().prepare(
-        "SELECT o.close_date, COUNT(*), SUM(o.amount_cents), "
-        "SUM(o.amount_cents * COALESCE(o.probability, s.probability, 0)) "
-        "FROM opportunities o LEFT JOIN stages s ON s.kind = 'pipeline' AND s.name = o.stage "
-        "WHERE o.status = 'open' AND o.close_date IS NOT NULL AND " + c.sql + " GROUP BY o.close_date");
+        "SELECT o.close_date, COUNT(*), SUM(o.amount_cents), SUM(o.amount_cents * COALESCE(o.probability, " +
+        schema::pipeline_stage_probability_sql("o.stage") + ", 0)) FROM opportunities o WHERE o.status = 'open' AND o.close_date IS NOT NULL AND " + c.sql + " GROUP BY o.close_date");
     bind_params(q, c.params);
     while (q.step()) {
       auto& r = row_of(bucket_of(Date{q.get_int(0)}, period, zone));

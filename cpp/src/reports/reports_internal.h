@@ -12,6 +12,7 @@
 #include "crmkit/reports/reports.hpp"
 #include "crmkit/rules/catalog.hpp"
 #include "crmkit/rules/value.hpp"
+#include "crmkit/schema/stages.hpp"
 
 namespace crmkit::reports::detail {
 

@@ -88,6 +88,16 @@ const std::vector<std::string>& field_entities() {
   return e;
 }
 
+std::string field_signature(db::Database& db, const std::string& entity) {
+  auto q = db.prepare("SELECT id, name, type FROM field_defs WHERE entity = ? ORDER BY id");
+  q.bind(1, entity);
+  std::string sig;
+  while (q.step()) {
+    sig += std::to_string(q.get_int(0)) + ':' + std::string(q.get_text_view(1)) + ':' + std::string(q.get_text_view(2)) + ',';
+  }
+  return sig;
+}
+
 const std::vector<std::string>& reserved_names(const std::string& entity) {
   // Rule-language keywords are reserved everywhere so that every field can appear in a rule.
   static const std::vector<std::string> common = {

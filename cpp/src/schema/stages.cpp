@@ -10,6 +10,10 @@
 
 namespace crmkit::schema {
 
+std::string pipeline_stage_probability_sql(const std::string& stage_sql) {
+  return "(SELECT ps.probability FROM stages ps WHERE ps.kind = 'pipeline' AND ps.name = " + stage_sql + ")";
+}
+
 std::vector<Stage> Stages::list() const {
   db::Transaction tx(ctx_.db(), false);
   std::vector<Stage> out;

@@ -22,10 +22,12 @@
 #include <unordered_map>
 #include <utility>
 
+#include "crmkit/db/change_feed.hpp"
 #include "crmkit/db/database.hpp"
 #include "crmkit/error.hpp"
 #include "crmkit/log.hpp"
 #include "crmkit/rules/semantics.hpp"
+#include "crmkit/schema/fields.hpp"
 
 namespace crmkit::segments {
 
@@ -874,13 +876,7 @@ struct ColumnStore::Impl {
 
   // The customer fields' definitions in one string: a change of any invalidates the store.
   std::string schema_signature() {
-    auto q = db.prepare("SELECT id, name, type FROM field_defs WHERE entity = 'customer' ORDER BY id");
-    std::string sig;
-    while (q.step()) {
-      sig += std::to_string(q.get_int(0)) + ':' + std::string(q.get_text_view(1)) + ':' +
-             std::string(q.get_text_view(2)) + ',';
-    }
-    return sig;
+    return schema::field_signature(db, "customer");
   }
 
   // Brings resident data up to date and makes `extra` resident, all in one read transaction.
@@ -900,18 +896,14 @@ struct ColumnStore::Impl {
       db::Transaction tx(db, false);
       {
         high = db::ChangeFeed::latest_id(db);
-        auto q = db.prepare("SELECT min(id) FROM events");
-        q.step();
-        low = q.is_null(0) ? high + 1 : q.get_int(0);
+        const auto kept = db::ChangeFeed::retained(db);
+        low = kept.count == 0 ? high + 1 : kept.oldest;
       }
       const std::string sig = schema_signature();
       bool full = !loaded || need_full || sig != schema_sig || last_seq < low - 1 || last_seq > high;
       std::vector<std::int64_t> changed;
       if (!full && high > last_seq) {
-        auto q = db.prepare("SELECT DISTINCT customer_id FROM events WHERE id > ?1 AND customer_id IS NOT NULL "
-                          "ORDER BY customer_id");
-        q.bind(1, last_seq);
-        while (q.step()) changed.push_back(q.get_int(0));
+        changed = db::ChangeFeed::customers_after(db, last_seq);
         if (changed.size() > std::max(kIncrementalFloor, live_count / 4) || dead > std::max(kIncrementalFloor, ids.size() / 4)) {
           full = true;
         }

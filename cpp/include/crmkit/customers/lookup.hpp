@@ -20,6 +20,9 @@ namespace crmkit::customers {
 // the public pool.
 std::optional<std::optional<std::int64_t>> owner_of(const Context& ctx, std::int64_t customer_id);
 
+// The customer contact `contact_id` belongs to; nullopt when there is no such contact.
+std::optional<std::int64_t> customer_of_contact(const Context& ctx, std::int64_t contact_id);
+
 // The owners of many customers in one read; ids without a customer are absent from the result.
 std::unordered_map<std::int64_t, std::optional<std::int64_t>> owners_of(const Context& ctx,
                                                                         const std::vector<std::int64_t>& customer_ids);
@@ -29,8 +32,10 @@ std::unordered_map<std::int64_t, std::optional<std::int64_t>> owners_of(const Co
 // a subquery whose parameters are appended to `params`.
 std::string visible_condition(const Context& ctx, const std::string& customer_col, std::vector<Value>& params);
 
-// How many customers `user_id` owns; whether there is any customer at all.
+// How many customers `user_id` owns; how many there are in all (whatever the view); whether there
+// is any customer at all.
 std::int64_t count_owned_by(const Context& ctx, std::int64_t user_id);
+std::int64_t count_all(const Context& ctx);
 bool any_customer(const Context& ctx);
 
 }  // namespace crmkit::customers

@@ -59,6 +59,14 @@ class ChangeFeed {
   // The newest event id ever assigned (0 when none was), retained or not: where the storage keeps
   // its id sequence is the dialect's business, not the readers'.
   static std::int64_t latest_id(Database& db);
+  // The retained events: how many, and the oldest and newest ids (0 and 0 when none is kept).
+  struct Retained {
+    std::int64_t count = 0, oldest = 0, newest = 0;
+  };
+  static Retained retained(Database& db);
+  // The customers that events after `after` belong to, ascending and once each: what the
+  // segment column store reloads.
+  static std::vector<std::int64_t> customers_after(Database& db, std::int64_t after);
 
   // Pending (unflushed) events of the open transaction, for tests and diagnostics.
   std::size_t pending() const { return pending_.size(); }

@@ -90,6 +90,10 @@ class Fields {
   Context ctx_;
 };
 
+// The custom fields of `entity` (ids, names, types) in one string: a store that holds their
+// values compares it to see whether a definition changed. Read in the caller's transaction.
+std::string field_signature(db::Database& db, const std::string& entity);
+
 // Names that custom fields of `entity` may not take (built-in columns and derived facts).
 const std::vector<std::string>& reserved_names(const std::string& entity);
 

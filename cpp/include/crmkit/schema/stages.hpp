@@ -19,6 +19,11 @@ struct Stage {
   std::optional<double> probability;  // pipeline stages only: 0..1
 };
 
+// The probability of the pipeline stage named by the SQL expression `stage_sql`, as a scalar SQL
+// expression (NULL for a stage without one, or not defined): for the queries of the domains that
+// show it beside their records (opportunities, the forecast).
+std::string pipeline_stage_probability_sql(const std::string& stage_sql);
+
 class Stages {
  public:
   // kind: "lifecycle" or "pipeline".
