@@ -183,6 +183,32 @@ def test_bad_orders(rel):
     assert crm.customers.get(c).order_count == 0
 
 
+def test_money_beyond_the_range_it_is_kept_in_is_refused_and_nothing_is_written(mem_crm):
+    crm = mem_crm
+    c = crm.customers.add(name="甲")
+    # Amounts are kept as integer cents: a customer's lifetime value can reach 2**63 - 1 cents.
+    # The largest order is 10**13 (10**15 cents), so 9,223 of them fit and one more does not.
+    with pytest.raises(crmkit.ValidationError) as e:
+        crm.orders.add_many([{"customer": c.id, "amount": 1e13} for _ in range(9300)])
+    assert e.value.field == "amount" and "lifetime value" in str(e.value)
+    assert crm.customers.get(c).order_count == 0 and len(crm.orders.list()) == 0
+    crm.orders.add_many([{"customer": c.id, "amount": 1e13} for _ in range(9223)])
+    with pytest.raises(crmkit.ValidationError) as e:
+        crm.orders.add(c, amount=1e13)
+    assert e.value.field == "amount" and "lifetime value" in str(e.value)
+    facts = crm.customers.get(c)
+    assert (facts.order_count, facts.lifetime_value) == (9223, 9223 * 1e13)
+    assert crm.check().ok
+    # Order lines whose total leaves the range of one order's amount.
+    with pytest.raises(crmkit.ValidationError) as e:
+        crm.orders.add(c, items=[{"sku": "A", "qty": 10**12, "price": 1e13}])
+    assert e.value.field == "items"
+    with pytest.raises(crmkit.ValidationError) as e:
+        crm.orders.add(c, items=[{"sku": "A", "qty": 2, "price": 1e13}, {"sku": "B", "qty": 1, "price": 1e13}])
+    assert e.value.field == "items"
+    assert crm.customers.get(c).order_count == 9223
+
+
 def test_zero_amount_orders_are_orders(rel):
     crm = rel.crm
     c = crm.customers.add(name="样品客户", owner=rel.alice)

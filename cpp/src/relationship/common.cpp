@@ -85,7 +85,7 @@ std::string customer_scope_sql(const Context& ctx, const std::string& customer_c
 }
 
 std::int64_t to_cents(double amount, const std::string& field, std::optional<std::int64_t> row) {
-  if (!std::isfinite(amount) || std::fabs(amount) > 1e13)
+  if (!std::isfinite(amount) || std::fabs(amount) * 100.0 > static_cast<double>(kMaxAmountCents))
     throw ValidationError(row_prefix(row) + field + ": " + std::to_string(amount) + " is not a usable amount", field, row);
   return static_cast<std::int64_t>(std::llround(amount * 100.0));
 }
@@ -154,13 +154,19 @@ void facts_contact_added(const Context& ctx, std::int64_t customer_id, std::int6
 void facts_order_added(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count, std::int64_t cents,
                        std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at) {
   const Dialect& d = ctx.db().dialect();
-  ctx.db()
-      .prepare("UPDATE customer_facts SET order_count = order_count + ?1, lifetime_value_cents = lifetime_value_cents + ?2, "
-               "first_order_at = CASE WHEN ?3 IS NULL THEN first_order_at ELSE " +
-               d.least("coalesce(first_order_at, ?3)", "?3") + " END, last_order_at = CASE WHEN ?4 IS NULL THEN last_order_at ELSE " +
-               d.greatest("coalesce(last_order_at, ?4)", "?4") + " END, updated_at = ?5 WHERE customer_id = ?6")
-      .bind_all(positive_count, cents, first_at, last_at, ctx.now(), customer_id)
-      .exec();
+  // A sum past 64 bits is no longer an integer (SQLite turns it into a float, PostgreSQL raises):
+  // the statement says which, and the caller's transaction takes the orders back.
+  auto q = ctx.db().prepare(
+      "UPDATE customer_facts SET order_count = order_count + ?1, lifetime_value_cents = lifetime_value_cents + ?2, "
+      "first_order_at = CASE WHEN ?3 IS NULL THEN first_order_at ELSE " +
+      d.least("coalesce(first_order_at, ?3)", "?3") + " END, last_order_at = CASE WHEN ?4 IS NULL THEN last_order_at ELSE " +
+      d.greatest("coalesce(last_order_at, ?4)", "?4") + " END, updated_at = ?5 WHERE customer_id = ?6 RETURNING " +
+      d.is_integer("lifetime_value_cents"));
+  q.bind_all(positive_count, cents, first_at, last_at, ctx.now(), customer_id);
+  if (q.step() && q.get_int(0) == 0)
+    throw ValidationError("amount: the orders would take the lifetime value of customer " + std::to_string(customer_id) +
+                              " beyond the range money is kept in (92,233,720,368,547,758.07)",
+                          "amount");
 }
 
 void facts_tickets_changed(const Context& ctx, std::int64_t customer_id, std::int64_t open_delta,

@@ -21,6 +21,7 @@ const std::vector<std::string> kRefundFields = {"amount", "at", "note", "refund_
 
 using detail::from_cents;
 using detail::row_prefix;
+using detail::kMaxAmountCents;
 using detail::to_cents;
 
 struct Row {
@@ -90,7 +91,12 @@ Row validate(const Context& ctx, const Checks& checks, const OrderInput& in, std
     item.price_cents = to_cents(it.price, "items", row);
     if (item.price_cents < 0)
       throw ValidationError(row_prefix(row) + "items: line " + std::to_string(k) + " has a negative price", "items", row);
-    items_total += item.qty * item.price_cents;
+    std::int64_t line = 0;
+    if (__builtin_mul_overflow(item.qty, item.price_cents, &line) ||
+        __builtin_add_overflow(items_total, line, &items_total) || items_total > kMaxAmountCents)
+      throw ValidationError(row_prefix(row) + "items: the lines add up to more than " + money(kMaxAmountCents) +
+                                ", the largest amount of one order",
+                            "items", row);
     r.items.push_back(std::move(item));
   }
   if (in.amount) {
@@ -232,7 +238,11 @@ std::vector<std::int64_t> Orders::add_many(const std::vector<OrderInput>& inputs
     ids.push_back(insert(ctx_, r));
     if (r.refund_of) history::record(ctx_, "order", *r.refund_of, "refund", std::nullopt, money(-r.cents), r.note);
     auto& a = per_customer[r.customer_id];
-    a.cents += r.cents;
+    if (__builtin_add_overflow(a.cents, r.cents, &a.cents))
+      throw ValidationError(row_prefix(static_cast<std::int64_t>(k)) + "amount: the orders would take the lifetime value of "
+                                "customer " + std::to_string(r.customer_id) +
+                                " beyond the range money is kept in (92,233,720,368,547,758.07)",
+                            "amount", static_cast<std::int64_t>(k));
     if (is_purchase(r)) {
       ++a.positive_count;
       a.first_at = a.first_at ? std::min(*a.first_at, r.at) : r.at;

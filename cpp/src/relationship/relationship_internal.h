@@ -70,6 +70,9 @@ std::string customer_scope_sql(const Context& ctx, const std::string& customer_c
 
 // Amount in currency units → cents (half away from zero). Throws ValidationError naming `field`
 // for NaN, infinities and amounts beyond ±10^13.
+// The largest amount of one order or order line, in cents (10^13 currency units): money is kept
+// as integer cents, and a customer's lifetime value (their sum) must stay within 64 bits.
+inline constexpr std::int64_t kMaxAmountCents = 1'000'000'000'000'000;
 std::int64_t to_cents(double amount, const std::string& field, std::optional<std::int64_t> row = std::nullopt);
 inline double from_cents(std::int64_t cents) { return static_cast<double>(cents) / 100.0; }
 
