@@ -6,7 +6,9 @@
 // window on the report's documented timestamp, an owner, a team with its sub-teams, and a rule)
 // and only ever counts records inside the view's scope. The exact definitions — what counts,
 // which timestamps, ties, reopened deals, NULL rates — are in docs/reports.md; the comments here
-// name the columns.
+// name the columns. Each report is computed by the domain whose records it counts
+// (crmkit/pipeline/reports.hpp, crmkit/relationship/reports.hpp, crmkit/workflow/reports.hpp);
+// this service is the one door to all of them.
 //
 // Rates whose denominator is 0 are NULL (never a division by zero); empty data gives a Table with
 // the documented columns and no rows (the funnel and stage durations still list every stage).
@@ -21,29 +23,17 @@
 #include <string>
 
 #include "crmkit/context.hpp"
+#include "crmkit/reporting/filter.hpp"
+#include "crmkit/workflow/reports.hpp"
 #include "crmkit/table.hpp"
 
 namespace crmkit::reports {
 
-// What every report can be narrowed by. The window is half-open: start <= t < end.
-struct ReportFilter {
-  std::optional<std::int64_t> start_ms;
-  std::optional<std::int64_t> end_ms;
-  std::optional<std::int64_t> owner;  // a user id
-  std::optional<std::int64_t> team;   // a team id; its sub-teams are included
-  // A rule. Customer-based reports (repurchase_rate, activity, lifecycle) use the customer
-  // catalog; opportunity reports the opportunity catalog; conversion a lead catalog (see
-  // docs/reports.md); approval_steps the opportunity catalog of the request's opportunity.
-  std::optional<std::string> where;
-};
+// The filter every report takes (crmkit/reporting/filter.hpp).
+using ReportFilter = reporting::ReportFilter;
 
-// The two flags of approval_steps(); the defaults are documented in docs/reports.md.
-struct ApprovalThresholds {
-  std::int64_t min_decisions = 20;       // pure_delay: at least this many approvals + rejections
-  double max_reject_rate = 0.02;         // pure_delay: reject rate strictly below this
-  double min_median_wait_hours = 24.0;   // pure_delay: median wait strictly above this
-  double bottleneck_share = 0.5;         // bottleneck: share of the workflow's wait at least this
-};
+// The two flags of approval_steps() (crmkit/workflow/reports.hpp).
+using ApprovalThresholds = workflow::ApprovalThresholds;
 
 class Reports {
  public:

@@ -1,17 +1,18 @@
-// Approval process analytics: waiting time, outcomes and the two flags per workflow step.
+// The approval-step report (crmkit/workflow/reports.hpp): waiting time, outcomes and the two flags
+// per workflow step.
 #include <algorithm>
 #include <map>
 #include <unordered_map>
 
 #include "crmkit/error.hpp"
 #include "crmkit/pipeline/catalog.hpp"
-#include "crmkit/reports/reports.hpp"
+#include "crmkit/reporting/toolkit.hpp"
 #include "crmkit/time.hpp"
-#include "reports_internal.h"
+#include "crmkit/workflow/reports.hpp"
 
-namespace crmkit::reports {
+namespace crmkit::workflow {
 
-using namespace detail;
+using namespace reporting;
 
 namespace {
 
@@ -37,7 +38,7 @@ struct StepStats {
 
 }  // namespace
 
-Table Reports::approval_steps(const ReportFilter& f, const ApprovalThresholds& th) const {
+Table WorkflowReports::approval_steps(const reporting::ReportFilter& f, const ApprovalThresholds& th) const {
   check_thresholds(th);
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
@@ -191,4 +192,4 @@ Table Reports::approval_steps(const ReportFilter& f, const ApprovalThresholds& t
   return t;
 }
 
-}  // namespace crmkit::reports
+}  // namespace crmkit::workflow

@@ -1,3 +1,5 @@
+#include "crmkit/reporting/toolkit.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -9,9 +11,8 @@
 #include "crmkit/rules/sql.hpp"
 #include "crmkit/time.hpp"
 #include "crmkit/org/lookup.hpp"
-#include "reports_internal.h"
 
-namespace crmkit::reports::detail {
+namespace crmkit::reporting {
 
 int bind_params(db::Stmt& stmt, const std::vector<rules::Value>& params, int first) {
   int i = first;
@@ -257,23 +258,4 @@ double quantile_sorted(const std::vector<double>& v, double q) {
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
 }
 
-std::vector<PipelineStage> pipeline_stages(const Context& ctx) {
-  std::vector<PipelineStage> out;
-  for (const auto& stage : schema::Stages(ctx, "pipeline").list()) {
-    PipelineStage s;
-    s.name = stage.name;
-    s.has_probability = stage.probability.has_value();
-    s.probability = stage.probability.value_or(0.0);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-int lost_stage_index(const std::vector<PipelineStage>& stages) {
-  for (int i = static_cast<int>(stages.size()) - 1; i >= 0; --i)
-    if (stages[static_cast<std::size_t>(i)].has_probability && stages[static_cast<std::size_t>(i)].probability == 0.0)
-      return i;
-  return -1;
-}
-
-}  // namespace crmkit::reports::detail
+}  // namespace crmkit::reporting

@@ -1,4 +1,5 @@
-// Opportunity and lead reports: funnel, conversion, win rate, velocity, stage durations, forecast.
+// The pipeline's reports over its own tables (crmkit/pipeline/reports.hpp): funnel, conversion,
+// win rate, velocity, stage durations, forecast.
 #include <algorithm>
 #include <map>
 #include <unordered_map>
@@ -7,15 +8,44 @@
 #include "crmkit/log.hpp"
 #include "crmkit/org/lookup.hpp"
 #include "crmkit/pipeline/catalog.hpp"
-#include "crmkit/reports/reports.hpp"
+#include "crmkit/pipeline/reports.hpp"
+#include "crmkit/reporting/toolkit.hpp"
+#include "crmkit/schema/stages.hpp"
 #include "crmkit/time.hpp"
-#include "reports_internal.h"
 
-namespace crmkit::reports {
+namespace crmkit::pipeline {
 
-using namespace detail;
+using namespace reporting;
 
 namespace {
+
+struct PipelineStage {
+  std::string name;
+  double probability = 0.0;
+  bool has_probability = false;
+};
+
+// The pipeline stages in position order.
+std::vector<PipelineStage> pipeline_stages(const Context& ctx) {
+  std::vector<PipelineStage> out;
+  for (const auto& stage : schema::Stages(ctx, "pipeline").list()) {
+    PipelineStage s;
+    s.name = stage.name;
+    s.has_probability = stage.probability.has_value();
+    s.probability = stage.probability.value_or(0.0);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Index of the stage lose() moves a deal to (the last stage with probability 0), or -1.
+int lost_stage_index(const std::vector<PipelineStage>& stages) {
+  for (int i = static_cast<int>(stages.size()) - 1; i >= 0; --i)
+    if (stages[static_cast<std::size_t>(i)].has_probability && stages[static_cast<std::size_t>(i)].probability == 0.0)
+      return i;
+  return -1;
+}
+
 
 // The conditions every opportunity report shares: scope, owner, team and rule (alias `o`).
 Conditions opportunity_conditions(const Context& ctx, const ReportFilter& f) {
@@ -61,7 +91,7 @@ GroupKey read_key(db::Stmt& q, int col, Dim dim, Period period, const TimeZone& 
 
 // ---------------------------------------------------------------------------------------------
 
-Table Reports::funnel(const ReportFilter& f) const {
+Table PipelineReports::funnel(const ReportFilter& f) const {
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
   Conditions c = opportunity_conditions(ctx_, f);
@@ -157,7 +187,7 @@ Table Reports::funnel(const ReportFilter& f) const {
 
 // ---------------------------------------------------------------------------------------------
 
-Table Reports::conversion(const std::string& by, const ReportFilter& f, const std::string& period_text) const {
+Table PipelineReports::conversion(const std::string& by, const ReportFilter& f, const std::string& period_text) const {
   Dim dim = parse_dim(by, {Dim::Source, Dim::Owner, Dim::Team, Dim::Period});
   Period period = parse_period(period_text);
   db::Transaction tx(ctx_.db(), false);
@@ -211,7 +241,7 @@ Table Reports::conversion(const std::string& by, const ReportFilter& f, const st
 
 // ---------------------------------------------------------------------------------------------
 
-Table Reports::win_rate(const std::string& by, const ReportFilter& f, const std::string& period_text) const {
+Table PipelineReports::win_rate(const std::string& by, const ReportFilter& f, const std::string& period_text) const {
   Dim dim = parse_dim(by, {Dim::Owner, Dim::Team, Dim::Source, Dim::Period});
   Period period = parse_period(period_text);
   db::Transaction tx(ctx_.db(), false);
@@ -260,7 +290,7 @@ Table Reports::win_rate(const std::string& by, const ReportFilter& f, const std:
 
 // ---------------------------------------------------------------------------------------------
 
-Table Reports::velocity(const ReportFilter& f) const {
+Table PipelineReports::velocity(const ReportFilter& f) const {
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
   Conditions c = opportunity_conditions(ctx_, f);
@@ -307,7 +337,7 @@ Table Reports::velocity(const ReportFilter& f) const {
 
 // ---------------------------------------------------------------------------------------------
 
-Table Reports::stage_durations(const ReportFilter& f) const {
+Table PipelineReports::stage_durations(const ReportFilter& f) const {
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
   Conditions c = opportunity_conditions(ctx_, f);
@@ -384,7 +414,7 @@ Table Reports::stage_durations(const ReportFilter& f) const {
 
 // ---------------------------------------------------------------------------------------------
 
-Table Reports::forecast(const std::string& period_text, const ReportFilter& f) const {
+Table PipelineReports::forecast(const std::string& period_text, const ReportFilter& f) const {
   Period period = parse_period(period_text);
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
@@ -458,4 +488,4 @@ Table Reports::forecast(const std::string& period_text, const ReportFilter& f) c
   return t;
 }
 
-}  // namespace crmkit::reports
+}  // namespace crmkit::pipeline

@@ -1,17 +1,19 @@
-// Customer reports: repeat purchases, activity of the people working the customers, lifecycle.
+// The relationship's reports (crmkit/relationship/reports.hpp): repeat purchases, the activity of
+// the people working the customers, the lifecycle.
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "crmkit/customers/catalog.hpp"
 #include "crmkit/error.hpp"
-#include "crmkit/reports/reports.hpp"
+#include "crmkit/relationship/reports.hpp"
+#include "crmkit/reporting/toolkit.hpp"
+#include "crmkit/schema/stages.hpp"
 #include "crmkit/time.hpp"
-#include "reports_internal.h"
 
-namespace crmkit::reports {
+namespace crmkit::relationship {
 
-using namespace detail;
+using namespace reporting;
 
 namespace {
 
@@ -33,7 +35,7 @@ std::string join_customer(const Context& ctx, const std::string& on) {
 
 // ---------------------------------------------------------------------------------------------
 
-Table Reports::repurchase_rate(const std::string& period_text, const ReportFilter& f) const {
+Table RelationshipReports::repurchase_rate(const std::string& period_text, const ReportFilter& f) const {
   Period period = parse_period(period_text);
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
@@ -87,7 +89,7 @@ Table Reports::repurchase_rate(const std::string& period_text, const ReportFilte
 
 // ---------------------------------------------------------------------------------------------
 
-Table Reports::activity(const std::string& by, const ReportFilter& f) const {
+Table RelationshipReports::activity(const std::string& by, const ReportFilter& f) const {
   Dim dim = parse_dim(by, {Dim::Owner, Dim::Team});
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
@@ -210,7 +212,7 @@ std::map<std::pair<std::string, std::string>, Flow> load_flows(const Context& ct
 
 }  // namespace
 
-Table Reports::lifecycle(const ReportFilter& f) const {
+Table RelationshipReports::lifecycle(const ReportFilter& f) const {
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
   Conditions c = customer_conditions(ctx_, f, true);
@@ -246,7 +248,7 @@ Table Reports::lifecycle(const ReportFilter& f) const {
   return t;
 }
 
-Table Reports::lifecycle_flows(const ReportFilter& f) const {
+Table RelationshipReports::lifecycle_flows(const ReportFilter& f) const {
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
   Conditions c = customer_conditions(ctx_, f, true);
@@ -279,4 +281,4 @@ Table Reports::lifecycle_flows(const ReportFilter& f) const {
   return t;
 }
 
-}  // namespace crmkit::reports
+}  // namespace crmkit::relationship

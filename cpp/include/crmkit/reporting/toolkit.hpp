@@ -1,5 +1,7 @@
-// Helpers shared by the report implementations: filter conditions, periods, grouping keys and
-// statistics. Private to cpp/src/reports.
+// crmkit/reporting/toolkit.hpp — what every report is built from: the filter's conditions in
+// SQL, calendar periods of the database's time zone, grouping keys with their names, and small
+// statistics. Used by the domains that compute reports over their own tables (pipeline,
+// relationship) and by crmkit::reports.
 #pragma once
 
 #include <cstdint>
@@ -9,12 +11,12 @@
 #include <vector>
 
 #include "crmkit/context.hpp"
-#include "crmkit/reports/reports.hpp"
+#include "crmkit/reporting/filter.hpp"
+#include "crmkit/table.hpp"
 #include "crmkit/rules/catalog.hpp"
 #include "crmkit/rules/value.hpp"
-#include "crmkit/schema/stages.hpp"
 
-namespace crmkit::reports::detail {
+namespace crmkit::reporting {
 
 // A WHERE clause under construction: conditions joined with AND, parameters in '?' order.
 struct Conditions {
@@ -100,14 +102,4 @@ std::optional<double> ratio(double num, double den);
 // Linear-interpolation quantile (q in [0,1]) of sorted, non-empty values.
 double quantile_sorted(const std::vector<double>& sorted, double q);
 
-struct PipelineStage {
-  std::string name;
-  double probability = 0.0;
-  bool has_probability = false;
-};
-// The pipeline stages in position order.
-std::vector<PipelineStage> pipeline_stages(const Context& ctx);
-// Index of the stage lose() moves a deal to (the last stage with probability 0), or -1.
-int lost_stage_index(const std::vector<PipelineStage>& stages);
-
-}  // namespace crmkit::reports::detail
+}  // namespace crmkit::reporting
