@@ -153,34 +153,34 @@ void facts_contact_added(const Context& ctx, std::int64_t customer_id, std::int6
 
 namespace {
 
+[[noreturn]] void refuse_lifetime_value(std::int64_t customer_id) {
+  throw ValidationError("amount: the orders would take the lifetime value of customer " + std::to_string(customer_id) +
+                            " beyond the range money is kept in (92,233,720,368,547,758.07)",
+                        "amount");
+}
+
+// Adds one customer's order deltas to its facts. The lifetime value stays within 64 bits of cents:
+// the UPDATE skips a row the sum would carry past (integer comparisons that cannot overflow
+// themselves), and a skipped existing row is refused, so the caller's transaction takes the
+// orders back. Left to itself, SQLite turns an overflowing integer sum into a float.
 void update_order_facts(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count, std::int64_t cents,
                         std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at) {
   const Dialect& d = ctx.db().dialect();
-  ctx.db()
-      .prepare("UPDATE customer_facts SET order_count = order_count + ?1, lifetime_value_cents = lifetime_value_cents + ?2, "
-               "first_order_at = CASE WHEN ?3 IS NULL THEN first_order_at ELSE " +
-               d.least("coalesce(first_order_at, ?3)", "?3") + " END, last_order_at = CASE WHEN ?4 IS NULL THEN last_order_at ELSE " +
-               d.greatest("coalesce(last_order_at, ?4)", "?4") + " END, updated_at = ?5 WHERE customer_id = ?6")
-      .bind_all(positive_count, cents, first_at, last_at, ctx.now(), customer_id)
-      .exec();
-}
-
-// A lifetime value past 64 bits is no longer an integer (SQLite turns an overflowing sum into a
-// float, PostgreSQL raises): refused, and the caller's transaction takes the orders back. One
-// probe per customer, after all of a batch's updates (a RETURNING on each update cost a sixth of
-// orders.add_many).
-void check_lifetime_values(const Context& ctx, const std::vector<std::int64_t>& sorted_ids) {
-  if (sorted_ids.empty()) return;
-  const Dialect& d = ctx.db().dialect();
-  auto q = ctx.db().prepare("SELECT customer_id FROM customer_facts WHERE customer_id IN (" + d.ids_in_json("?1") +
-                            ") AND NOT " + d.is_integer("lifetime_value_cents") + " LIMIT 1");
-  std::string list = "[";
-  for (auto id : sorted_ids) (list += list.size() == 1 ? "" : ",") += std::to_string(id);
-  q.bind_all(list + "]");
-  if (q.step())
-    throw ValidationError("amount: the orders would take the lifetime value of customer " + std::to_string(q.get_int(0)) +
-                              " beyond the range money is kept in (92,233,720,368,547,758.07)",
-                          "amount");
+  const int changed =
+      ctx.db()
+          .prepare("UPDATE customer_facts SET order_count = order_count + ?1, lifetime_value_cents = lifetime_value_cents + ?2, "
+                   "first_order_at = CASE WHEN ?3 IS NULL THEN first_order_at ELSE " +
+                   d.least("coalesce(first_order_at, ?3)", "?3") + " END, last_order_at = CASE WHEN ?4 IS NULL THEN last_order_at ELSE " +
+                   d.greatest("coalesce(last_order_at, ?4)", "?4") + " END, updated_at = ?5 WHERE customer_id = ?6 AND "
+                   "(?2 <= 0 OR lifetime_value_cents <= 9223372036854775807 - ?2) AND "
+                   "(?2 >= 0 OR lifetime_value_cents >= -9223372036854775807 - ?2)")
+          .bind_all(positive_count, cents, first_at, last_at, ctx.now(), customer_id)
+          .exec();
+  if (changed == 0) {
+    auto q = ctx.db().prepare("SELECT 1 FROM customer_facts WHERE customer_id = ?");
+    q.bind_all(customer_id);
+    if (q.step()) refuse_lifetime_value(customer_id);
+  }
 }
 
 }  // namespace
@@ -188,7 +188,6 @@ void check_lifetime_values(const Context& ctx, const std::vector<std::int64_t>& 
 void facts_order_added(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count, std::int64_t cents,
                        std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at) {
   update_order_facts(ctx, customer_id, positive_count, cents, first_at, last_at);
-  check_lifetime_values(ctx, {customer_id});
 }
 
 void facts_tickets_changed(const Context& ctx, std::int64_t customer_id, std::int64_t open_delta,
@@ -209,13 +208,8 @@ void facts_contacts_added(const Context& ctx, const std::map<std::int64_t, Conta
 }
 
 void facts_orders_added(const Context& ctx, const std::map<std::int64_t, OrderDelta>& per_customer) {
-  std::vector<std::int64_t> ids;
-  ids.reserve(per_customer.size());
-  for (const auto& [customer, d] : per_customer) {
+  for (const auto& [customer, d] : per_customer)
     update_order_facts(ctx, customer, d.positive_count, d.cents, d.first_at, d.last_at);
-    ids.push_back(customer);  // ascending: the map's order
-  }
-  check_lifetime_values(ctx, ids);
 }
 
 void facts_recompute_contacts(const Context& ctx, std::int64_t customer_id) {
