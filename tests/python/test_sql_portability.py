@@ -14,7 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location("sql_portability", ROOT / "scripts" / "sql_portability.py")
 sp = importlib.util.module_from_spec(spec)
-sys.modules["sql_portability"] = sp  # its dataclass looks its module up
 spec.loader.exec_module(sp)
 
 

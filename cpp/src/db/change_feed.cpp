@@ -185,6 +185,12 @@ std::int64_t ChangeFeed::latest_id(Database& db) {
   return q.get_int(0);
 }
 
+std::int64_t ChangeFeed::oldest_id(Database& db) {
+  auto q = db.prepare("SELECT min(id) FROM events");
+  q.step();
+  return q.is_null(0) ? latest_id(db) + 1 : q.get_int(0);
+}
+
 ChangeFeed::Retained ChangeFeed::retained(Database& db) {
   auto q = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM events");
   q.step();

@@ -19,9 +19,7 @@ struct Bounds {
 Bounds bounds(db::Database& db) {
   Bounds b;
   b.latest = db::ChangeFeed::latest_id(db);
-  auto q = db.prepare("SELECT min(id) FROM events");
-  q.step();
-  b.oldest = q.is_null(0) ? b.latest + 1 : q.get_int(0);
+  b.oldest = db::ChangeFeed::oldest_id(db);
   return b;
 }
 

@@ -19,33 +19,12 @@ using namespace reporting;
 
 namespace {
 
-struct PipelineStage {
-  std::string name;
-  double probability = 0.0;
-  bool has_probability = false;
-};
-
-// The pipeline stages in position order.
-std::vector<PipelineStage> pipeline_stages(const Context& ctx) {
-  std::vector<PipelineStage> out;
-  for (const auto& stage : schema::Stages(ctx, "pipeline").list()) {
-    PipelineStage s;
-    s.name = stage.name;
-    s.has_probability = stage.probability.has_value();
-    s.probability = stage.probability.value_or(0.0);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
 // Index of the stage lose() moves a deal to (the last stage with probability 0), or -1.
-int lost_stage_index(const std::vector<PipelineStage>& stages) {
+int lost_stage_index(const std::vector<schema::Stage>& stages) {
   for (int i = static_cast<int>(stages.size()) - 1; i >= 0; --i)
-    if (stages[static_cast<std::size_t>(i)].has_probability && stages[static_cast<std::size_t>(i)].probability == 0.0)
-      return i;
+    if (stages[static_cast<std::size_t>(i)].probability == 0.0) return i;
   return -1;
 }
-
 
 // The conditions every opportunity report shares: scope, owner, team and rule (alias `o`).
 Conditions opportunity_conditions(const Context& ctx, const ReportFilter& f) {
@@ -96,7 +75,7 @@ Table PipelineReports::funnel(const ReportFilter& f) const {
   check_window(f);
   Conditions c = opportunity_conditions(ctx_, f);
   add_window(c, f, "o.created_at");
-  auto stages = pipeline_stages(ctx_);
+  auto stages = schema::Stages(ctx_, "pipeline").list();
   int lost = lost_stage_index(stages);
 
   Table t;
@@ -341,7 +320,7 @@ Table PipelineReports::stage_durations(const ReportFilter& f) const {
   db::Transaction tx(ctx_.db(), false);
   check_window(f);
   Conditions c = opportunity_conditions(ctx_, f);
-  auto stages = pipeline_stages(ctx_);
+  auto stages = schema::Stages(ctx_, "pipeline").list();
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < stages.size(); ++i) index.emplace(stages[i].name, i);
   std::vector<std::vector<double>> samples(stages.size());

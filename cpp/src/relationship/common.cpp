@@ -84,6 +84,13 @@ std::string customer_scope_sql(const Context& ctx, const std::string& customer_c
   return customers::visible_condition(ctx, customer_col, params);
 }
 
+ValidationError lifetime_value_out_of_range(std::int64_t customer_id, std::optional<std::int64_t> row) {
+  return ValidationError(row_prefix(row) + "amount: the orders would take the lifetime value of customer " +
+                             std::to_string(customer_id) + " beyond the range money is kept in (" +
+                             "92,233,720,368,547,758.07)",
+                         "amount", row);
+}
+
 std::int64_t to_cents(double amount, const std::string& field, std::optional<std::int64_t> row) {
   if (!std::isfinite(amount) || std::fabs(amount) * 100.0 > static_cast<double>(kMaxAmountCents))
     throw ValidationError(row_prefix(row) + field + ": " + std::to_string(amount) + " is not a usable amount", field, row);
@@ -151,20 +158,12 @@ void facts_contact_added(const Context& ctx, std::int64_t customer_id, std::int6
       .exec();
 }
 
-namespace {
-
-[[noreturn]] void refuse_lifetime_value(std::int64_t customer_id) {
-  throw ValidationError("amount: the orders would take the lifetime value of customer " + std::to_string(customer_id) +
-                            " beyond the range money is kept in (92,233,720,368,547,758.07)",
-                        "amount");
-}
-
 // Adds one customer's order deltas to its facts. The lifetime value stays within 64 bits of cents:
 // the UPDATE skips a row the sum would carry past (integer comparisons that cannot overflow
 // themselves), and a skipped existing row is refused, so the caller's transaction takes the
 // orders back. Left to itself, SQLite turns an overflowing integer sum into a float.
-void update_order_facts(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count, std::int64_t cents,
-                        std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at) {
+void facts_order_added(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count, std::int64_t cents,
+                       std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at) {
   const Dialect& d = ctx.db().dialect();
   const int changed =
       ctx.db()
@@ -179,15 +178,8 @@ void update_order_facts(const Context& ctx, std::int64_t customer_id, std::int64
   if (changed == 0) {
     auto q = ctx.db().prepare("SELECT 1 FROM customer_facts WHERE customer_id = ?");
     q.bind_all(customer_id);
-    if (q.step()) refuse_lifetime_value(customer_id);
+    if (q.step()) throw lifetime_value_out_of_range(customer_id, std::nullopt);
   }
-}
-
-}  // namespace
-
-void facts_order_added(const Context& ctx, std::int64_t customer_id, std::int64_t positive_count, std::int64_t cents,
-                       std::optional<std::int64_t> first_at, std::optional<std::int64_t> last_at) {
-  update_order_facts(ctx, customer_id, positive_count, cents, first_at, last_at);
 }
 
 void facts_tickets_changed(const Context& ctx, std::int64_t customer_id, std::int64_t open_delta,
@@ -209,7 +201,7 @@ void facts_contacts_added(const Context& ctx, const std::map<std::int64_t, Conta
 
 void facts_orders_added(const Context& ctx, const std::map<std::int64_t, OrderDelta>& per_customer) {
   for (const auto& [customer, d] : per_customer)
-    update_order_facts(ctx, customer, d.positive_count, d.cents, d.first_at, d.last_at);
+    facts_order_added(ctx, customer, d.positive_count, d.cents, d.first_at, d.last_at);
 }
 
 void facts_recompute_contacts(const Context& ctx, std::int64_t customer_id) {

@@ -239,10 +239,7 @@ std::vector<std::int64_t> Orders::add_many(const std::vector<OrderInput>& inputs
     if (r.refund_of) history::record(ctx_, "order", *r.refund_of, "refund", std::nullopt, money(-r.cents), r.note);
     auto& a = per_customer[r.customer_id];
     if (__builtin_add_overflow(a.cents, r.cents, &a.cents))
-      throw ValidationError(row_prefix(static_cast<std::int64_t>(k)) + "amount: the orders would take the lifetime value of "
-                                "customer " + std::to_string(r.customer_id) +
-                                " beyond the range money is kept in (92,233,720,368,547,758.07)",
-                            "amount", static_cast<std::int64_t>(k));
+      throw detail::lifetime_value_out_of_range(r.customer_id, static_cast<std::int64_t>(k));
     if (is_purchase(r)) {
       ++a.positive_count;
       a.first_at = a.first_at ? std::min(*a.first_at, r.at) : r.at;

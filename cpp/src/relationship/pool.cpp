@@ -1,7 +1,5 @@
 #include "crmkit/relationship/pool.hpp"
 
-#include <algorithm>
-
 #include "crmkit/customers/hooks.hpp"
 #include "crmkit/customers/lookup.hpp"
 #include "crmkit/customers/ownership.hpp"

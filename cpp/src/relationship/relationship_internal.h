@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crmkit/context.hpp"
+#include "crmkit/error.hpp"
 #include "crmkit/customers/hooks.hpp"
 #include "crmkit/events/emit.hpp"
 #include "crmkit/table.hpp"
@@ -74,6 +75,8 @@ std::string customer_scope_sql(const Context& ctx, const std::string& customer_c
 // as integer cents, and a customer's lifetime value (their sum) must stay within 64 bits.
 inline constexpr std::int64_t kMaxAmountCents = 1'000'000'000'000'000;
 std::int64_t to_cents(double amount, const std::string& field, std::optional<std::int64_t> row = std::nullopt);
+// The error of orders that would carry a customer's lifetime value past 64 bits of cents.
+ValidationError lifetime_value_out_of_range(std::int64_t customer_id, std::optional<std::int64_t> row);
 inline double from_cents(std::int64_t cents) { return static_cast<double>(cents) / 100.0; }
 
 // Throws ValidationError naming `field` when a task created at `now` would be due before then

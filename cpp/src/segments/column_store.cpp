@@ -896,8 +896,7 @@ struct ColumnStore::Impl {
       db::Transaction tx(db, false);
       {
         high = db::ChangeFeed::latest_id(db);
-        const auto kept = db::ChangeFeed::retained(db);
-        low = kept.count == 0 ? high + 1 : kept.oldest;
+        low = db::ChangeFeed::oldest_id(db);
       }
       const std::string sig = schema_signature();
       bool full = !loaded || need_full || sig != schema_sig || last_seq < low - 1 || last_seq > high;

@@ -59,7 +59,10 @@ class ChangeFeed {
   // The newest event id ever assigned (0 when none was), retained or not: where the storage keeps
   // its id sequence is the dialect's business, not the readers'.
   static std::int64_t latest_id(Database& db);
+  // The oldest retained event id; latest_id() + 1 when none is retained. One index probe.
+  static std::int64_t oldest_id(Database& db);
   // The retained events: how many, and the oldest and newest ids (0 and 0 when none is kept).
+  // Counts them all (crm.check()); readers that only need where the feed starts use oldest_id().
   struct Retained {
     std::int64_t count = 0, oldest = 0, newest = 0;
   };
